@@ -1,0 +1,99 @@
+//! Who may do what. Decisions carry a reason that the UI and API show as is.
+
+use crate::admin::StaffRole;
+use crate::error::{DomainError, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    ViewCustomer,
+    EditCustomer,
+    /// Add or end holders and authorized representatives.
+    ChangeAccountRoles,
+    AddNote,
+    ManageCatalog,
+    ViewAudit,
+    ManageStaff,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::ViewCustomer,
+        Action::EditCustomer,
+        Action::ChangeAccountRoles,
+        Action::AddNote,
+        Action::ManageCatalog,
+        Action::ViewAudit,
+        Action::ManageStaff,
+    ];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Action::ViewCustomer => "view customer records",
+            Action::EditCustomer => "change customer records",
+            Action::ChangeAccountRoles => "change account holders and representatives",
+            Action::AddNote => "add notes",
+            Action::ManageCatalog => "change the product catalog",
+            Action::ViewAudit => "read the audit log",
+            Action::ManageStaff => "manage staff users and tokens",
+        }
+    }
+}
+
+pub fn allowed(role: StaffRole, action: Action) -> bool {
+    use Action::*;
+    use StaffRole::*;
+    match action {
+        ViewCustomer | AddNote => true,
+        EditCustomer => matches!(role, Agent | Specialist | Supervisor | Admin | Dispatcher),
+        ChangeAccountRoles => matches!(role, Agent | Specialist | Supervisor | Admin),
+        ManageCatalog | ManageStaff => role == Admin,
+        ViewAudit => matches!(role, Supervisor | Admin),
+    }
+}
+
+pub fn authorize(role: StaffRole, action: Action) -> Result<()> {
+    if allowed(role, action) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(format!(
+            "the {role} role may not {}",
+            action.describe()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_is_what_the_roles_need() {
+        use Action::*;
+        use StaffRole::*;
+        let expect = |role, action| match (role, action) {
+            (_, ViewCustomer | AddNote) => true,
+            (Technician, _) => false,
+            (Dispatcher, EditCustomer) => true,
+            (Dispatcher, _) => false,
+            (Admin, _) => true,
+            (_, ManageCatalog | ManageStaff) => false,
+            (Supervisor, ViewAudit) => true,
+            (_, ViewAudit) => false,
+            _ => true,
+        };
+        for role in StaffRole::ALL {
+            for action in Action::ALL {
+                assert_eq!(allowed(*role, action), expect(*role, action), "{role} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let err = authorize(StaffRole::Technician, Action::EditCustomer).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::Forbidden("the technician role may not change customer records".into())
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! Staff users, teams (departments), sign-in rules, sessions and API tokens.
+
+mod secrets;
+mod service;
+mod signin;
+
+pub use secrets::{hash_password, new_secret, secret_digest, verify_password};
+pub use service::{NewStaff, SESSION_COOKIE, StaffService};
+pub use signin::{SigninPolicy, lockout_after_failure};
+
+use crate::ids::{StaffId, TeamId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+crate::str_enum!(StaffRole {
+    Agent => "agent",
+    Specialist => "specialist",
+    Supervisor => "supervisor",
+    Dispatcher => "dispatcher",
+    Technician => "technician",
+    Admin => "admin",
+});
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffUser {
+    pub id: StaffId,
+    pub email: String,
+    pub name: String,
+    pub role: StaffRole,
+    pub team_id: Option<TeamId>,
+    pub active: bool,
+    pub created_at: Timestamp,
+    #[serde(skip)]
+    pub password_hash: String,
+    #[serde(skip)]
+    pub failed_signins: i64,
+    #[serde(skip)]
+    pub locked_until: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+}
+
+/// A signed-in browser session. The cookie holds the secret; the store
+/// keeps only its digest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub digest: String,
+    pub staff_id: StaffId,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiToken {
+    pub digest: String,
+    pub staff_id: StaffId,
+    pub label: String,
+    pub created_at: Timestamp,
+}

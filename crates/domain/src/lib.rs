@@ -1,0 +1,44 @@
+//! Extramile's domain: types that can only exist valid, the rules, the
+//! services that apply them, and the store traits they are persisted through.
+//! Nothing here knows about HTTP or SQL.
+
+/// Unit enums stored as text: one list gives the serde name, the stored
+/// name and the parser, so the three can never drift apart.
+#[macro_export]
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash,
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+            pub fn parse(field: &str, s: &str) -> $crate::Result<Self> {
+                match s { $($text => Ok($name::$variant),)*
+                    _ => Err($crate::DomainError::invalid(field, format!(
+                        "must be one of: {}", [$($text),*].join(", ")))) }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+
+pub mod access;
+pub mod admin;
+pub mod audit;
+pub mod customers;
+pub mod error;
+pub mod ids;
+pub mod store;
+pub mod time;
+
+pub use error::{DomainError, Result};

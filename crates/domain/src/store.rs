@@ -1,0 +1,89 @@
+//! The persistence boundary. Implementations (SQLite, PostgreSQL) live in
+//! the store crate; they write each change and its audit events in one
+//! transaction and never decide business rules.
+//!
+//! Updates carry the new record whose `version` is one more than the
+//! version it was read at; a store answers `Conflict` when the stored
+//! version differs (someone else changed it meanwhile).
+
+use crate::admin::{ApiToken, Session, StaffUser, Team};
+use crate::audit::{AuditEvent, AuditFilter};
+use crate::customers::lookup::{LookupHit, MatchKind, TermField, TermMatch};
+use crate::customers::model::*;
+use crate::error::Result;
+use crate::ids::*;
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    async fn insert_person(&self, p: &Person, cps: &[ContactPoint], audit: &[AuditEvent]) -> Result<()>;
+    async fn update_person(&self, p: &Person, audit: &AuditEvent) -> Result<()>;
+    async fn person(&self, id: PersonId) -> Result<Option<Person>>;
+    async fn person_contact_points(&self, id: PersonId) -> Result<Vec<ContactPoint>>;
+    /// Accounts the person has a role on, with the role.
+    async fn person_accounts(&self, id: PersonId) -> Result<Vec<(AccountRole, Account)>>;
+
+    async fn insert_account(&self, a: &Account, holder: &AccountRole, audit: &[AuditEvent]) -> Result<()>;
+    async fn update_account(&self, a: &Account, audit: &AuditEvent) -> Result<()>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>>;
+
+    async fn account_roles(&self, id: AccountId) -> Result<Vec<AccountRole>>;
+    async fn role(&self, id: AccountRoleId) -> Result<Option<AccountRole>>;
+    async fn insert_role(&self, r: &AccountRole, audit: &AuditEvent) -> Result<()>;
+    async fn update_role(&self, r: &AccountRole, audit: &AuditEvent) -> Result<()>;
+
+    async fn contact_point(&self, id: ContactPointId) -> Result<Option<ContactPoint>>;
+    async fn insert_contact_point(&self, c: &ContactPoint, audit: &AuditEvent) -> Result<()>;
+    async fn update_contact_point(&self, c: &ContactPoint, audit: &AuditEvent) -> Result<()>;
+
+    async fn location(&self, id: LocationId) -> Result<Option<ServiceLocation>>;
+    async fn insert_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()>;
+    async fn update_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()>;
+
+    async fn products(&self) -> Result<Vec<Product>>;
+    async fn product(&self, id: ProductId) -> Result<Option<Product>>;
+    async fn insert_product(&self, p: &Product, audit: &AuditEvent) -> Result<()>;
+
+    async fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>>;
+    async fn insert_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()>;
+    async fn update_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()>;
+
+    async fn insert_note(&self, n: &Note, audit: &AuditEvent) -> Result<()>;
+
+    /// The whole account in a fixed, small number of queries.
+    async fn customer_360(&self, id: AccountId, timeline_limit: u32) -> Result<Option<Customer360>>;
+
+    /// Exact match on a phone (E.164), e-mail or account number.
+    async fn find_by_identifier(&self, kind: MatchKind, value: &str, limit: u32) -> Result<Vec<LookupHit>>;
+    /// Indexed terms that share a deletion variant with the query.
+    async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>>;
+    /// Name or address hits where every term matches; scored by the caller.
+    async fn find_by_terms(&self, field: TermField, terms: &[TermMatch], limit: u32) -> Result<Vec<LookupHit>>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
+    async fn record(&self, ev: &AuditEvent) -> Result<()>;
+}
+
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn insert_team(&self, t: &Team) -> Result<()>;
+    async fn teams(&self) -> Result<Vec<Team>>;
+    async fn insert_staff(&self, u: &StaffUser, audit: &AuditEvent) -> Result<()>;
+    async fn staff(&self, id: StaffId) -> Result<Option<StaffUser>>;
+    async fn staff_by_email(&self, email: &str) -> Result<Option<StaffUser>>;
+    async fn list_staff(&self) -> Result<Vec<StaffUser>>;
+    async fn set_signin_failures(&self, id: StaffId, failures: i64, locked_until: Option<Timestamp>) -> Result<()>;
+    async fn insert_session(&self, s: &Session) -> Result<()>;
+    async fn session(&self, digest: &str) -> Result<Option<Session>>;
+    async fn delete_session(&self, digest: &str) -> Result<()>;
+    async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()>;
+    async fn token(&self, digest: &str) -> Result<Option<ApiToken>>;
+}
+
+/// Everything, as one object the services hold.
+pub trait Store: CustomerStore + AuditStore + StaffStore {}
+impl<T: CustomerStore + AuditStore + StaffStore> Store for T {}
