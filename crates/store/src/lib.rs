@@ -1,1 +1,159 @@
+//! The store traits implemented for SQLite and PostgreSQL.
+//!
+//! One SQL text (with `$1` placeholders, which both drivers accept) is
+//! compiled once per driver through the `read!`/`write!` macros, so native
+//! types decode on both. Placeholders must appear in increasing order in
+//! the text: SQLite numbers named parameters by first appearance.
 
+mod admin;
+mod audit;
+pub mod bulk;
+mod customers;
+mod lookup;
+mod records;
+mod rows;
+mod view;
+
+use extramile_domain::DomainError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub enum Db {
+    /// A single writer connection (SQLite serialises writers anyway, and one
+    /// connection avoids busy retries) and a pool of readers (WAL).
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Run `$body` with `$p` bound to a pool that may be used for reading.
+macro_rules! read {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite { read: $p, .. } => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+/// Run `$body` with `$p` bound to the pool that writes.
+macro_rules! write {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite { write: $p, .. } => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use {read, write};
+
+/// The store over one database.
+pub struct SqlStore {
+    pub(crate) db: Db,
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
+    if let Some(d) = e.as_database_error() {
+        if d.is_unique_violation() {
+            return DomainError::Conflict(format!("already exists ({})", d.message()));
+        }
+    }
+    DomainError::Store(e.to_string())
+}
+
+/// Options for opening a database.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub max_connections: u32,
+    /// SQLite page cache per connection, in KiB.
+    pub sqlite_cache_kib: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_connections: 8, sqlite_cache_kib: 8 * 1024 }
+    }
+}
+
+impl SqlStore {
+    /// Open (creating a SQLite file when needed) and migrate.
+    pub async fn open(url: &str, opts: &Options) -> Result<Self, DomainError> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let o = PgConnectOptions::from_str(url).map_err(db_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(o)
+                .await
+                .map_err(db_err)?;
+            sqlx::migrate!("migrations/postgres")
+                .run(&pool)
+                .await
+                .map_err(|e| DomainError::Store(e.to_string()))?;
+            Db::Postgres(pool)
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let o = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", format!("-{}", opts.sqlite_cache_kib))
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(o.clone())
+                .await
+                .map_err(db_err)?;
+            sqlx::migrate!("migrations/sqlite")
+                .run(&write)
+                .await
+                .map_err(|e| DomainError::Store(e.to_string()))?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .connect_with(o.read_only(true))
+                .await
+                .map_err(db_err)?;
+            Db::Sqlite { read, write }
+        };
+        Ok(Self { db })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, DomainError> {
+        read!(&self.db, p => sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = $1")
+            .bind(key).fetch_optional(p).await).map_err(db_err)
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), DomainError> {
+        write!(&self.db, p => sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key).bind(value).execute(p).await.map(|_| ())).map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Refresh planner statistics after a bulk load.
+    pub async fn analyze(&self) -> Result<(), DomainError> {
+        write!(&self.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())).map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
