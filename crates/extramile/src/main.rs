@@ -1,1 +1,243 @@
-fn main() {}
+//! `extramile`: the one binary. Serve, load demo data, manage users and
+//! tokens, run benchmarks.
+
+mod bench;
+mod config;
+mod demo;
+
+use clap::{Parser, Subcommand};
+use config::Config;
+use extramile_domain::admin::NewStaff;
+use extramile_domain::audit::Actor;
+use extramile_store::{Options, SqlStore};
+use extramile_web::AppState;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "extramile", version, about = "Customer operations for regional service providers")]
+struct Cli {
+    /// A TOML configuration file (database_url, listen, region, log, secure_cookies).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// sqlite:PATH (default sqlite:extramile.db) or postgres://...
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the web UI and API.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Migrate the database and exit.
+    Migrate,
+    /// Load a demo provider (once), print the sign-in details, then serve.
+    Demo {
+        #[arg(long, default_value_t = 10_000)]
+        customers: u64,
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Benchmarks that print their figures.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff user; the password is read from standard input.
+    Add {
+        email: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        /// Team (department) name; created when missing.
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a staff user.
+    Create {
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let config = match Config::load(cli.config.as_deref(), cli.database_url.clone(), listen) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("extramile: configuration: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("extramile: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("extramile: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EXTRAMILE_LOG_FILTER")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(config: &Config) -> Result<Arc<SqlStore>, String> {
+    SqlStore::open(&config.database_url, &Options::default())
+        .await
+        .map(Arc::new)
+        .map_err(|e| format!("database {}: {e}", config.database_url))
+}
+
+fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
+    AppState::new(store, &config.region, config.secure_cookies)
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve { .. } => {
+            let store = open(&config).await?;
+            serve(state(store, &config), &config).await
+        }
+        Command::Migrate => {
+            let store = open(&config).await?;
+            println!("{} database is migrated", store.backend());
+            Ok(())
+        }
+        Command::Demo { customers, no_serve, .. } => {
+            let store = open(&config).await?;
+            let st = state(store.clone(), &config);
+            ensure_demo_staff(&st).await?;
+            eprintln!("loading the demo provider with {customers} customers...");
+            let started = std::time::Instant::now();
+            let loaded = demo::load(&store, customers, true).await?;
+            if loaded > 0 {
+                eprintln!("loaded {loaded} customers in {:.1}s", started.elapsed().as_secs_f64());
+            }
+            println!("\nSign in at http://{} with any of these (password: {}):", config.listen, demo::DEMO_PASSWORD);
+            for s in demo::STAFF.iter().filter(|s| matches!(s.role, "agent" | "supervisor" | "admin")) {
+                println!("  {:<11} {}", s.role, s.email);
+            }
+            println!("Try the lookup box with (555) 010-2030, EM00000001, rosa.alvarez@example.net, \"alvrez\" or \"evergreen\".\n");
+            if no_serve {
+                return Ok(());
+            }
+            serve(st, &config).await
+        }
+        Command::User { command: UserCommand::Add { email, role, name, team } } => {
+            let store = open(&config).await?;
+            let st = state(store, &config);
+            let team_id = match team {
+                Some(t) => Some(st.staff.ensure_team(&t).await.map_err(|e| e.to_string())?.id),
+                None => None,
+            };
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("reading the password from standard input: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let user = st.staff.create_staff(&Actor::system(), NewStaff { email, name, role, team_id, password })
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role);
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { email, label } } => {
+            let store = open(&config).await?;
+            let st = state(store, &config);
+            let token = st.staff.create_token(&Actor::system(), &email, &label).await.map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command, &config).await,
+    }
+}
+
+async fn ensure_demo_staff(st: &AppState) -> Result<(), String> {
+    for s in demo::STAFF {
+        if st.store.staff_by_email(s.email).await.map_err(|e| e.to_string())?.is_some() {
+            continue;
+        }
+        let team = st.staff.ensure_team(s.team).await.map_err(|e| e.to_string())?;
+        st.staff
+            .create_staff(&Actor::system(), NewStaff {
+                email: s.email.into(), name: s.name.into(), role: s.role.into(), team_id: Some(team.id), password: demo::DEMO_PASSWORD.into(),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    for t in ["Billing", "Technical support", "Number porting", "Retention", "Dispatch", "Customer care"] {
+        st.staff.ensure_team(t).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+async fn serve(st: AppState, config: &Config) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "Extramile is serving");
+    eprintln!("Extramile is serving on http://{addr}");
+    extramile_web::serve(st, listener, shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,73 @@
+//! Configuration: defaults, then a TOML file (`--config`), then
+//! `EXTRAMILE_*` environment variables, then command-line flags.
+
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub region: Option<String>,
+    pub log: Option<String>,
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    /// Region for phone numbers written without a country code.
+    pub region: String,
+    /// `pretty` or `json`.
+    pub log: String,
+    pub secure_cookies: bool,
+}
+
+pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    pub fn load(file: Option<&Path>, database_url: Option<String>, listen: Option<String>) -> Result<Self, String> {
+        let f: FileConfig = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let env = |k: &str| std::env::var(format!("EXTRAMILE_{k}")).ok().filter(|v| !v.is_empty());
+        let secure = match env("SECURE_COOKIES") {
+            Some(v) => matches!(v.as_str(), "1" | "true" | "yes"),
+            None => f.secure_cookies.unwrap_or(false),
+        };
+        Ok(Self {
+            database_url: database_url.or_else(|| env("DATABASE_URL")).or(f.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            listen: listen.or_else(|| env("LISTEN")).or(f.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            region: env("REGION").or(f.region).unwrap_or_else(|| "US".into()),
+            log: env("LOG").or(f.log).unwrap_or_else(|| "pretty".into()),
+            secure_cookies: secure,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let dir = std::env::temp_dir().join(format!("em-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("extramile.toml");
+        std::fs::write(&path, "database_url = \"sqlite:file.db\"\nlisten = \"127.0.0.1:1\"\nregion = \"GB\"\n").unwrap();
+        let c = Config::load(Some(&path), None, Some("127.0.0.1:2".into())).unwrap();
+        assert_eq!(c.database_url, "sqlite:file.db");
+        assert_eq!(c.listen, "127.0.0.1:2");
+        assert_eq!(c.region, "GB");
+        std::fs::write(&path, "databse_url = \"typo\"\n").unwrap();
+        let err = Config::load(Some(&path), None, None).unwrap_err();
+        assert!(err.contains("databse_url"), "{err}");
+    }
+}

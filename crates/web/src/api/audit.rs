@@ -1,0 +1,29 @@
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use extramile_domain::access::{Action, authorize};
+use extramile_domain::audit::{AuditEvent, AuditFilter};
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// An entity id (person, account, ...): its events, and for an account
+    /// every event on its timeline.
+    pub entity: Option<String>,
+    /// At most this many events, newest first (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), tag = "audit",
+    responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_audit(State(s): State<AppState>, u: CurrentUser, Query(q): Query<AuditQuery>) -> Result<Json<Vec<AuditEvent>>, ApiError> {
+    authorize(u.user.role, Action::ViewAudit)?;
+    let entity_id = match q.entity.as_deref() {
+        None | Some("") => None,
+        Some(e) => Some(e.parse::<uuid::Uuid>().map_err(|_| ApiError::bad_request("entity", "an entity id is a UUID"))?),
+    };
+    let filter = AuditFilter { entity_id, limit: q.limit.unwrap_or(100) };
+    Ok(Json(s.store.audit_events(&filter).await?))
+}

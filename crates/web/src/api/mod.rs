@@ -1,0 +1,77 @@
+//! The JSON API under `/api/v1`, described by `/api/openapi.json`.
+
+mod admin;
+mod audit;
+mod customers;
+mod records;
+
+use crate::error::Problem;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, patch, post};
+use extramile_domain::customers::{inputs, lookup, model};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Extramile API", version = "1", description = "Customer operations for regional service providers. Authenticate with `Authorization: Bearer <token>` (see `extramile token create`). Errors are RFC 9457 problem+json with the `field` at fault."),
+    paths(
+        customers::lookup, customers::create_person, customers::get_person, customers::update_person,
+        customers::create_account, customers::get_account, customers::update_account,
+        customers::add_role, customers::end_role,
+        records::add_contact_point, records::update_contact_point,
+        records::add_location, records::update_location,
+        records::list_products, records::create_product,
+        records::add_subscription, records::change_subscription, records::add_note,
+        audit::list_audit, admin::me, admin::list_staff, admin::create_staff,
+    ),
+    components(schemas(
+        Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
+        model::ServiceLocation, model::Product, model::Subscription, model::SubscriptionEvent, model::Note,
+        model::Party, model::SubscriptionView, model::Customer360, lookup::LookupHit,
+        inputs::NewPerson, inputs::NewContactPoint, inputs::PersonUpdate, inputs::NewAccount, inputs::AccountUpdate,
+        inputs::NewRole, inputs::ConsentInput, inputs::EndRole, inputs::ContactPointUpdate, inputs::NewLocation,
+        inputs::LocationUpdate, inputs::NewProduct, inputs::NewSubscription, inputs::SubscriptionChange, inputs::NewNote,
+        extramile_domain::audit::AuditEvent, extramile_domain::admin::StaffUser, extramile_domain::admin::NewStaff,
+        customers::PersonDetail,
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/lookup", get(customers::lookup))
+        .route("/api/v1/people", post(customers::create_person))
+        .route("/api/v1/people/{id}", get(customers::get_person).patch(customers::update_person))
+        .route("/api/v1/people/{id}/contact-points", post(records::add_contact_point))
+        .route("/api/v1/contact-points/{id}", patch(records::update_contact_point))
+        .route("/api/v1/accounts", post(customers::create_account))
+        .route("/api/v1/accounts/{id}", get(customers::get_account).patch(customers::update_account))
+        .route("/api/v1/accounts/{id}/roles", post(customers::add_role))
+        .route("/api/v1/roles/{id}/end", post(customers::end_role))
+        .route("/api/v1/accounts/{id}/locations", post(records::add_location))
+        .route("/api/v1/locations/{id}", patch(records::update_location))
+        .route("/api/v1/products", get(records::list_products).post(records::create_product))
+        .route("/api/v1/accounts/{id}/subscriptions", post(records::add_subscription))
+        .route("/api/v1/subscriptions/{id}", patch(records::change_subscription))
+        .route("/api/v1/accounts/{id}/notes", post(records::add_note))
+        .route("/api/v1/audit", get(audit::list_audit))
+        .route("/api/v1/me", get(admin::me))
+        .route("/api/v1/staff", get(admin::list_staff).post(admin::create_staff))
+}

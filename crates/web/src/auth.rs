@@ -1,0 +1,144 @@
+//! Who is calling: a bearer API token or a session cookie. Browser
+//! requests that change something must carry the session's CSRF token
+//! (form field `_csrf` or header `x-csrf-token`).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use extramile_domain::DomainError;
+use extramile_domain::admin::{SESSION_COOKIE, StaffService, StaffUser};
+use extramile_domain::audit::Actor;
+
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: StaffUser,
+    /// Present for browser sessions.
+    pub csrf: Option<String>,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        StaffService::actor(&self.user)
+    }
+}
+
+pub fn cookie<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    parts
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// Resolve the caller once per request; cached in the request extensions.
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, DomainError> {
+    if let Some(u) = parts.extensions.get::<Option<CurrentUser>>() {
+        return Ok(u.clone());
+    }
+    let found = if let Some(token) = bearer(&parts.headers) {
+        state.staff.token_user(token).await?.map(|user| CurrentUser { user, csrf: None })
+    } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
+        state.staff.session_user(secret).await?.map(|(user, s)| CurrentUser { user, csrf: Some(s.csrf_token) })
+    } else {
+        None
+    };
+    parts.extensions.insert(found.clone());
+    Ok(found)
+}
+
+pub struct AuthRejection {
+    api: bool,
+    path: String,
+    err: Option<DomainError>,
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match (self.err, self.api) {
+            (Some(e), _) => ApiError(e).into_response(),
+            (None, true) => ApiError(DomainError::Unauthenticated(
+                "sign in, or send Authorization: Bearer <token>".into(),
+            ))
+            .into_response(),
+            (None, false) => {
+                let next = url_escape(&self.path);
+                Redirect::to(&format!("/signin?next={next}")).into_response()
+            }
+        }
+    }
+}
+
+pub fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let api = parts.uri.path().starts_with("/api/");
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+        match resolve(parts, state).await {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => Err(AuthRejection { api, path, err: None }),
+            Err(e) => Err(AuthRejection { api, path, err: Some(e) }),
+        }
+    }
+}
+
+const MAX_FORM: usize = 64 * 1024;
+
+/// Reject a state-changing request authenticated by cookie unless it
+/// carries the session's CSRF token. Bearer requests are exempt (a browser
+/// never adds that header by itself); sign-in has no session yet.
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || bearer(req.headers()).is_some() || req.uri().path() == "/signin" {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = match resolve(&mut parts, &state).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Err(e) => return ApiError(e).into_response(),
+    };
+    let Some(expected) = user.csrf else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(expected.as_str()) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+    };
+    let sent = form_field(&bytes, "_csrf");
+    if sent.as_deref() != Some(expected.as_str()) {
+        return ApiError(DomainError::Forbidden(
+            "this form has expired or did not come from Extramile; reload the page and try again".into(),
+        ))
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+}

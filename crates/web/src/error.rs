@@ -1,0 +1,101 @@
+//! Errors at the HTTP edge: problem+json (RFC 9457) naming the field at
+//! fault. Storage failures are logged and answered without detail.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use extramile_domain::DomainError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The input at fault, when there is one (`contact_points[0].value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError(pub DomainError);
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        Self(e)
+    }
+}
+
+impl ApiError {
+    pub fn bad_request(field: &str, detail: impl Into<String>) -> Self {
+        Self(DomainError::invalid(field, detail))
+    }
+
+    pub fn problem(&self) -> (StatusCode, Problem) {
+        let (status, slug, title, field, detail) = match &self.0 {
+            DomainError::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input", Some(field.clone()), message.clone()),
+            DomainError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", "Not found", None, format!("{what} not found")),
+            DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed", None, m.clone()),
+            DomainError::Conflict(m) => (StatusCode::CONFLICT, "conflict", "Conflict", None, m.clone()),
+            DomainError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required", None, m.clone()),
+            DomainError::Throttled { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many attempts", None, message.clone()),
+            DomainError::Store(m) => {
+                tracing::error!(error = %m, "storage failure");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None, "something went wrong on our side; nothing was changed".into())
+            }
+        };
+        let p = Problem { kind: format!("https://extramile.dev/problems/{slug}"), title: title.into(), status: status.as_u16(), detail, field };
+        (status, p)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.problem();
+        let mut res = (status, Json(body)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let DomainError::Throttled { retry_after_secs, .. } = self.0 {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+/// A JSON body whose syntax or shape errors become problem+json with the
+/// field named where serde names it.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let field = text
+                    .split('`')
+                    .nth(1)
+                    .filter(|_| text.contains("missing field") || text.contains("unknown field"))
+                    .map(str::to_string)
+                    .or_else(|| text.split(": ").nth(1).and_then(|s| s.split(':').next()).filter(|s| !s.contains(' ') && !s.is_empty()).map(str::to_string))
+                    .unwrap_or_else(|| "body".into());
+                Err(ApiError::bad_request(&field, text))
+            }
+        }
+    }
+}
+
+/// Parse an id from the path; anything that is not an id is simply unknown.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError(DomainError::NotFound(what.into())))
+}

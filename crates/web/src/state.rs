@@ -1,0 +1,24 @@
+use extramile_domain::admin::{SigninPolicy, StaffService};
+use extramile_domain::customers::CustomerService;
+use extramile_domain::store::Store;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub customers: CustomerService,
+    pub staff: StaffService,
+    pub store: Arc<dyn Store>,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, region: &str, secure_cookies: bool) -> Self {
+        Self {
+            customers: CustomerService::new(store.clone(), region),
+            staff: StaffService::new(store.clone(), SigninPolicy::default()),
+            store,
+            secure_cookies,
+        }
+    }
+}

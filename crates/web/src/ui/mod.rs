@@ -1,0 +1,1 @@
+use crate::state::AppState; pub fn router() -> axum::Router<AppState> { axum::Router::new() }
