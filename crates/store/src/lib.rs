@@ -12,6 +12,7 @@ mod customers;
 mod lookup;
 mod records;
 mod rows;
+pub mod testing;
 mod view;
 
 use extramile_domain::DomainError;
