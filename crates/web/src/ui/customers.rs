@@ -1,0 +1,222 @@
+//! Search, the customer 360 and the person page, the audit log.
+
+use super::{Shell, UiError, money, render, when};
+use crate::auth::CurrentUser;
+use crate::error::path_id;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use extramile_domain::DomainError;
+use extramile_domain::access::{Action, allowed, authorize};
+use extramile_domain::audit::{AuditEvent, AuditFilter};
+use extramile_domain::customers::lookup::LookupHit;
+use extramile_domain::customers::model::*;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct Results {
+    q: String,
+    hits: Vec<LookupHit>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    shell: Shell,
+    results: String,
+}
+
+#[derive(Deserialize)]
+struct Q {
+    q: Option<String>,
+    tab: Option<String>,
+    entity: Option<String>,
+}
+
+async fn results_html(s: &AppState, u: &CurrentUser, q: &str) -> Result<String, UiError> {
+    let hits = if q.trim().is_empty() { Vec::new() } else { s.customers.lookup(&u.actor(), q).await? };
+    Results { q: q.trim().to_string(), hits }.render().map_err(|e| UiError(DomainError::Store(e.to_string())))
+}
+
+async fn search(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+    let text = q.q.unwrap_or_default();
+    let results = results_html(&s, &u, &text).await?;
+    let mut shell = Shell::of(&u);
+    shell.q = text;
+    Ok(render(&SearchPage { shell, results }))
+}
+
+async fn fragment(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+    Ok(Html(results_html(&s, &u, q.q.as_deref().unwrap_or_default()).await?).into_response())
+}
+
+pub struct PartyRow {
+    pub person_id: String,
+    pub role_id: String,
+    pub name: String,
+    pub role_kind: &'static str,
+    pub role_label: String,
+    pub ended: Option<String>,
+    pub consent: Option<String>,
+    pub contacts: Vec<(String, String, String)>,
+}
+
+pub struct SubRow {
+    pub id: String,
+    pub product: String,
+    pub price: String,
+    pub status: String,
+    pub start: String,
+    pub location: String,
+    pub history: Vec<(String, String, String)>,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub summary: String,
+    pub reason: Option<String>,
+    pub before: String,
+    pub after: String,
+}
+
+pub fn event_row(e: &AuditEvent) -> EventRow {
+    let pretty = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default();
+    EventRow {
+        at: when(e.at), actor: e.actor_name.clone(), action: e.action.clone(), entity: e.entity_type.replace('_', " "),
+        summary: e.summary.clone(), reason: e.reason.clone(), before: pretty(&e.before), after: pretty(&e.after),
+    }
+}
+
+pub fn contact_rows(cps: &[ContactPoint]) -> Vec<(String, String, String)> {
+    cps.iter().map(|c| (c.kind.as_str().to_string(), c.label.clone().unwrap_or_default(), c.value.clone())).collect()
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    shell: Shell,
+    a: Account,
+    since: String,
+    tab: String,
+    can_edit: bool,
+    can_roles: bool,
+    can_audit: bool,
+    parties: Vec<PartyRow>,
+    subs: Vec<SubRow>,
+    locations: Vec<(String, String)>,
+    notes: Vec<(String, String, String)>,
+    timeline: Vec<EventRow>,
+}
+
+fn party_row(p: &Party, v: &Customer360) -> PartyRow {
+    let name_of = |id| v.parties.iter().find(|x| x.person.id == id).map(|x| x.person.full_name()).unwrap_or_else(|| "a holder".into());
+    PartyRow {
+        person_id: p.person.id.to_string(),
+        role_id: p.role.id.to_string(),
+        name: p.person.full_name(),
+        role_kind: p.role.kind.as_str(),
+        role_label: match (p.role.kind, p.role.ended_on.is_some()) {
+            (RoleKind::AuthorizedRepresentative, true) => "representative (ended)".into(),
+            (k, _) => k.as_str().replace('_', " "),
+        },
+        ended: p.role.ended_on.map(|d| format!("Since {d}: {}", p.role.ended_reason.clone().unwrap_or_default())),
+        consent: p.role.consent.as_ref().map(|c| format!("given by {} ({}) on {}{}", name_of(c.given_by), c.method.as_str().replace('_', " "),
+            c.given_at.strftime("%Y-%m-%d"), c.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default())),
+        contacts: contact_rows(&p.contact_points),
+    }
+}
+
+async fn account(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>, Query(q): Query<Q>) -> Result<Response, UiError> {
+    let v = s.customers.customer_360(&u.actor(), path_id(&id, "account").map_err(|e| e.0)?).await?;
+    let role = u.user.role;
+    let can_audit = allowed(role, Action::ViewAudit);
+    let tab = match q.tab.as_deref() {
+        Some("timeline") => "timeline",
+        Some("audit") if can_audit => "audit",
+        _ => "overview",
+    };
+    let loc_name = |id| v.locations.iter().find(|l| l.id == id).map(|l| l.one_line()).unwrap_or_default();
+    let page = AccountPage {
+        shell: Shell::of(&u),
+        since: v.account.created_at.strftime("%Y-%m-%d").to_string(),
+        tab: tab.into(),
+        can_edit: allowed(role, Action::EditCustomer),
+        can_roles: allowed(role, Action::ChangeAccountRoles),
+        can_audit,
+        parties: v.parties.iter().map(|p| party_row(p, &v)).collect(),
+        subs: v.subscriptions.iter().map(|s| SubRow {
+            id: s.subscription.id.to_string(),
+            product: s.product.name.clone(),
+            price: money(s.product.monthly_price_minor, &s.product.currency),
+            status: s.subscription.status.as_str().replace('_', " "),
+            start: s.subscription.start_date.to_string(),
+            location: loc_name(s.subscription.location_id),
+            history: s.history.iter().map(|h| (h.at.strftime("%Y-%m-%d").to_string(), h.description.clone(), h.actor_name.clone())).collect(),
+        }).collect(),
+        locations: v.locations.iter().map(|l| (l.id.to_string(), l.one_line())).collect(),
+        notes: v.notes.iter().map(|n| (when(n.created_at), n.author_name.clone(), n.body.clone())).collect(),
+        timeline: v.timeline.iter().map(event_row).collect(),
+        a: v.account,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    shell: Shell,
+    id: String,
+    name: String,
+    language: Option<String>,
+    can_edit: bool,
+    contacts: Vec<(String, String, String)>,
+    accounts: Vec<(String, String, String, String)>,
+}
+
+async fn person(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>) -> Result<Response, UiError> {
+    let (p, cps, accounts) = s.customers.person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?).await?;
+    Ok(render(&PersonPage {
+        shell: Shell::of(&u),
+        id: p.id.to_string(),
+        name: p.full_name(),
+        language: p.preferred_language.clone(),
+        can_edit: allowed(u.user.role, Action::EditCustomer),
+        contacts: contact_rows(&cps),
+        accounts: accounts.iter().map(|(r, a)| (a.id.to_string(), a.number.clone(), a.name.clone(), r.kind.as_str().replace('_', " "))).collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    shell: Shell,
+    entity: String,
+    rows: Vec<EventRow>,
+}
+
+async fn audit(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+    authorize(u.user.role, Action::ViewAudit)?;
+    let entity = q.entity.unwrap_or_default();
+    let entity_id = if entity.trim().is_empty() { None } else {
+        Some(entity.trim().parse::<uuid::Uuid>().map_err(|_| DomainError::invalid("entity", "an entity id is a UUID"))?)
+    };
+    let events = s.store.audit_events(&AuditFilter { entity_id, limit: 200 }).await?;
+    Ok(render(&AuditPage { shell: Shell::of(&u), entity, rows: events.iter().map(event_row).collect() }))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(search))
+        .route("/search", get(search))
+        .route("/ui/search", get(fragment))
+        .route("/accounts/{id}", get(account))
+        .route("/people/{id}", get(person))
+        .route("/audit", get(audit))
+}

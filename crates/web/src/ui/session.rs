@@ -1,0 +1,95 @@
+//! Sign-in and sign-out.
+
+use super::render;
+use crate::auth::{CurrentUser, cookie};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use extramile_domain::DomainError;
+use extramile_domain::admin::SESSION_COOKIE;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    error: Option<String>,
+    next: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Only same-site paths: never redirect a sign-in to another host.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+async fn page(Query(q): Query<NextQuery>) -> Response {
+    render(&SigninPage { error: None, next: safe_next(q.next.as_deref()), email: String::new() })
+}
+
+async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Response {
+    let next = safe_next(f.next.as_deref());
+    match s.staff.authenticate(&f.email, &f.password).await {
+        Ok(user) => match s.staff.start_session(&user).await {
+            Ok((secret, _)) => {
+                let secure = if s.secure_cookies { "; Secure" } else { "" };
+                let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}");
+                let mut res = Redirect::to(&next).into_response();
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    res.headers_mut().insert(header::SET_COOKIE, v);
+                }
+                res
+            }
+            Err(e) => super::UiError(e).into_response(),
+        },
+        Err(e) => {
+            let status = match e {
+                DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                DomainError::Store(_) => return super::UiError(e).into_response(),
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let msg = match e {
+                DomainError::Throttled { message, .. } => message,
+                other => other.to_string(),
+            };
+            let mut msg = msg;
+            if let Some(first) = msg.get(0..1) {
+                msg = first.to_uppercase() + &msg[1..];
+            }
+            (status, render(&SigninPage { error: Some(msg), next, email: f.email })).into_response()
+        }
+    }
+}
+
+async fn signout(State(s): State<AppState>, _u: CurrentUser, headers: HeaderMap) -> Response {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = s.staff.end_session(secret).await {
+            return super::UiError(e).into_response();
+        }
+    }
+    let mut res = Redirect::to("/signin").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("extramile_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    res
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/signin", get(page).post(signin)).route("/signout", post(signout))
+}
