@@ -10,7 +10,10 @@ macro_rules! str_enum {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),* }
+        // Every stored text is the snake_case variant name (a unit test
+        // checks), which lets serde and the OpenAPI schema agree.
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];

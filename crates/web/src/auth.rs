@@ -93,7 +93,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let api = parts.uri.path().starts_with("/api/");
+        let api = parts.uri.path().starts_with("/api/") || parts.uri.path() == "/metrics";
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
         match resolve(parts, state).await {
             Ok(Some(u)) => Ok(u),

@@ -207,3 +207,26 @@ impl Customer360 {
         self.parties.iter().filter(|p| p.role.kind == RoleKind::Holder)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_names_are_the_stored_names() {
+        fn check<T: serde::Serialize + Copy + std::fmt::Display>(all: &[T]) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), serde_json::Value::String(v.to_string()));
+            }
+        }
+        check(AccountType::ALL);
+        check(AccountStatus::ALL);
+        check(RoleKind::ALL);
+        check(ConsentMethod::ALL);
+        check(ContactKind::ALL);
+        check(ProductKind::ALL);
+        check(SubscriptionStatus::ALL);
+        check(crate::admin::StaffRole::ALL);
+        check(crate::customers::lookup::MatchKind::ALL);
+    }
+}

@@ -8,6 +8,7 @@ use extramile_domain::audit::{AuditEvent, AuditFilter};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// An entity id (person, account, ...): its events, and for an account
     /// every event on its timeline.

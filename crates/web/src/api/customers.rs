@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 type Res<T> = Result<T, ApiError>;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// A phone number in any common format, an account number, an e-mail,
     /// a name (prefix, accents and one typo tolerated) or part of an address.

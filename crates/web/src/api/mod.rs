@@ -49,7 +49,7 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+async fn openapi(_user: crate::auth::CurrentUser) -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
 
