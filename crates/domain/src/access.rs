@@ -83,7 +83,11 @@ mod tests {
         };
         for role in StaffRole::ALL {
             for action in Action::ALL {
-                assert_eq!(allowed(*role, action), expect(*role, action), "{role} {action:?}");
+                assert_eq!(
+                    allowed(*role, action),
+                    expect(*role, action),
+                    "{role} {action:?}"
+                );
             }
         }
     }

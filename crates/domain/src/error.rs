@@ -17,7 +17,10 @@ pub enum DomainError {
     Unauthenticated(String),
     /// Too many attempts; retry after the given number of seconds.
     #[error("{message}")]
-    Throttled { message: String, retry_after_secs: u64 },
+    Throttled {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("storage failure: {0}")]
     Store(String),
 }

@@ -34,7 +34,6 @@ macro_rules! str_enum {
     };
 }
 
-
 pub mod access;
 pub mod admin;
 pub mod audit;

@@ -17,14 +17,24 @@ use jiff::Timestamp;
 
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    async fn insert_person(&self, p: &Person, cps: &[ContactPoint], audit: &[AuditEvent]) -> Result<()>;
+    async fn insert_person(
+        &self,
+        p: &Person,
+        cps: &[ContactPoint],
+        audit: &[AuditEvent],
+    ) -> Result<()>;
     async fn update_person(&self, p: &Person, audit: &AuditEvent) -> Result<()>;
     async fn person(&self, id: PersonId) -> Result<Option<Person>>;
     async fn person_contact_points(&self, id: PersonId) -> Result<Vec<ContactPoint>>;
     /// Accounts the person has a role on, with the role.
     async fn person_accounts(&self, id: PersonId) -> Result<Vec<(AccountRole, Account)>>;
 
-    async fn insert_account(&self, a: &Account, holder: &AccountRole, audit: &[AuditEvent]) -> Result<()>;
+    async fn insert_account(
+        &self,
+        a: &Account,
+        holder: &AccountRole,
+        audit: &[AuditEvent],
+    ) -> Result<()>;
     async fn update_account(&self, a: &Account, audit: &AuditEvent) -> Result<()>;
     async fn account(&self, id: AccountId) -> Result<Option<Account>>;
 
@@ -46,20 +56,41 @@ pub trait CustomerStore: Send + Sync {
     async fn insert_product(&self, p: &Product, audit: &AuditEvent) -> Result<()>;
 
     async fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>>;
-    async fn insert_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()>;
-    async fn update_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()>;
+    async fn insert_subscription(
+        &self,
+        s: &Subscription,
+        ev: &SubscriptionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn update_subscription(
+        &self,
+        s: &Subscription,
+        ev: &SubscriptionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
 
     async fn insert_note(&self, n: &Note, audit: &AuditEvent) -> Result<()>;
 
     /// The whole account in a fixed, small number of queries.
-    async fn customer_360(&self, id: AccountId, timeline_limit: u32) -> Result<Option<Customer360>>;
+    async fn customer_360(&self, id: AccountId, timeline_limit: u32)
+    -> Result<Option<Customer360>>;
 
     /// Exact match on a phone (E.164), e-mail or account number.
-    async fn find_by_identifier(&self, kind: MatchKind, value: &str, limit: u32) -> Result<Vec<LookupHit>>;
+    async fn find_by_identifier(
+        &self,
+        kind: MatchKind,
+        value: &str,
+        limit: u32,
+    ) -> Result<Vec<LookupHit>>;
     /// Indexed terms that share a deletion variant with the query.
     async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>>;
     /// Name or address hits where every term matches; scored by the caller.
-    async fn find_by_terms(&self, field: TermField, terms: &[TermMatch], limit: u32) -> Result<Vec<LookupHit>>;
+    async fn find_by_terms(
+        &self,
+        field: TermField,
+        terms: &[TermMatch],
+        limit: u32,
+    ) -> Result<Vec<LookupHit>>;
 }
 
 #[async_trait]
@@ -76,7 +107,12 @@ pub trait StaffStore: Send + Sync {
     async fn staff(&self, id: StaffId) -> Result<Option<StaffUser>>;
     async fn staff_by_email(&self, email: &str) -> Result<Option<StaffUser>>;
     async fn list_staff(&self) -> Result<Vec<StaffUser>>;
-    async fn set_signin_failures(&self, id: StaffId, failures: i64, locked_until: Option<Timestamp>) -> Result<()>;
+    async fn set_signin_failures(
+        &self,
+        id: StaffId,
+        failures: i64,
+        locked_until: Option<Timestamp>,
+    ) -> Result<()>;
     async fn insert_session(&self, s: &Session) -> Result<()>;
     async fn session(&self, digest: &str) -> Result<Option<Session>>;
     async fn delete_session(&self, digest: &str) -> Result<()>;

@@ -3,4 +3,6 @@ use crate::config::Config;
 pub enum BenchCommand {
     Lookup,
 }
-pub async fn run(_c: BenchCommand, _config: &Config) -> Result<(), String> { Err("todo".into()) }
+pub async fn run(_c: BenchCommand, _config: &Config) -> Result<(), String> {
+    Err("todo".into())
+}

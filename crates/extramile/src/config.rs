@@ -29,22 +29,37 @@ pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Config {
-    pub fn load(file: Option<&Path>, database_url: Option<String>, listen: Option<String>) -> Result<Self, String> {
+    pub fn load(
+        file: Option<&Path>,
+        database_url: Option<String>,
+        listen: Option<String>,
+    ) -> Result<Self, String> {
         let f: FileConfig = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let env = |k: &str| std::env::var(format!("EXTRAMILE_{k}")).ok().filter(|v| !v.is_empty());
+        let env = |k: &str| {
+            std::env::var(format!("EXTRAMILE_{k}"))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
         let secure = match env("SECURE_COOKIES") {
             Some(v) => matches!(v.as_str(), "1" | "true" | "yes"),
             None => f.secure_cookies.unwrap_or(false),
         };
         Ok(Self {
-            database_url: database_url.or_else(|| env("DATABASE_URL")).or(f.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
-            listen: listen.or_else(|| env("LISTEN")).or(f.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: database_url
+                .or_else(|| env("DATABASE_URL"))
+                .or(f.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            listen: listen
+                .or_else(|| env("LISTEN"))
+                .or(f.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             region: env("REGION").or(f.region).unwrap_or_else(|| "US".into()),
             log: env("LOG").or(f.log).unwrap_or_else(|| "pretty".into()),
             secure_cookies: secure,
@@ -61,7 +76,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("em-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("extramile.toml");
-        std::fs::write(&path, "database_url = \"sqlite:file.db\"\nlisten = \"127.0.0.1:1\"\nregion = \"GB\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite:file.db\"\nlisten = \"127.0.0.1:1\"\nregion = \"GB\"\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&path), None, Some("127.0.0.1:2".into())).unwrap();
         assert_eq!(c.database_url, "sqlite:file.db");
         assert_eq!(c.listen, "127.0.0.1:2");

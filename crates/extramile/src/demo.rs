@@ -20,23 +20,290 @@ pub struct DemoStaff {
 }
 
 pub const STAFF: &[DemoStaff] = &[
-    DemoStaff { email: "agent@demo.extramile.dev", name: "Maya Agent", role: "agent", team: "Customer care" },
-    DemoStaff { email: "agent2@demo.extramile.dev", name: "Tom Frontline", role: "agent", team: "Customer care" },
-    DemoStaff { email: "supervisor@demo.extramile.dev", name: "Sam Supervisor", role: "supervisor", team: "Customer care" },
-    DemoStaff { email: "billing@demo.extramile.dev", name: "Bea Billing", role: "specialist", team: "Billing" },
-    DemoStaff { email: "tech@demo.extramile.dev", name: "Theo Technical", role: "specialist", team: "Technical support" },
-    DemoStaff { email: "porting@demo.extramile.dev", name: "Nina Porting", role: "specialist", team: "Number porting" },
-    DemoStaff { email: "retention@demo.extramile.dev", name: "Rita Retention", role: "specialist", team: "Retention" },
-    DemoStaff { email: "dispatch@demo.extramile.dev", name: "Dan Dispatcher", role: "dispatcher", team: "Dispatch" },
-    DemoStaff { email: "field@demo.extramile.dev", name: "Fay Fieldtech", role: "technician", team: "Dispatch" },
-    DemoStaff { email: "admin@demo.extramile.dev", name: "Ada Admin", role: "admin", team: "Customer care" },
+    DemoStaff {
+        email: "agent@demo.extramile.dev",
+        name: "Maya Agent",
+        role: "agent",
+        team: "Customer care",
+    },
+    DemoStaff {
+        email: "agent2@demo.extramile.dev",
+        name: "Tom Frontline",
+        role: "agent",
+        team: "Customer care",
+    },
+    DemoStaff {
+        email: "supervisor@demo.extramile.dev",
+        name: "Sam Supervisor",
+        role: "supervisor",
+        team: "Customer care",
+    },
+    DemoStaff {
+        email: "billing@demo.extramile.dev",
+        name: "Bea Billing",
+        role: "specialist",
+        team: "Billing",
+    },
+    DemoStaff {
+        email: "tech@demo.extramile.dev",
+        name: "Theo Technical",
+        role: "specialist",
+        team: "Technical support",
+    },
+    DemoStaff {
+        email: "porting@demo.extramile.dev",
+        name: "Nina Porting",
+        role: "specialist",
+        team: "Number porting",
+    },
+    DemoStaff {
+        email: "retention@demo.extramile.dev",
+        name: "Rita Retention",
+        role: "specialist",
+        team: "Retention",
+    },
+    DemoStaff {
+        email: "dispatch@demo.extramile.dev",
+        name: "Dan Dispatcher",
+        role: "dispatcher",
+        team: "Dispatch",
+    },
+    DemoStaff {
+        email: "field@demo.extramile.dev",
+        name: "Fay Fieldtech",
+        role: "technician",
+        team: "Dispatch",
+    },
+    DemoStaff {
+        email: "admin@demo.extramile.dev",
+        name: "Ada Admin",
+        role: "admin",
+        team: "Customer care",
+    },
 ];
 
-const GIVEN: &[&str] = &["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Betty", "Anthony", "Margaret", "Mark", "Sandra", "Donald", "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew", "Donna", "Joshua", "Michelle", "Kenneth", "Dorothy", "Kevin", "Carol", "Brian", "Amanda", "George", "Melissa", "Edward", "Deborah", "José", "María", "Luis", "Sofía", "Zoë", "Chloé", "Renée", "André", "Björn", "Søren", "Aoife", "Siobhán", "Nguyen", "Mei", "Hiroshi", "Yuki", "Priya", "Arjun", "Fatima", "Omar", "Olga", "Dmitri", "Ngozi", "Chinedu", "Lucía", "Mateo", "Inés", "Joaquín", "Camille", "Étienne"];
-const FAMILY: &[&str] = &["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Müller", "Schröder", "O'Brien", "Ó Súilleabháin", "Dubois", "Lefèvre", "Núñez", "Peña", "Okafor", "Adeyemi", "Kowalski", "Nowak", "Novák", "Andersson", "Johansson", "Kim", "Park", "Tanaka", "Suzuki", "Patel", "Sharma", "Chen", "Wang", "Ivanova", "Petrov", "Haddad", "Khalil", "Rossi", "Russo", "Costa"];
-const STREETS: &[&str] = &["Maple Street", "Oak Avenue", "Pine Road", "Cedar Lane", "Elm Street", "Washington Avenue", "Lake Drive", "Hillcrest Road", "Sunset Boulevard", "River Road", "Park Avenue", "Main Street", "Church Street", "Mill Lane", "Highland Avenue", "Meadow Way", "Forest Drive", "Spring Street", "Valley View Road", "Orchard Lane", "Chestnut Street", "Willow Court", "Birch Road", "Prospect Avenue", "Franklin Street", "Jefferson Road", "Lincoln Avenue", "Madison Street", "Harbor View", "Railroad Avenue"];
-const CITIES: &[(&str, &str, u32)] = &[("Columbus", "OH", 43004), ("Dayton", "OH", 45401), ("Toledo", "OH", 43601), ("Akron", "OH", 44301), ("Fort Wayne", "IN", 46802), ("Lansing", "MI", 48901), ("Grand Rapids", "MI", 49501), ("Madison", "WI", 53703), ("Des Moines", "IA", 50301), ("Springfield", "IL", 62701), ("Peoria", "IL", 61602), ("Lexington", "KY", 40502), ("Knoxville", "TN", 37902), ("Erie", "PA", 16501), ("Scranton", "PA", 18503), ("Albany", "NY", 12207), ("Syracuse", "NY", 13202), ("Burlington", "VT", 5401), ("Portland", "ME", 4101), ("Santa Fe", "NM", 87501)];
-const AREAS: &[u32] = &[614, 937, 419, 330, 260, 517, 616, 608, 515, 217, 309, 859, 865, 814, 570, 518, 315, 802, 207, 505];
+const GIVEN: &[&str] = &[
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Nancy",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Margaret",
+    "Mark",
+    "Sandra",
+    "Donald",
+    "Ashley",
+    "Steven",
+    "Kimberly",
+    "Paul",
+    "Emily",
+    "Andrew",
+    "Donna",
+    "Joshua",
+    "Michelle",
+    "Kenneth",
+    "Dorothy",
+    "Kevin",
+    "Carol",
+    "Brian",
+    "Amanda",
+    "George",
+    "Melissa",
+    "Edward",
+    "Deborah",
+    "José",
+    "María",
+    "Luis",
+    "Sofía",
+    "Zoë",
+    "Chloé",
+    "Renée",
+    "André",
+    "Björn",
+    "Søren",
+    "Aoife",
+    "Siobhán",
+    "Nguyen",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Priya",
+    "Arjun",
+    "Fatima",
+    "Omar",
+    "Olga",
+    "Dmitri",
+    "Ngozi",
+    "Chinedu",
+    "Lucía",
+    "Mateo",
+    "Inés",
+    "Joaquín",
+    "Camille",
+    "Étienne",
+];
+const FAMILY: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Müller",
+    "Schröder",
+    "O'Brien",
+    "Ó Súilleabháin",
+    "Dubois",
+    "Lefèvre",
+    "Núñez",
+    "Peña",
+    "Okafor",
+    "Adeyemi",
+    "Kowalski",
+    "Nowak",
+    "Novák",
+    "Andersson",
+    "Johansson",
+    "Kim",
+    "Park",
+    "Tanaka",
+    "Suzuki",
+    "Patel",
+    "Sharma",
+    "Chen",
+    "Wang",
+    "Ivanova",
+    "Petrov",
+    "Haddad",
+    "Khalil",
+    "Rossi",
+    "Russo",
+    "Costa",
+];
+const STREETS: &[&str] = &[
+    "Maple Street",
+    "Oak Avenue",
+    "Pine Road",
+    "Cedar Lane",
+    "Elm Street",
+    "Washington Avenue",
+    "Lake Drive",
+    "Hillcrest Road",
+    "Sunset Boulevard",
+    "River Road",
+    "Park Avenue",
+    "Main Street",
+    "Church Street",
+    "Mill Lane",
+    "Highland Avenue",
+    "Meadow Way",
+    "Forest Drive",
+    "Spring Street",
+    "Valley View Road",
+    "Orchard Lane",
+    "Chestnut Street",
+    "Willow Court",
+    "Birch Road",
+    "Prospect Avenue",
+    "Franklin Street",
+    "Jefferson Road",
+    "Lincoln Avenue",
+    "Madison Street",
+    "Harbor View",
+    "Railroad Avenue",
+];
+const CITIES: &[(&str, &str, u32)] = &[
+    ("Columbus", "OH", 43004),
+    ("Dayton", "OH", 45401),
+    ("Toledo", "OH", 43601),
+    ("Akron", "OH", 44301),
+    ("Fort Wayne", "IN", 46802),
+    ("Lansing", "MI", 48901),
+    ("Grand Rapids", "MI", 49501),
+    ("Madison", "WI", 53703),
+    ("Des Moines", "IA", 50301),
+    ("Springfield", "IL", 62701),
+    ("Peoria", "IL", 61602),
+    ("Lexington", "KY", 40502),
+    ("Knoxville", "TN", 37902),
+    ("Erie", "PA", 16501),
+    ("Scranton", "PA", 18503),
+    ("Albany", "NY", 12207),
+    ("Syracuse", "NY", 13202),
+    ("Burlington", "VT", 5401),
+    ("Portland", "ME", 4101),
+    ("Santa Fe", "NM", 87501),
+];
+const AREAS: &[u32] = &[
+    614, 937, 419, 330, 260, 517, 616, 608, 515, 217, 309, 859, 865, 814, 570, 518, 315, 802, 207,
+    505,
+];
 
 /// A tiny deterministic generator (SplitMix64): demo data must be the same
 /// on every run, and a random crate is not worth its build time here.
@@ -75,9 +342,7 @@ pub fn identity(i: u64) -> Identity {
     let family = *r.pick(FAMILY);
     let area = AREAS[(i % AREAS.len() as u64) as usize];
     let local = 2_000_000 + i / AREAS.len() as u64;
-    let ascii = |s: &str| {
-        extramile_domain::customers::lookup::normalize_terms(s).join("")
-    };
+    let ascii = |s: &str| extramile_domain::customers::lookup::normalize_terms(s).join("");
     Identity {
         given,
         family,
@@ -98,23 +363,33 @@ pub struct Catalog {
 
 impl Catalog {
     fn by_code(&self, code: &str) -> &Product {
-        self.products.iter().find(|p| p.code == code).unwrap_or(&self.products[0])
+        self.products
+            .iter()
+            .find(|p| p.code == code)
+            .unwrap_or(&self.products[0])
     }
 }
 
 pub fn catalog() -> Catalog {
     let p = |code: &str, name: &str, kind, price| Product {
-        id: ProductId::new(), code: code.into(), name: name.into(), kind, monthly_price_minor: price, currency: "USD".into(),
+        id: ProductId::new(),
+        code: code.into(),
+        name: name.into(),
+        kind,
+        monthly_price_minor: price,
+        currency: "USD".into(),
     };
-    Catalog { products: vec![
-        p("INET100", "Internet 100", ProductKind::Internet, 4999),
-        p("INET500", "Internet 500", ProductKind::Internet, 6999),
-        p("INET1G", "Internet 1 Gig", ProductKind::Internet, 8999),
-        p("TVBASIC", "TV Basic", ProductKind::Tv, 3499),
-        p("TVPLUS", "TV Plus", ProductKind::Tv, 5999),
-        p("PHONE", "Home Phone", ProductKind::Phone, 2499),
-        p("WATER", "Water service", ProductKind::Water, 3150),
-    ] }
+    Catalog {
+        products: vec![
+            p("INET100", "Internet 100", ProductKind::Internet, 4999),
+            p("INET500", "Internet 500", ProductKind::Internet, 6999),
+            p("INET1G", "Internet 1 Gig", ProductKind::Internet, 8999),
+            p("TVBASIC", "TV Basic", ProductKind::Tv, 3499),
+            p("TVPLUS", "TV Plus", ProductKind::Tv, 5999),
+            p("PHONE", "Home Phone", ProductKind::Phone, 2499),
+            p("WATER", "Water service", ProductKind::Water, 3150),
+        ],
+    }
 }
 
 struct Gen<'a> {
@@ -124,60 +399,136 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    fn person(&mut self, given: &str, family: &str, contacts: &[(ContactKind, String, String)]) -> Person {
+    fn person(
+        &mut self,
+        given: &str,
+        family: &str,
+        contacts: &[(ContactKind, String, String)],
+    ) -> Person {
         let p = Person {
-            id: PersonId::new(), given_name: given.into(), family_name: family.into(),
-            preferred_language: None, created_at: now(), version: 1,
+            id: PersonId::new(),
+            given_name: given.into(),
+            family_name: family.into(),
+            preferred_language: None,
+            created_at: now(),
+            version: 1,
         };
         for (kind, value, normalized) in contacts {
             self.batch.contacts.push(ContactPoint {
-                id: ContactPointId::new(), person_id: p.id, kind: *kind, value: value.clone(),
-                normalized: normalized.clone(), label: Some(match kind { ContactKind::Phone => "mobile", ContactKind::Email => "personal", ContactKind::Postal => "home" }.into()),
-                is_primary: true, version: 1,
+                id: ContactPointId::new(),
+                person_id: p.id,
+                kind: *kind,
+                value: value.clone(),
+                normalized: normalized.clone(),
+                label: Some(
+                    match kind {
+                        ContactKind::Phone => "mobile",
+                        ContactKind::Email => "personal",
+                        ContactKind::Postal => "home",
+                    }
+                    .into(),
+                ),
+                is_primary: true,
+                version: 1,
             });
         }
         self.batch.people.push(p.clone());
         p
     }
 
-    fn role(&mut self, account: AccountId, person: PersonId, kind: RoleKind, consent: Option<Consent>, ended: Option<(&str, jiff::civil::Date)>) {
+    fn role(
+        &mut self,
+        account: AccountId,
+        person: PersonId,
+        kind: RoleKind,
+        consent: Option<Consent>,
+        ended: Option<(&str, jiff::civil::Date)>,
+    ) {
         self.batch.roles.push(AccountRole {
-            id: AccountRoleId::new(), account_id: account, person_id: person, kind, consent,
-            ended_reason: ended.map(|e| e.0.to_string()), ended_on: ended.map(|e| e.1), created_at: now(), version: 1,
+            id: AccountRoleId::new(),
+            account_id: account,
+            person_id: person,
+            kind,
+            consent,
+            ended_reason: ended.map(|e| e.0.to_string()),
+            ended_on: ended.map(|e| e.1),
+            created_at: now(),
+            version: 1,
         });
     }
 
-    fn subscribe(&mut self, account: AccountId, loc: LocationId, code: &str, start: jiff::civil::Date, upgrade_to: Option<&str>) {
+    fn subscribe(
+        &mut self,
+        account: AccountId,
+        loc: LocationId,
+        code: &str,
+        start: jiff::civil::Date,
+        upgrade_to: Option<&str>,
+    ) {
         let product = self.catalog.by_code(code).clone();
         let s = Subscription {
-            id: SubscriptionId::new(), account_id: account, location_id: loc,
-            product_id: upgrade_to.map(|c| self.catalog.by_code(c).id).unwrap_or(product.id),
-            status: SubscriptionStatus::Active, start_date: start, version: 1,
+            id: SubscriptionId::new(),
+            account_id: account,
+            location_id: loc,
+            product_id: upgrade_to
+                .map(|c| self.catalog.by_code(c).id)
+                .unwrap_or(product.id),
+            status: SubscriptionStatus::Active,
+            start_date: start,
+            version: 1,
         };
         self.batch.events.push(SubscriptionEvent {
-            id: SubscriptionEventId::new(), subscription_id: s.id, at: now(), kind: "started".into(),
-            description: format!("{} installed", product.name), actor_name: "Field services".into(),
+            id: SubscriptionEventId::new(),
+            subscription_id: s.id,
+            at: now(),
+            kind: "started".into(),
+            description: format!("{} installed", product.name),
+            actor_name: "Field services".into(),
         });
         if let Some(up) = upgrade_to {
             let to = self.catalog.by_code(up);
             self.batch.events.push(SubscriptionEvent {
-                id: SubscriptionEventId::new(), subscription_id: s.id, at: now(), kind: "product_changed".into(),
-                description: format!("{} → {} (speed upgrade)", product.name, to.name), actor_name: "Maya Agent".into(),
+                id: SubscriptionEventId::new(),
+                subscription_id: s.id,
+                at: now(),
+                kind: "product_changed".into(),
+                description: format!("{} → {} (speed upgrade)", product.name, to.name),
+                actor_name: "Maya Agent".into(),
             });
         }
         self.batch.subscriptions.push(s);
     }
 
-    fn account(&mut self, number: &str, holder: &Person, street: &str, city: (&str, &str, u32)) -> (AccountId, LocationId) {
+    fn account(
+        &mut self,
+        number: &str,
+        holder: &Person,
+        street: &str,
+        city: (&str, &str, u32),
+    ) -> (AccountId, LocationId) {
         let a = Account {
-            id: AccountId::new(), number: number.into(), name: holder.full_name(), account_type: AccountType::Residential,
-            status: AccountStatus::Active, created_at: now(), version: 1,
+            id: AccountId::new(),
+            number: number.into(),
+            name: holder.full_name(),
+            account_type: AccountType::Residential,
+            status: AccountStatus::Active,
+            created_at: now(),
+            version: 1,
         };
         let loc = ServiceLocation {
-            id: LocationId::new(), account_id: a.id, line1: street.into(), line2: None, city: city.0.into(),
-            region: Some(city.1.into()), postcode: format!("{:05}", city.2), country: "US".into(), version: 1,
+            id: LocationId::new(),
+            account_id: a.id,
+            line1: street.into(),
+            line2: None,
+            city: city.0.into(),
+            region: Some(city.1.into()),
+            postcode: format!("{:05}", city.2),
+            country: "US".into(),
+            version: 1,
         };
-        self.batch.audit.push(self.event(a.id, &format!("Account {} opened (demo data)", a.number)));
+        self.batch
+            .audit
+            .push(self.event(a.id, &format!("Account {} opened (demo data)", a.number)));
         self.role(a.id, holder.id, RoleKind::Holder, None, None);
         let ids = (a.id, loc.id);
         self.batch.accounts.push(a);
@@ -186,43 +537,113 @@ impl Gen<'_> {
     }
 
     fn event(&self, account: AccountId, summary: &str) -> AuditEvent {
-        change(&self.actor, "import", "account", account.0).account(Some(account)).summary(summary).build()
+        change(&self.actor, "import", "account", account.0)
+            .account(Some(account))
+            .summary(summary)
+            .build()
     }
 
     fn note(&mut self, account: AccountId, author: &str, body: &str) {
         self.batch.notes.push(Note {
-            id: NoteId::new(), account_id: account, author_id: None, author_name: author.into(), body: body.into(), created_at: now(),
+            id: NoteId::new(),
+            account_id: account,
+            author_id: None,
+            author_name: author.into(),
+            body: body.into(),
+            created_at: now(),
         });
     }
 
     fn customer(&mut self, i: u64) {
         let id = identity(i);
         let mut r = Mix::new(i ^ 0xA5A5);
-        let holder = self.person(id.given, id.family, &[
-            (ContactKind::Phone, phone_display(&id.phone), id.phone.clone()),
-            (ContactKind::Email, id.email.clone(), id.email.clone()),
-        ]);
+        let holder = self.person(
+            id.given,
+            id.family,
+            &[
+                (
+                    ContactKind::Phone,
+                    phone_display(&id.phone),
+                    id.phone.clone(),
+                ),
+                (ContactKind::Email, id.email.clone(), id.email.clone()),
+            ],
+        );
         let city = *r.pick(CITIES);
         let street = format!("{} {}", 1 + r.next() % 9000, r.pick(STREETS));
         let postcode = city.2 + (r.next() % 40) as u32;
-        let (aid, loc) = self.account(&id.account_number, &holder, &street, (city.0, city.1, postcode));
-        let start = jiff::civil::date(2015 + (r.next() % 11) as i16, 1 + (r.next() % 12) as i8, 1 + (r.next() % 28) as i8);
+        let (aid, loc) = self.account(
+            &id.account_number,
+            &holder,
+            &street,
+            (city.0, city.1, postcode),
+        );
+        let start = jiff::civil::date(
+            2015 + (r.next() % 11) as i16,
+            1 + (r.next() % 12) as i8,
+            1 + (r.next() % 28) as i8,
+        );
         if r.chance(85) {
             let up = r.chance(10);
-            self.subscribe(aid, loc, "INET100", start, if up { Some("INET500") } else { None });
+            self.subscribe(
+                aid,
+                loc,
+                "INET100",
+                start,
+                if up { Some("INET500") } else { None },
+            );
         }
-        if r.chance(40) { self.subscribe(aid, loc, if r.chance(50) { "TVBASIC" } else { "TVPLUS" }, start, None); }
-        if r.chance(30) { self.subscribe(aid, loc, "PHONE", start, None); }
-        if r.chance(20) { self.subscribe(aid, loc, "WATER", start, None); }
+        if r.chance(40) {
+            self.subscribe(
+                aid,
+                loc,
+                if r.chance(50) { "TVBASIC" } else { "TVPLUS" },
+                start,
+                None,
+            );
+        }
+        if r.chance(30) {
+            self.subscribe(aid, loc, "PHONE", start, None);
+        }
+        if r.chance(20) {
+            self.subscribe(aid, loc, "WATER", start, None);
+        }
         if r.chance(12) {
             let rep_given = *r.pick(GIVEN);
-            let rep_phone = format!("+1{}{:07}", AREAS[(i as usize + 7) % AREAS.len()], 8_000_000 + i % 1_999_999);
-            let rep = self.person(rep_given, id.family, &[(ContactKind::Phone, phone_display(&rep_phone), rep_phone.clone())]);
-            let consent = Consent { given_by: holder.id, given_at: now(), method: ConsentMethod::VerbalOnCall, note: None };
-            self.role(aid, rep.id, RoleKind::AuthorizedRepresentative, Some(consent), None);
+            let rep_phone = format!(
+                "+1{}{:07}",
+                AREAS[(i as usize + 7) % AREAS.len()],
+                8_000_000 + i % 1_999_999
+            );
+            let rep = self.person(
+                rep_given,
+                id.family,
+                &[(
+                    ContactKind::Phone,
+                    phone_display(&rep_phone),
+                    rep_phone.clone(),
+                )],
+            );
+            let consent = Consent {
+                given_by: holder.id,
+                given_at: now(),
+                method: ConsentMethod::VerbalOnCall,
+                note: None,
+            };
+            self.role(
+                aid,
+                rep.id,
+                RoleKind::AuthorizedRepresentative,
+                Some(consent),
+                None,
+            );
         }
         if r.chance(10) {
-            self.note(aid, "Maya Agent", "Customer prefers contact by e-mail after 5pm.");
+            self.note(
+                aid,
+                "Maya Agent",
+                "Customer prefers contact by e-mail after 5pm.",
+            );
         }
     }
 
@@ -230,28 +651,95 @@ impl Gen<'_> {
     fn story_accounts(&mut self) {
         let ph = |n: &str| (ContactKind::Phone, phone_display(n), n.to_string());
         let em = |e: &str| (ContactKind::Email, e.to_string(), e.to_string());
-        let rosa = self.person("Rosa", "Álvarez", &[ph("+15550102030"), em("rosa.alvarez@example.net")]);
+        let rosa = self.person(
+            "Rosa",
+            "Álvarez",
+            &[ph("+15550102030"), em("rosa.alvarez@example.net")],
+        );
         let miguel = self.person("Miguel", "Álvarez", &[]);
-        let ana = self.person("Ana", "Silva", &[ph("+13125550147"), em("ana.silva@example.com")]);
-        let (aid, loc) = self.account("EM00000001", &rosa, "742 Evergreen Terrace", ("Santa Fe", "NM", 87501));
-        self.role(aid, miguel.id, RoleKind::FormerHolder, None, Some(("deceased", jiff::civil::date(2026, 9, 14))));
-        let consent = Consent { given_by: rosa.id, given_at: now(), method: ConsentMethod::VerbalOnCall, note: Some("Rosa consented on a conference call".into()) };
-        self.role(aid, ana.id, RoleKind::AuthorizedRepresentative, Some(consent), None);
+        let ana = self.person(
+            "Ana",
+            "Silva",
+            &[ph("+13125550147"), em("ana.silva@example.com")],
+        );
+        let (aid, loc) = self.account(
+            "EM00000001",
+            &rosa,
+            "742 Evergreen Terrace",
+            ("Santa Fe", "NM", 87501),
+        );
+        self.role(
+            aid,
+            miguel.id,
+            RoleKind::FormerHolder,
+            None,
+            Some(("deceased", jiff::civil::date(2026, 9, 14))),
+        );
+        let consent = Consent {
+            given_by: rosa.id,
+            given_at: now(),
+            method: ConsentMethod::VerbalOnCall,
+            note: Some("Rosa consented on a conference call".into()),
+        };
+        self.role(
+            aid,
+            ana.id,
+            RoleKind::AuthorizedRepresentative,
+            Some(consent),
+            None,
+        );
         self.subscribe(aid, loc, "INET100", jiff::civil::date(2019, 3, 2), None);
         self.subscribe(aid, loc, "TVBASIC", jiff::civil::date(2019, 3, 2), None);
-        self.note(aid, "Maya Agent", "Miguel Álvarez passed away in September; Rosa is now the sole holder.");
+        self.note(
+            aid,
+            "Maya Agent",
+            "Miguel Álvarez passed away in September; Rosa is now the sole holder.",
+        );
 
-        let ben = self.person("Ben", "Okafor", &[ph("+16145550188"), em("ben.okafor@example.org")]);
-        let (aid, loc) = self.account("EM00000002", &ben, "18 Maple Street", ("Columbus", "OH", 43004));
-        self.subscribe(aid, loc, "INET100", jiff::civil::date(2022, 6, 10), Some("INET500"));
+        let ben = self.person(
+            "Ben",
+            "Okafor",
+            &[ph("+16145550188"), em("ben.okafor@example.org")],
+        );
+        let (aid, loc) = self.account(
+            "EM00000002",
+            &ben,
+            "18 Maple Street",
+            ("Columbus", "OH", 43004),
+        );
+        self.subscribe(
+            aid,
+            loc,
+            "INET100",
+            jiff::civil::date(2022, 6, 10),
+            Some("INET500"),
+        );
         self.subscribe(aid, loc, "PHONE", jiff::civil::date(2022, 6, 10), None);
 
-        let chloe = self.person("Chloé", "Martin", &[ph("+18025550111"), em("chloe.martin@example.com")]);
-        let (aid, loc) = self.account("EM00000003", &chloe, "5 Harbor View", ("Burlington", "VT", 5401));
+        let chloe = self.person(
+            "Chloé",
+            "Martin",
+            &[ph("+18025550111"), em("chloe.martin@example.com")],
+        );
+        let (aid, loc) = self.account(
+            "EM00000003",
+            &chloe,
+            "5 Harbor View",
+            ("Burlington", "VT", 5401),
+        );
         self.subscribe(aid, loc, "INET500", jiff::civil::date(2024, 1, 15), None);
 
-        let david = self.person("David", "Kim", &[ph("+15175550190"), em("david.kim@example.com")]);
-        let (aid, loc) = self.account("EM00000004", &david, "221 Lincoln Avenue", ("Lansing", "MI", 48901));
+        let david = self.person(
+            "David",
+            "Kim",
+            &[ph("+15175550190"), em("david.kim@example.com")],
+        );
+        let (aid, loc) = self.account(
+            "EM00000004",
+            &david,
+            "221 Lincoln Avenue",
+            ("Lansing", "MI", 48901),
+        );
         self.subscribe(aid, loc, "INET1G", jiff::civil::date(2021, 8, 1), None);
         self.subscribe(aid, loc, "WATER", jiff::civil::date(2021, 8, 1), None);
     }
@@ -262,7 +750,11 @@ const BATCH: u64 = 5_000;
 /// Load the demo customers unless this database already has them.
 /// Returns how many were loaded now (0 when already present).
 pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u64, String> {
-    if let Some(v) = store.meta("demo_customers").await.map_err(|e| e.to_string())? {
+    if let Some(v) = store
+        .meta("demo_customers")
+        .await
+        .map_err(|e| e.to_string())?
+    {
         if progress {
             eprintln!("demo data already loaded ({v} customers); not loading again");
         }
@@ -272,12 +764,22 @@ pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u6
     use extramile_domain::store::CustomerStore;
     let actor = Actor::system();
     for p in &cat.products {
-        let ev = change(&actor, "create", "product", p.id.0).summary(format!("Added product {}", p.name)).after(p).build();
-        store.insert_product(p, &ev).await.map_err(|e| e.to_string())?;
+        let ev = change(&actor, "create", "product", p.id.0)
+            .summary(format!("Added product {}", p.name))
+            .after(p)
+            .build();
+        store
+            .insert_product(p, &ev)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let started = std::time::Instant::now();
     let mut vocabulary = HashSet::new();
-    let mut g = Gen { batch: Batch::default(), catalog: &cat, actor: actor.clone() };
+    let mut g = Gen {
+        batch: Batch::default(),
+        catalog: &cat,
+        actor: actor.clone(),
+    };
     g.story_accounts();
     let mut i = 0;
     while i < customers {
@@ -285,15 +787,27 @@ pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u6
         for n in i..end {
             g.customer(n);
         }
-        store.bulk_insert(&g.batch, &mut vocabulary).await.map_err(|e| e.to_string())?;
+        store
+            .bulk_insert(&g.batch, &mut vocabulary)
+            .await
+            .map_err(|e| e.to_string())?;
         g.batch = Batch::default();
         i = end;
         if progress && (i % 100_000 == 0 || i == customers) {
-            eprintln!("  {i} customers loaded in {:.1}s", started.elapsed().as_secs_f64());
+            eprintln!(
+                "  {i} customers loaded in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
-    store.bulk_insert(&g.batch, &mut vocabulary).await.map_err(|e| e.to_string())?;
+    store
+        .bulk_insert(&g.batch, &mut vocabulary)
+        .await
+        .map_err(|e| e.to_string())?;
     store.analyze().await.map_err(|e| e.to_string())?;
-    store.set_meta("demo_customers", &customers.to_string()).await.map_err(|e| e.to_string())?;
+    store
+        .set_meta("demo_customers", &customers.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(customers)
 }

@@ -16,7 +16,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "extramile", version, about = "Customer operations for regional service providers")]
+#[command(
+    name = "extramile",
+    version,
+    about = "Customer operations for regional service providers"
+)]
 struct Cli {
     /// A TOML configuration file (database_url, listen, region, log, secure_cookies).
     #[arg(long, global = true)]
@@ -103,7 +107,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_tracing(&config.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("extramile: cannot start the runtime: {e}");
@@ -122,7 +129,9 @@ fn main() -> std::process::ExitCode {
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("EXTRAMILE_LOG_FILTER")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -152,7 +161,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("{} database is migrated", store.backend());
             Ok(())
         }
-        Command::Demo { customers, no_serve, .. } => {
+        Command::Demo {
+            customers,
+            no_serve,
+            ..
+        } => {
             let store = open(&config).await?;
             let st = state(store.clone(), &config);
             ensure_demo_staff(&st).await?;
@@ -160,38 +173,84 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let started = std::time::Instant::now();
             let loaded = demo::load(&store, customers, true).await?;
             if loaded > 0 {
-                eprintln!("loaded {loaded} customers in {:.1}s", started.elapsed().as_secs_f64());
+                eprintln!(
+                    "loaded {loaded} customers in {:.1}s",
+                    started.elapsed().as_secs_f64()
+                );
             }
-            println!("\nSign in at http://{} with any of these (password: {}):", config.listen, demo::DEMO_PASSWORD);
-            for s in demo::STAFF.iter().filter(|s| matches!(s.role, "agent" | "supervisor" | "admin")) {
+            println!(
+                "\nSign in at http://{} with any of these (password: {}):",
+                config.listen,
+                demo::DEMO_PASSWORD
+            );
+            for s in demo::STAFF
+                .iter()
+                .filter(|s| matches!(s.role, "agent" | "supervisor" | "admin"))
+            {
                 println!("  {:<11} {}", s.role, s.email);
             }
-            println!("Try the lookup box with (555) 010-2030, EM00000001, rosa.alvarez@example.net, \"alvrez\" or \"evergreen\".\n");
+            println!(
+                "Try the lookup box with (555) 010-2030, EM00000001, rosa.alvarez@example.net, \"alvrez\" or \"evergreen\".\n"
+            );
             if no_serve {
                 return Ok(());
             }
             serve(st, &config).await
         }
-        Command::User { command: UserCommand::Add { email, role, name, team } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    name,
+                    team,
+                },
+        } => {
             let store = open(&config).await?;
             let st = state(store, &config);
             let team_id = match team {
-                Some(t) => Some(st.staff.ensure_team(&t).await.map_err(|e| e.to_string())?.id),
+                Some(t) => Some(
+                    st.staff
+                        .ensure_team(&t)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .id,
+                ),
                 None => None,
             };
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("reading the password from standard input: {e}"))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
-            let user = st.staff.create_staff(&Actor::system(), NewStaff { email, name, role, team_id, password })
+            let user = st
+                .staff
+                .create_staff(
+                    &Actor::system(),
+                    NewStaff {
+                        email,
+                        name,
+                        role,
+                        team_id,
+                        password,
+                    },
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email, label } } => {
+        Command::Token {
+            command: TokenCommand::Create { email, label },
+        } => {
             let store = open(&config).await?;
             let st = state(store, &config);
-            let token = st.staff.create_token(&Actor::system(), &email, &label).await.map_err(|e| e.to_string())?;
+            let token = st
+                .staff
+                .create_token(&Actor::system(), &email, &label)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{token}");
             Ok(())
         }
@@ -201,29 +260,57 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
 
 async fn ensure_demo_staff(st: &AppState) -> Result<(), String> {
     for s in demo::STAFF {
-        if st.store.staff_by_email(s.email).await.map_err(|e| e.to_string())?.is_some() {
+        if st
+            .store
+            .staff_by_email(s.email)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
             continue;
         }
-        let team = st.staff.ensure_team(s.team).await.map_err(|e| e.to_string())?;
+        let team = st
+            .staff
+            .ensure_team(s.team)
+            .await
+            .map_err(|e| e.to_string())?;
         st.staff
-            .create_staff(&Actor::system(), NewStaff {
-                email: s.email.into(), name: s.name.into(), role: s.role.into(), team_id: Some(team.id), password: demo::DEMO_PASSWORD.into(),
-            })
+            .create_staff(
+                &Actor::system(),
+                NewStaff {
+                    email: s.email.into(),
+                    name: s.name.into(),
+                    role: s.role.into(),
+                    team_id: Some(team.id),
+                    password: demo::DEMO_PASSWORD.into(),
+                },
+            )
             .await
             .map_err(|e| e.to_string())?;
     }
-    for t in ["Billing", "Technical support", "Number porting", "Retention", "Dispatch", "Customer care"] {
+    for t in [
+        "Billing",
+        "Technical support",
+        "Number porting",
+        "Retention",
+        "Dispatch",
+        "Customer care",
+    ] {
         st.staff.ensure_team(t).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
 async fn serve(st: AppState, config: &Config) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "Extramile is serving");
     eprintln!("Extramile is serving on http://{addr}");
-    extramile_web::serve(st, listener, shutdown_signal()).await.map_err(|e| e.to_string())
+    extramile_web::serve(st, listener, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {
@@ -232,7 +319,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -3,6 +3,8 @@
 //! and the authorized representative. Screenshots land in
 //! `target/test-artifacts/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fantoccini::{ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -17,13 +19,20 @@ impl Drop for Kill {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16, what: &str) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not start on port {port}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{what} did not start on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -44,7 +53,10 @@ async fn shot(c: &fantoccini::Client, name: &str) {
 async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
     let driver = "/usr/bin/chromedriver";
     if !std::path::Path::new(driver).exists() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "chromedriver must be installed under CI");
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "chromedriver must be installed under CI"
+        );
         eprintln!("skipping: {driver} is not installed");
         return;
     }
@@ -52,11 +64,31 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
     let db = std::env::temp_dir().join(format!("extramile-browser-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&db);
     let log = std::fs::File::create(artifacts().join("browser-server.log")).unwrap();
-    let _server = Kill(Command::new(env!("CARGO_BIN_EXE_extramile"))
-        .args(["--database-url", &format!("sqlite:{}", db.display()), "demo", "--customers", "300", "--listen", &format!("127.0.0.1:{app_port}")])
-        .stdout(Stdio::null()).stderr(log).spawn().unwrap());
+    let _server = Kill(
+        Command::new(env!("CARGO_BIN_EXE_extramile"))
+            .args([
+                "--database-url",
+                &format!("sqlite:{}", db.display()),
+                "demo",
+                "--customers",
+                "300",
+                "--listen",
+                &format!("127.0.0.1:{app_port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
     let wd_port = free_port();
-    let _driver = Kill(Command::new(driver).arg(format!("--port={wd_port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let _driver = Kill(
+        Command::new(driver)
+            .arg(format!("--port={wd_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_for_port(wd_port, "chromedriver");
     wait_for_port(app_port, "extramile");
 
@@ -65,7 +97,9 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000",
         format!("--user-data-dir={}", profile.display())]}});
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
     let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{wd_port}"))
@@ -75,28 +109,63 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
 
     let result = async {
         c.goto(&format!("{base}/signin")).await?;
-        c.find(Locator::Id("email")).await?.send_keys("agent@demo.extramile.dev").await?;
-        c.find(Locator::Id("password")).await?.send_keys("extramile-demo").await?;
-        c.find(Locator::Css("button[type=submit]")).await?.click().await?;
-        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("search-results")).await?;
+        c.find(Locator::Id("email"))
+            .await?
+            .send_keys("agent@demo.extramile.dev")
+            .await?;
+        c.find(Locator::Id("password"))
+            .await?
+            .send_keys("extramile-demo")
+            .await?;
+        c.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("search-results"))
+            .await?;
         shot(&c, "1-search").await;
 
         // Stored as (555) 010-2030; typed with dots. Results appear as you type.
         let box_ = c.find(Locator::Id("global-q")).await?;
         box_.send_keys("555.010.2030").await?;
-        let hit = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#search-results a.hit")).await?;
+        let hit = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#search-results a.hit"))
+            .await?;
         shot(&c, "2-results").await;
         assert_eq!(hit.text().await?, "EM00000001");
         hit.click().await?;
 
-        let holder = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".party[data-role=holder]")).await?;
-        let rep = c.find(Locator::Css(".party[data-role=authorized_representative]")).await?;
+        let holder = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".party[data-role=holder]"))
+            .await?;
+        let rep = c
+            .find(Locator::Css(".party[data-role=authorized_representative]"))
+            .await?;
         shot(&c, "3-customer-360").await;
         let (holder, rep) = (holder.text().await?, rep.text().await?);
-        assert!(holder.contains("Rosa Álvarez") && holder.contains("(555) 010-2030"), "holder card: {holder}");
-        assert!(rep.contains("Ana Silva") && rep.contains("Consent: given by Rosa Álvarez"), "representative card: {rep}");
-        let former = c.find(Locator::Css(".party[data-role=former_holder]")).await?.text().await?;
-        assert!(former.contains("Miguel Álvarez") && former.contains("deceased"), "former holder card: {former}");
+        assert!(
+            holder.contains("Rosa Álvarez") && holder.contains("(555) 010-2030"),
+            "holder card: {holder}"
+        );
+        assert!(
+            rep.contains("Ana Silva") && rep.contains("Consent: given by Rosa Álvarez"),
+            "representative card: {rep}"
+        );
+        let former = c
+            .find(Locator::Css(".party[data-role=former_holder]"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            former.contains("Miguel Álvarez") && former.contains("deceased"),
+            "former holder card: {former}"
+        );
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

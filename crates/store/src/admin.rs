@@ -17,14 +17,23 @@ use uuid::Uuid;
 impl StaffStore for SqlStore {
     async fn insert_team(&self, t: &Team) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO teams (id, name) VALUES ($1, $2)")
-            .bind(t.id.0).bind(t.name.as_str()).execute(p).await.map(|_| ())).map_err(db_err)?;
+            .bind(t.id.0).bind(t.name.as_str()).execute(p).await.map(|_| ()))
+        .map_err(db_err)?;
         Ok(())
     }
 
     async fn teams(&self) -> Result<Vec<Team>> {
-        let rows: Vec<(Uuid, String)> = read!(&self.db, p => sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
-            .fetch_all(p).await).map_err(db_err)?;
-        Ok(rows.into_iter().map(|(id, name)| Team { id: id.into(), name }).collect())
+        let rows: Vec<(Uuid, String)> =
+            read!(&self.db, p => sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
+            .fetch_all(p).await)
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| Team {
+                id: id.into(),
+                name,
+            })
+            .collect())
     }
 
     #[tracing::instrument(skip_all, err)]
@@ -59,7 +68,12 @@ impl StaffStore for SqlStore {
         rows.into_iter().map(StaffRow::into_domain).collect()
     }
 
-    async fn set_signin_failures(&self, id: StaffId, failures: i64, locked_until: Option<Timestamp>) -> Result<()> {
+    async fn set_signin_failures(
+        &self,
+        id: StaffId,
+        failures: i64,
+        locked_until: Option<Timestamp>,
+    ) -> Result<()> {
         write!(&self.db, p => sqlx::query("UPDATE staff_users SET failed_signins = $1, locked_until = $2 WHERE id = $3")
             .bind(failures).bind(locked_until.map(ts_to_micros)).bind(id.0).execute(p).await.map(|_| ())).map_err(db_err)?;
         Ok(())
@@ -77,7 +91,11 @@ impl StaffStore for SqlStore {
             "SELECT digest, staff_id, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1")
             .bind(digest).fetch_optional(p).await).map_err(db_err)?;
         Ok(row.map(|(digest, staff_id, csrf_token, c, e)| Session {
-            digest, staff_id: staff_id.into(), csrf_token, created_at: micros_to_ts(c), expires_at: micros_to_ts(e),
+            digest,
+            staff_id: staff_id.into(),
+            csrf_token,
+            created_at: micros_to_ts(c),
+            expires_at: micros_to_ts(e),
         }))
     }
 
@@ -100,7 +118,13 @@ impl StaffStore for SqlStore {
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>> {
         let row: Option<(String, Uuid, String, i64)> = read!(&self.db, p => sqlx::query_as(
             "SELECT digest, staff_id, label, created_at FROM api_tokens WHERE digest = $1")
-            .bind(digest).fetch_optional(p).await).map_err(db_err)?;
-        Ok(row.map(|(digest, staff_id, label, c)| ApiToken { digest, staff_id: staff_id.into(), label, created_at: micros_to_ts(c) }))
+            .bind(digest).fetch_optional(p).await)
+        .map_err(db_err)?;
+        Ok(row.map(|(digest, staff_id, label, c)| ApiToken {
+            digest,
+            staff_id: staff_id.into(),
+            label,
+            created_at: micros_to_ts(c),
+        }))
     }
 }

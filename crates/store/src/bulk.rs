@@ -5,7 +5,9 @@
 use crate::{SqlStore, db_err, write};
 use extramile_domain::Result;
 use extramile_domain::audit::AuditEvent;
-use extramile_domain::customers::lookup::{address_terms, deletion_variants, is_fuzzy_term, name_terms};
+use extramile_domain::customers::lookup::{
+    address_terms, deletion_variants, is_fuzzy_term, name_terms,
+};
 use extramile_domain::customers::model::*;
 use extramile_domain::time::ts_to_micros;
 use std::collections::HashSet;

@@ -33,20 +33,39 @@ macro_rules! insert_role {
     ($conn:expr, $r:expr) => {{
         let r: &AccountRole = $r;
         let c = r.consent.as_ref();
-        sqlx::query(concat!("INSERT INTO account_roles (", role_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-            .bind(r.id.0).bind(r.account_id.0).bind(r.person_id.0).bind(r.kind.as_str())
-            .bind(c.map(|c| c.given_by.0)).bind(c.map(|c| ts_to_micros(c.given_at)))
-            .bind(c.map(|c| c.method.as_str())).bind(c.and_then(|c| c.note.as_deref()))
-            .bind(r.ended_reason.as_deref()).bind(r.ended_on.map(|d| d.to_string()))
-            .bind(ts_to_micros(r.created_at)).bind(r.version)
-            .execute($conn).await.map(|_| ()).map_err(db_err)
+        sqlx::query(concat!(
+            "INSERT INTO account_roles (",
+            role_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(r.id.0)
+        .bind(r.account_id.0)
+        .bind(r.person_id.0)
+        .bind(r.kind.as_str())
+        .bind(c.map(|c| c.given_by.0))
+        .bind(c.map(|c| ts_to_micros(c.given_at)))
+        .bind(c.map(|c| c.method.as_str()))
+        .bind(c.and_then(|c| c.note.as_deref()))
+        .bind(r.ended_reason.as_deref())
+        .bind(r.ended_on.map(|d| d.to_string()))
+        .bind(ts_to_micros(r.created_at))
+        .bind(r.version)
+        .execute($conn)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
     }};
 }
 
 #[async_trait]
 impl CustomerStore for SqlStore {
     #[tracing::instrument(skip_all, err)]
-    async fn insert_person(&self, p: &Person, cps: &[ContactPoint], audit: &[AuditEvent]) -> Result<()> {
+    async fn insert_person(
+        &self,
+        p: &Person,
+        cps: &[ContactPoint],
+        audit: &[AuditEvent],
+    ) -> Result<()> {
         let terms = name_terms(p);
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -109,7 +128,12 @@ impl CustomerStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn insert_account(&self, a: &Account, holder: &AccountRole, audit: &[AuditEvent]) -> Result<()> {
+    async fn insert_account(
+        &self,
+        a: &Account,
+        holder: &AccountRole,
+        audit: &[AuditEvent],
+    ) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query(concat!("INSERT INTO accounts (", account_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"))
@@ -219,18 +243,66 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    async fn location(&self, id: LocationId) -> Result<Option<ServiceLocation>> { self.location_by_id(id).await }
-    async fn insert_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> { self.write_location(l, audit, true).await }
-    async fn update_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> { self.write_location(l, audit, false).await }
-    async fn products(&self) -> Result<Vec<Product>> { self.all_products().await }
-    async fn product(&self, id: ProductId) -> Result<Option<Product>> { self.product_by_id(id).await }
-    async fn insert_product(&self, p: &Product, audit: &AuditEvent) -> Result<()> { self.write_product(p, audit).await }
-    async fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>> { self.subscription_by_id(id).await }
-    async fn insert_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()> { self.write_subscription(s, ev, audit, true).await }
-    async fn update_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent) -> Result<()> { self.write_subscription(s, ev, audit, false).await }
-    async fn insert_note(&self, n: &Note, audit: &AuditEvent) -> Result<()> { self.write_note(n, audit).await }
-    async fn customer_360(&self, id: AccountId, limit: u32) -> Result<Option<Customer360>> { self.load_360(id, limit).await }
-    async fn find_by_identifier(&self, kind: MatchKind, value: &str, limit: u32) -> Result<Vec<LookupHit>> { self.identifier_hits(kind, value, limit).await }
-    async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>> { self.vocabulary_terms(variants).await }
-    async fn find_by_terms(&self, field: TermField, terms: &[TermMatch], limit: u32) -> Result<Vec<LookupHit>> { self.term_hits(field, terms, limit).await }
+    async fn location(&self, id: LocationId) -> Result<Option<ServiceLocation>> {
+        self.location_by_id(id).await
+    }
+    async fn insert_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> {
+        self.write_location(l, audit, true).await
+    }
+    async fn update_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> {
+        self.write_location(l, audit, false).await
+    }
+    async fn products(&self) -> Result<Vec<Product>> {
+        self.all_products().await
+    }
+    async fn product(&self, id: ProductId) -> Result<Option<Product>> {
+        self.product_by_id(id).await
+    }
+    async fn insert_product(&self, p: &Product, audit: &AuditEvent) -> Result<()> {
+        self.write_product(p, audit).await
+    }
+    async fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>> {
+        self.subscription_by_id(id).await
+    }
+    async fn insert_subscription(
+        &self,
+        s: &Subscription,
+        ev: &SubscriptionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        self.write_subscription(s, ev, audit, true).await
+    }
+    async fn update_subscription(
+        &self,
+        s: &Subscription,
+        ev: &SubscriptionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        self.write_subscription(s, ev, audit, false).await
+    }
+    async fn insert_note(&self, n: &Note, audit: &AuditEvent) -> Result<()> {
+        self.write_note(n, audit).await
+    }
+    async fn customer_360(&self, id: AccountId, limit: u32) -> Result<Option<Customer360>> {
+        self.load_360(id, limit).await
+    }
+    async fn find_by_identifier(
+        &self,
+        kind: MatchKind,
+        value: &str,
+        limit: u32,
+    ) -> Result<Vec<LookupHit>> {
+        self.identifier_hits(kind, value, limit).await
+    }
+    async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>> {
+        self.vocabulary_terms(variants).await
+    }
+    async fn find_by_terms(
+        &self,
+        field: TermField,
+        terms: &[TermMatch],
+        limit: u32,
+    ) -> Result<Vec<LookupHit>> {
+        self.term_hits(field, terms, limit).await
+    }
 }

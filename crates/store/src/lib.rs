@@ -25,7 +25,10 @@ use std::time::Duration;
 pub enum Db {
     /// A single writer connection (SQLite serialises writers anyway, and one
     /// connection avoids busy retries) and a pool of readers (WAL).
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -55,10 +58,10 @@ pub struct SqlStore {
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
-    if let Some(d) = e.as_database_error() {
-        if d.is_unique_violation() {
-            return DomainError::Conflict(format!("already exists ({})", d.message()));
-        }
+    if let Some(d) = e.as_database_error()
+        && d.is_unique_violation()
+    {
+        return DomainError::Conflict(format!("already exists ({})", d.message()));
     }
     DomainError::Store(e.to_string())
 }
@@ -73,7 +76,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_connections: 8, sqlite_cache_kib: 8 * 1024 }
+        Self {
+            max_connections: 8,
+            sqlite_cache_kib: 8 * 1024,
+        }
     }
 }
 
@@ -94,7 +100,10 @@ impl SqlStore {
                 .map_err(|e| DomainError::Store(e.to_string()))?;
             Db::Postgres(pool)
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             let o = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -144,7 +153,8 @@ impl SqlStore {
 
     /// Refresh planner statistics after a bulk load.
     pub async fn analyze(&self) -> Result<(), DomainError> {
-        write!(&self.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())).map_err(db_err)?;
+        write!(&self.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ()))
+            .map_err(db_err)?;
         Ok(())
     }
 

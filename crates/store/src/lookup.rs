@@ -55,7 +55,9 @@ impl HitRow {
             account_id: self.account_id.map(Into::into),
             account_number: self.number,
             account_name: self.account_name,
-            account_status: self.status.and_then(|s| AccountStatus::parse("status", &s).ok()),
+            account_status: self
+                .status
+                .and_then(|s| AccountStatus::parse("status", &s).ok()),
             person_id: self.person_id.map(Into::into),
             person_name: match (self.given_name, self.family_name) {
                 (Some(g), Some(f)) => Some(format!("{g} {f}")),
@@ -107,7 +109,12 @@ fn entity_subquery(field: TermField, terms: &[TermMatch]) -> (String, Vec<String
         binds.push(t.prefix.clone());
         binds.push(prefix_upper_bound(&t.prefix));
         if !t.fuzzy.is_empty() {
-            let marks: Vec<String> = t.fuzzy.iter().enumerate().map(|(j, _)| format!("${}", binds.len() + 1 + j)).collect();
+            let marks: Vec<String> = t
+                .fuzzy
+                .iter()
+                .enumerate()
+                .map(|(j, _)| format!("${}", binds.len() + 1 + j))
+                .collect();
             sql.push_str(&format!(" OR term IN ({})", marks.join(", ")));
             binds.extend(t.fuzzy.iter().cloned());
         }
@@ -119,7 +126,12 @@ fn entity_subquery(field: TermField, terms: &[TermMatch]) -> (String, Vec<String
 
 impl SqlStore {
     #[tracing::instrument(skip_all, fields(kind = %kind), err)]
-    pub(crate) async fn identifier_hits(&self, kind: MatchKind, value: &str, limit: u32) -> Result<Vec<LookupHit>> {
+    pub(crate) async fn identifier_hits(
+        &self,
+        kind: MatchKind,
+        value: &str,
+        limit: u32,
+    ) -> Result<Vec<LookupHit>> {
         let limit = i64::from(limit);
         let rows: Vec<HitRow> = match kind {
             MatchKind::Phone | MatchKind::Email => {
@@ -130,12 +142,18 @@ impl SqlStore {
             MatchKind::Name | MatchKind::Address => return Ok(Vec::new()),
         }
         .map_err(db_err)?;
-        Ok(rows.into_iter().map(|r| r.into_hit(kind, IDENTIFIER_SCORE)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_hit(kind, IDENTIFIER_SCORE))
+            .collect())
     }
 
     pub(crate) async fn vocabulary_terms(&self, variants: &[String]) -> Result<Vec<String>> {
         let marks: Vec<String> = (1..=variants.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT DISTINCT term FROM term_variants WHERE variant IN ({})", marks.join(", "));
+        let sql = format!(
+            "SELECT DISTINCT term FROM term_variants WHERE variant IN ({})",
+            marks.join(", ")
+        );
         read!(&self.db, p => {
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
             for v in variants {
@@ -147,14 +165,27 @@ impl SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(field = %field), err)]
-    pub(crate) async fn term_hits(&self, field: TermField, terms: &[TermMatch], limit: u32) -> Result<Vec<LookupHit>> {
+    pub(crate) async fn term_hits(
+        &self,
+        field: TermField,
+        terms: &[TermMatch],
+        limit: u32,
+    ) -> Result<Vec<LookupHit>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
         let (sub, binds) = entity_subquery(field, terms);
-        let head = if field == TermField::Name { NAME_HITS } else { ADDRESS_HITS };
+        let head = if field == TermField::Name {
+            NAME_HITS
+        } else {
+            ADDRESS_HITS
+        };
         let sql = format!("{head}{sub}");
-        let kind = if field == TermField::Name { MatchKind::Name } else { MatchKind::Address };
+        let kind = if field == TermField::Name {
+            MatchKind::Name
+        } else {
+            MatchKind::Address
+        };
         let rows: Vec<HitRow> = read!(&self.db, p => {
             let mut q = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(sql));
             for b in &binds {

@@ -30,7 +30,12 @@ impl SqlStore {
     }
 
     #[tracing::instrument(skip_all, err)]
-    pub(crate) async fn write_location(&self, l: &ServiceLocation, audit: &AuditEvent, new: bool) -> Result<()> {
+    pub(crate) async fn write_location(
+        &self,
+        l: &ServiceLocation,
+        audit: &AuditEvent,
+        new: bool,
+    ) -> Result<()> {
         let terms = address_terms(l);
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -79,14 +84,23 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn subscription_by_id(&self, id: SubscriptionId) -> Result<Option<Subscription>> {
+    pub(crate) async fn subscription_by_id(
+        &self,
+        id: SubscriptionId,
+    ) -> Result<Option<Subscription>> {
         let row: Option<SubscriptionRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", subscription_cols!(), " FROM subscriptions WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(SubscriptionRow::into_domain).transpose()
     }
 
     #[tracing::instrument(skip_all, err)]
-    pub(crate) async fn write_subscription(&self, s: &Subscription, ev: &SubscriptionEvent, audit: &AuditEvent, new: bool) -> Result<()> {
+    pub(crate) async fn write_subscription(
+        &self,
+        s: &Subscription,
+        ev: &SubscriptionEvent,
+        audit: &AuditEvent,
+        new: bool,
+    ) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             if new {

@@ -16,7 +16,8 @@ fn corrupt(e: DomainError) -> DomainError {
 }
 
 fn date(s: &str) -> R<jiff::civil::Date> {
-    s.parse().map_err(|_| DomainError::Store(format!("stored date does not parse: {s}")))
+    s.parse()
+        .map_err(|_| DomainError::Store(format!("stored date does not parse: {s}")))
 }
 
 #[derive(sqlx::FromRow)]
@@ -71,7 +72,8 @@ impl AccountRow {
             id: self.id.into(),
             number: self.number,
             name: self.name,
-            account_type: AccountType::parse("account_type", &self.account_type).map_err(corrupt)?,
+            account_type: AccountType::parse("account_type", &self.account_type)
+                .map_err(corrupt)?,
             status: AccountStatus::parse("status", &self.status).map_err(corrupt)?,
             created_at: micros_to_ts(self.created_at),
             version: self.version,
@@ -103,7 +105,11 @@ pub(crate) use role_cols;
 
 impl RoleRow {
     pub fn into_domain(self) -> R<AccountRole> {
-        let consent = match (self.consent_given_by, self.consent_given_at, self.consent_method) {
+        let consent = match (
+            self.consent_given_by,
+            self.consent_given_at,
+            self.consent_method,
+        ) {
             (Some(by), Some(at), Some(m)) => Some(Consent {
                 given_by: by.into(),
                 given_at: micros_to_ts(at),

@@ -9,12 +9,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn admin_url() -> String {
-    std::env::var("EXTRAMILE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("EXTRAMILE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
     format!("{prefix}_{}_{}_{n}", std::process::id(), t % 1_000_000_000)
 }
 
@@ -22,7 +26,10 @@ fn unique(prefix: &str) -> String {
 pub fn sqlite_url() -> String {
     let dir = std::env::temp_dir().join("extramile-tests");
     let _ = std::fs::create_dir_all(&dir);
-    format!("sqlite:{}", dir.join(format!("{}.db", unique("t"))).display())
+    format!(
+        "sqlite:{}",
+        dir.join(format!("{}.db", unique("t"))).display()
+    )
 }
 
 /// A new, empty PostgreSQL database, or `None` when no server answers
@@ -44,7 +51,10 @@ pub async fn postgres_url() -> Option<String> {
         .execute(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
     Some(format!("{base}/{name}"))
 }
 

@@ -10,7 +10,11 @@ use std::collections::HashMap;
 
 impl SqlStore {
     #[tracing::instrument(skip_all, err)]
-    pub(crate) async fn load_360(&self, id: AccountId, timeline_limit: u32) -> Result<Option<Customer360>> {
+    pub(crate) async fn load_360(
+        &self,
+        id: AccountId,
+        timeline_limit: u32,
+    ) -> Result<Option<Customer360>> {
         let Some(account) = extramile_domain::store::CustomerStore::account(self, id).await? else {
             return Ok(None);
         };
@@ -39,7 +43,13 @@ impl SqlStore {
         }.await)
         .map_err(db_err)?;
 
-        let people: HashMap<PersonId, Person> = people.into_iter().map(|r| { let p = r.into_domain(); (p.id, p) }).collect();
+        let people: HashMap<PersonId, Person> = people
+            .into_iter()
+            .map(|r| {
+                let p = r.into_domain();
+                (p.id, p)
+            })
+            .collect();
         let mut contacts_by: HashMap<PersonId, Vec<ContactPoint>> = HashMap::new();
         for c in contacts {
             let c = c.into_domain()?;
@@ -50,20 +60,30 @@ impl SqlStore {
             let role = r.into_domain()?;
             if let Some(person) = people.get(&role.person_id) {
                 parties.push(Party {
-                    contact_points: contacts_by.get(&role.person_id).cloned().unwrap_or_default(),
+                    contact_points: contacts_by
+                        .get(&role.person_id)
+                        .cloned()
+                        .unwrap_or_default(),
                     person: person.clone(),
                     role,
                 });
             }
         }
         // Current holders first, then representatives, then former holders.
-        parties.sort_by_key(|p| (p.role.ended_on.is_some(), match p.role.kind {
-            RoleKind::Holder => 0,
-            RoleKind::AuthorizedRepresentative => 1,
-            RoleKind::FormerHolder => 2,
-        }));
-        let products: HashMap<ProductId, Product> = products.into_iter()
-            .map(|r| r.into_domain().map(|p| (p.id, p))).collect::<Result<_>>()?;
+        parties.sort_by_key(|p| {
+            (
+                p.role.ended_on.is_some(),
+                match p.role.kind {
+                    RoleKind::Holder => 0,
+                    RoleKind::AuthorizedRepresentative => 1,
+                    RoleKind::FormerHolder => 2,
+                },
+            )
+        });
+        let products: HashMap<ProductId, Product> = products
+            .into_iter()
+            .map(|r| r.into_domain().map(|p| (p.id, p)))
+            .collect::<Result<_>>()?;
         let mut history: HashMap<SubscriptionId, Vec<SubscriptionEvent>> = HashMap::new();
         for e in events {
             let e = e.into_domain();
@@ -83,7 +103,10 @@ impl SqlStore {
         Ok(Some(Customer360 {
             account,
             parties,
-            locations: locations.into_iter().map(LocationRow::into_domain).collect(),
+            locations: locations
+                .into_iter()
+                .map(LocationRow::into_domain)
+                .collect(),
             subscriptions,
             notes: notes.into_iter().map(NoteRow::into_domain).collect(),
             timeline: audit.into_iter().map(AuditRow::into_domain).collect(),

@@ -1,6 +1,8 @@
 //! The store contract: every operation behaves the same on SQLite and on
 //! PostgreSQL. Each check runs once per backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use extramile_domain::DomainError;
 use extramile_domain::admin::{ApiToken, Session, StaffRole, StaffUser, Team, hash_password};
 use extramile_domain::audit::{Actor, AuditFilter};
@@ -14,13 +16,19 @@ use extramile_store::{Options, SqlStore, testing};
 use std::sync::Arc;
 
 fn agent() -> Actor {
-    Actor { id: Some(StaffId::new()), name: "Test Agent".into(), role: StaffRole::Agent }
+    Actor {
+        id: Some(StaffId::new()),
+        name: "Test Agent".into(),
+        role: StaffRole::Agent,
+    }
 }
 
 async fn stores() -> Vec<Arc<SqlStore>> {
     let mut out = Vec::new();
     for url in testing::databases().await {
-        out.push(Arc::new(SqlStore::open(&url, &Options::default()).await.unwrap()));
+        out.push(Arc::new(
+            SqlStore::open(&url, &Options::default()).await.unwrap(),
+        ));
     }
     out
 }
@@ -36,19 +44,67 @@ struct World {
 async fn world(store: Arc<SqlStore>) -> World {
     let svc = CustomerService::new(store.clone(), "US");
     let a = agent();
-    let (rosa, _) = svc.create_person(&a, NewPerson {
-        given_name: "Rosa".into(), family_name: "Álvarez".into(), preferred_language: Some("es".into()),
-        contact_points: vec![
-            NewContactPoint { kind: "phone".into(), value: "(505) 555-0134".into(), label: Some("home".into()), is_primary: true },
-            NewContactPoint { kind: "email".into(), value: "Rosa@Example.net".into(), label: None, is_primary: true },
-        ],
-    }).await.unwrap();
-    let (ana, _) = svc.create_person(&a, NewPerson {
-        given_name: "Ana".into(), family_name: "Silva".into(), preferred_language: None,
-        contact_points: vec![NewContactPoint { kind: "phone".into(), value: "312 555 0147".into(), label: None, is_primary: true }],
-    }).await.unwrap();
-    let account = svc.create_account(&a, NewAccount { number: Some("em-1234 5678".into()), name: None, account_type: None, holder_id: rosa.id }).await.unwrap();
-    World { svc, store, rosa, ana, account }
+    let (rosa, _) = svc
+        .create_person(
+            &a,
+            NewPerson {
+                given_name: "Rosa".into(),
+                family_name: "Álvarez".into(),
+                preferred_language: Some("es".into()),
+                contact_points: vec![
+                    NewContactPoint {
+                        kind: "phone".into(),
+                        value: "(505) 555-0134".into(),
+                        label: Some("home".into()),
+                        is_primary: true,
+                    },
+                    NewContactPoint {
+                        kind: "email".into(),
+                        value: "Rosa@Example.net".into(),
+                        label: None,
+                        is_primary: true,
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let (ana, _) = svc
+        .create_person(
+            &a,
+            NewPerson {
+                given_name: "Ana".into(),
+                family_name: "Silva".into(),
+                preferred_language: None,
+                contact_points: vec![NewContactPoint {
+                    kind: "phone".into(),
+                    value: "312 555 0147".into(),
+                    label: None,
+                    is_primary: true,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let account = svc
+        .create_account(
+            &a,
+            NewAccount {
+                number: Some("em-1234 5678".into()),
+                name: None,
+                account_type: None,
+                holder_id: rosa.id,
+            },
+        )
+        .await
+        .unwrap();
+    World {
+        svc,
+        store,
+        rosa,
+        ana,
+        account,
+    }
 }
 
 async fn each(f: impl AsyncFn(World)) {
@@ -72,66 +128,258 @@ async fn people_accounts_and_optimistic_versions() {
         assert!(cps.iter().any(|c| c.normalized == "+15055550134"));
         assert!(cps.iter().any(|c| c.normalized == "rosa@example.net"));
 
-        let updated = w.svc.update_person(&a, w.rosa.id, PersonUpdate { version: 1, family_name: Some("Alvarez Ruiz".into()), ..Default::default() }).await.unwrap();
+        let updated = w
+            .svc
+            .update_person(
+                &a,
+                w.rosa.id,
+                PersonUpdate {
+                    version: 1,
+                    family_name: Some("Alvarez Ruiz".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(updated.version, 2);
-        let stale = w.svc.update_person(&a, w.rosa.id, PersonUpdate { version: 1, given_name: Some("R".into()), ..Default::default() }).await;
+        let stale = w
+            .svc
+            .update_person(
+                &a,
+                w.rosa.id,
+                PersonUpdate {
+                    version: 1,
+                    given_name: Some("R".into()),
+                    ..Default::default()
+                },
+            )
+            .await;
         assert!(matches!(stale, Err(DomainError::Conflict(_))), "{stale:?}");
-        assert_eq!(w.store.person(w.rosa.id).await.unwrap().unwrap().given_name, "Rosa");
+        assert_eq!(
+            w.store.person(w.rosa.id).await.unwrap().unwrap().given_name,
+            "Rosa"
+        );
 
-        let dup = w.svc.create_account(&a, NewAccount { number: Some("EM12345678".into()), holder_id: w.ana.id, ..Default::default() }).await;
+        let dup = w
+            .svc
+            .create_account(
+                &a,
+                NewAccount {
+                    number: Some("EM12345678".into()),
+                    holder_id: w.ana.id,
+                    ..Default::default()
+                },
+            )
+            .await;
         assert!(matches!(dup, Err(DomainError::Conflict(_))), "{dup:?}");
         let mine = w.store.person_accounts(w.rosa.id).await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].0.kind, RoleKind::Holder);
-    }).await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn roles_consent_and_former_holders() {
     each(async |w| {
         let a = agent();
-        let rep = w.svc.add_role(&a, w.account.id, NewRole {
-            person_id: w.ana.id, kind: "authorized_representative".into(),
-            consent: Some(ConsentInput { given_by: w.rosa.id, method: "verbal_on_call".into(), note: Some("on a conference call".into()) }),
-        }).await.unwrap();
+        let rep = w
+            .svc
+            .add_role(
+                &a,
+                w.account.id,
+                NewRole {
+                    person_id: w.ana.id,
+                    kind: "authorized_representative".into(),
+                    consent: Some(ConsentInput {
+                        given_by: w.rosa.id,
+                        method: "verbal_on_call".into(),
+                        note: Some("on a conference call".into()),
+                    }),
+                },
+            )
+            .await
+            .unwrap();
         let stored = w.store.role(rep.id).await.unwrap().unwrap();
         assert_eq!(stored.consent.as_ref().unwrap().given_by, w.rosa.id);
-        assert_eq!(stored.consent.as_ref().unwrap().method, ConsentMethod::VerbalOnCall);
+        assert_eq!(
+            stored.consent.as_ref().unwrap().method,
+            ConsentMethod::VerbalOnCall
+        );
 
         // Ana becomes a holder too, then Rosa's holding ends (deceased).
-        let err = w.svc.add_role(&a, w.account.id, NewRole { person_id: w.ana.id, kind: "holder".into(), consent: None }).await;
+        let err = w
+            .svc
+            .add_role(
+                &a,
+                w.account.id,
+                NewRole {
+                    person_id: w.ana.id,
+                    kind: "holder".into(),
+                    consent: None,
+                },
+            )
+            .await;
         assert!(matches!(err, Err(DomainError::Conflict(_))));
         let roles = w.store.account_roles(w.account.id).await.unwrap();
         let rosa_role = roles.iter().find(|r| r.person_id == w.rosa.id).unwrap();
-        let last = w.svc.end_role(&a, rosa_role.id, EndRole { version: 1, reason: "deceased".into(), ended_on: Some("2026-09-14".into()) }).await;
-        assert!(matches!(last, Err(DomainError::Conflict(_))), "the last holder stays: {last:?}");
-        let (ben, _) = w.svc.create_person(&a, NewPerson { given_name: "Ben".into(), family_name: "Okafor".into(), ..Default::default() }).await.unwrap();
-        w.svc.add_role(&a, w.account.id, NewRole { person_id: ben.id, kind: "holder".into(), consent: None }).await.unwrap();
-        let ended = w.svc.end_role(&a, rosa_role.id, EndRole { version: 1, reason: "deceased".into(), ended_on: Some("2026-09-14".into()) }).await.unwrap();
+        let last = w
+            .svc
+            .end_role(
+                &a,
+                rosa_role.id,
+                EndRole {
+                    version: 1,
+                    reason: "deceased".into(),
+                    ended_on: Some("2026-09-14".into()),
+                },
+            )
+            .await;
+        assert!(
+            matches!(last, Err(DomainError::Conflict(_))),
+            "the last holder stays: {last:?}"
+        );
+        let (ben, _) = w
+            .svc
+            .create_person(
+                &a,
+                NewPerson {
+                    given_name: "Ben".into(),
+                    family_name: "Okafor".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        w.svc
+            .add_role(
+                &a,
+                w.account.id,
+                NewRole {
+                    person_id: ben.id,
+                    kind: "holder".into(),
+                    consent: None,
+                },
+            )
+            .await
+            .unwrap();
+        let ended = w
+            .svc
+            .end_role(
+                &a,
+                rosa_role.id,
+                EndRole {
+                    version: 1,
+                    reason: "deceased".into(),
+                    ended_on: Some("2026-09-14".into()),
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(ended.kind, RoleKind::FormerHolder);
         assert_eq!(ended.ended_on, Some(jiff::civil::date(2026, 9, 14)));
         let again = w.store.role(rosa_role.id).await.unwrap().unwrap();
         assert_eq!(again.ended_reason.as_deref(), Some("deceased"));
         assert_eq!(again.version, 2);
-    }).await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_360_has_everything_in_one_read() {
     each(async |w| {
         let a = agent();
-        let admin = Actor { role: StaffRole::Admin, ..agent() };
-        let loc = w.svc.add_location(&a, w.account.id, NewLocation {
-            line1: "742 Evergreen Terrace".into(), city: "Santa Fe".into(), region: Some("NM".into()), postcode: "87501".into(), ..Default::default()
-        }).await.unwrap();
-        let slow = w.svc.create_product(&admin, NewProduct { code: "inet100".into(), name: "Internet 100".into(), kind: "internet".into(), monthly_price_minor: 4999, currency: "usd".into() }).await.unwrap();
-        let fast = w.svc.create_product(&admin, NewProduct { code: "INET500".into(), name: "Internet 500".into(), kind: "internet".into(), monthly_price_minor: 6999, currency: "USD".into() }).await.unwrap();
+        let admin = Actor {
+            role: StaffRole::Admin,
+            ..agent()
+        };
+        let loc = w
+            .svc
+            .add_location(
+                &a,
+                w.account.id,
+                NewLocation {
+                    line1: "742 Evergreen Terrace".into(),
+                    city: "Santa Fe".into(),
+                    region: Some("NM".into()),
+                    postcode: "87501".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let slow = w
+            .svc
+            .create_product(
+                &admin,
+                NewProduct {
+                    code: "inet100".into(),
+                    name: "Internet 100".into(),
+                    kind: "internet".into(),
+                    monthly_price_minor: 4999,
+                    currency: "usd".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let fast = w
+            .svc
+            .create_product(
+                &admin,
+                NewProduct {
+                    code: "INET500".into(),
+                    name: "Internet 500".into(),
+                    kind: "internet".into(),
+                    monthly_price_minor: 6999,
+                    currency: "USD".into(),
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(slow.code, "INET100");
-        let sub = w.svc.add_subscription(&a, w.account.id, NewSubscription { location_id: loc.id, product_id: slow.id, start_date: Some("2024-05-01".into()) }).await.unwrap();
-        w.svc.change_subscription(&a, sub.id, SubscriptionChange { version: 1, product_id: Some(fast.id), status: None, reason: Some("speed upgrade".into()) }).await.unwrap();
-        w.svc.add_note(&a, w.account.id, NewNote { body: "Power source suspected; hard reboot advised".into() }).await.unwrap();
+        let sub = w
+            .svc
+            .add_subscription(
+                &a,
+                w.account.id,
+                NewSubscription {
+                    location_id: loc.id,
+                    product_id: slow.id,
+                    start_date: Some("2024-05-01".into()),
+                },
+            )
+            .await
+            .unwrap();
+        w.svc
+            .change_subscription(
+                &a,
+                sub.id,
+                SubscriptionChange {
+                    version: 1,
+                    product_id: Some(fast.id),
+                    status: None,
+                    reason: Some("speed upgrade".into()),
+                },
+            )
+            .await
+            .unwrap();
+        w.svc
+            .add_note(
+                &a,
+                w.account.id,
+                NewNote {
+                    body: "Power source suspected; hard reboot advised".into(),
+                },
+            )
+            .await
+            .unwrap();
 
-        let v = w.store.customer_360(w.account.id, 50).await.unwrap().unwrap();
+        let v = w
+            .store
+            .customer_360(w.account.id, 50)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(v.account.id, w.account.id);
         assert_eq!(v.parties.len(), 1);
         assert_eq!(v.parties[0].person.id, w.rosa.id);
@@ -139,97 +387,238 @@ async fn the_360_has_everything_in_one_read() {
         assert_eq!(v.locations, vec![loc]);
         assert_eq!(v.subscriptions.len(), 1);
         assert_eq!(v.subscriptions[0].product.code, "INET500");
-        let kinds: Vec<&str> = v.subscriptions[0].history.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = v.subscriptions[0]
+            .history
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect();
         assert_eq!(kinds, ["started", "product_changed"]);
-        assert!(v.subscriptions[0].history[1].description.contains("Internet 100 → Internet 500"));
+        assert!(
+            v.subscriptions[0].history[1]
+                .description
+                .contains("Internet 100 → Internet 500")
+        );
         assert_eq!(v.notes.len(), 1);
         // Newest first: note, subscription change, subscription, location, holder, account.
-        let actions: Vec<(&str, &str)> = v.timeline.iter().map(|e| (e.action.as_str(), e.entity_type.as_str())).collect();
+        let actions: Vec<(&str, &str)> = v
+            .timeline
+            .iter()
+            .map(|e| (e.action.as_str(), e.entity_type.as_str()))
+            .collect();
         assert_eq!(actions.first(), Some(&("create", "note")));
         assert!(actions.contains(&("update", "subscription")));
         assert!(actions.contains(&("create", "account")));
-        assert!(w.store.customer_360(AccountId::new(), 10).await.unwrap().is_none());
-    }).await;
+        assert!(
+            w.store
+                .customer_360(AccountId::new(), 10)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn lookup_by_identifier_name_typo_and_address() {
     each(async |w| {
         let a = agent();
-        w.svc.add_location(&a, w.account.id, NewLocation { line1: "742 Evergreen Terrace".into(), city: "Santa Fe".into(), postcode: "87501".into(), ..Default::default() }).await.unwrap();
-        let first = |hits: Vec<extramile_domain::customers::lookup::LookupHit>| hits.into_iter().next().expect("a hit");
+        w.svc
+            .add_location(
+                &a,
+                w.account.id,
+                NewLocation {
+                    line1: "742 Evergreen Terrace".into(),
+                    city: "Santa Fe".into(),
+                    postcode: "87501".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let first = |hits: Vec<extramile_domain::customers::lookup::LookupHit>| {
+            hits.into_iter().next().expect("a hit")
+        };
         for q in ["(505) 555-0134", "505.555.0134", "+1 505 555 0134"] {
             let h = first(w.svc.lookup(&a, q).await.unwrap());
-            assert_eq!((h.matched, h.account_id), (MatchKind::Phone, Some(w.account.id)), "{q}");
+            assert_eq!(
+                (h.matched, h.account_id),
+                (MatchKind::Phone, Some(w.account.id)),
+                "{q}"
+            );
         }
         let h = first(w.svc.lookup(&a, "ROSA@example.NET").await.unwrap());
-        assert_eq!((h.matched, h.role), (MatchKind::Email, Some(RoleKind::Holder)));
+        assert_eq!(
+            (h.matched, h.role),
+            (MatchKind::Email, Some(RoleKind::Holder))
+        );
         let h = first(w.svc.lookup(&a, "em1234-5678").await.unwrap());
-        assert_eq!((h.matched, h.account_id), (MatchKind::AccountNumber, Some(w.account.id)));
+        assert_eq!(
+            (h.matched, h.account_id),
+            (MatchKind::AccountNumber, Some(w.account.id))
+        );
         for q in ["alvarez", "ALV", "rosa alv", "Álvarez", "alvrez", "alvarze"] {
             let h = first(w.svc.lookup(&a, q).await.unwrap());
-            assert_eq!((h.matched, h.person_id), (MatchKind::Name, Some(w.rosa.id)), "{q}");
+            assert_eq!(
+                (h.matched, h.person_id),
+                (MatchKind::Name, Some(w.rosa.id)),
+                "{q}"
+            );
         }
         let h = first(w.svc.lookup(&a, "evergreen 742").await.unwrap());
-        assert_eq!((h.matched, h.account_id), (MatchKind::Address, Some(w.account.id)));
+        assert_eq!(
+            (h.matched, h.account_id),
+            (MatchKind::Address, Some(w.account.id))
+        );
         // Ana has no account: found, without one.
         let h = first(w.svc.lookup(&a, "silva").await.unwrap());
         assert_eq!((h.person_id, h.account_id), (Some(w.ana.id), None));
         assert!(w.svc.lookup(&a, "zzzzqqq").await.unwrap().is_empty());
-        assert!(w.svc.lookup(&a, "rosa silva").await.unwrap().is_empty(), "every term must match one person");
+        assert!(
+            w.svc.lookup(&a, "rosa silva").await.unwrap().is_empty(),
+            "every term must match one person"
+        );
         // A renamed person is found by the new name only.
-        w.svc.update_person(&a, w.ana.id, PersonUpdate { version: 1, family_name: Some("Moreau".into()), ..Default::default() }).await.unwrap();
+        w.svc
+            .update_person(
+                &a,
+                w.ana.id,
+                PersonUpdate {
+                    version: 1,
+                    family_name: Some("Moreau".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         assert!(w.svc.lookup(&a, "silva").await.unwrap().is_empty());
-        assert_eq!(first(w.svc.lookup(&a, "moreau").await.unwrap()).person_id, Some(w.ana.id));
-    }).await;
+        assert_eq!(
+            first(w.svc.lookup(&a, "moreau").await.unwrap()).person_id,
+            Some(w.ana.id)
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn audit_is_written_with_the_change_and_only_then() {
     each(async |w| {
         let a = agent();
-        let before = w.store.audit_events(&AuditFilter { entity_id: Some(w.rosa.id.0), limit: 100 }).await.unwrap();
+        let before = w
+            .store
+            .audit_events(&AuditFilter {
+                entity_id: Some(w.rosa.id.0),
+                limit: 100,
+            })
+            .await
+            .unwrap();
         assert_eq!(before.len(), 1);
         assert_eq!(before[0].action, "create");
         assert_eq!(before[0].actor_name, "Test Agent");
         assert_eq!(before[0].after.as_ref().unwrap()["given_name"], "Rosa");
-        w.svc.update_person(&a, w.rosa.id, PersonUpdate { version: 1, given_name: Some("Rosita".into()), ..Default::default() }).await.unwrap();
-        let _ = w.svc.update_person(&a, w.rosa.id, PersonUpdate { version: 1, given_name: Some("Lost".into()), ..Default::default() }).await;
-        let after = w.store.audit_events(&AuditFilter { entity_id: Some(w.rosa.id.0), limit: 100 }).await.unwrap();
+        w.svc
+            .update_person(
+                &a,
+                w.rosa.id,
+                PersonUpdate {
+                    version: 1,
+                    given_name: Some("Rosita".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let _ = w
+            .svc
+            .update_person(
+                &a,
+                w.rosa.id,
+                PersonUpdate {
+                    version: 1,
+                    given_name: Some("Lost".into()),
+                    ..Default::default()
+                },
+            )
+            .await;
+        let after = w
+            .store
+            .audit_events(&AuditFilter {
+                entity_id: Some(w.rosa.id.0),
+                limit: 100,
+            })
+            .await
+            .unwrap();
         assert_eq!(after.len(), 2, "the refused update leaves no audit row");
         assert_eq!(after[0].before.as_ref().unwrap()["given_name"], "Rosa");
         assert_eq!(after[0].after.as_ref().unwrap()["given_name"], "Rosita");
-        let on_account = w.store.audit_events(&AuditFilter { entity_id: Some(w.account.id.0), limit: 100 }).await.unwrap();
+        let on_account = w
+            .store
+            .audit_events(&AuditFilter {
+                entity_id: Some(w.account.id.0),
+                limit: 100,
+            })
+            .await
+            .unwrap();
         assert!(on_account.iter().any(|e| e.entity_type == "account_role"));
-    }).await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn staff_sessions_and_tokens() {
     for s in stores().await {
-        let team = Team { id: TeamId::new(), name: "Billing".into() };
+        let team = Team {
+            id: TeamId::new(),
+            name: "Billing".into(),
+        };
         s.insert_team(&team).await.unwrap();
         assert_eq!(s.teams().await.unwrap(), vec![team.clone()]);
         let u = StaffUser {
-            id: StaffId::new(), email: "bea@example.com".into(), name: "Bea".into(), role: StaffRole::Specialist,
-            team_id: Some(team.id), active: true, created_at: extramile_domain::time::now(),
-            password_hash: hash_password("a long enough password").unwrap(), failed_signins: 0, locked_until: None,
+            id: StaffId::new(),
+            email: "bea@example.com".into(),
+            name: "Bea".into(),
+            role: StaffRole::Specialist,
+            team_id: Some(team.id),
+            active: true,
+            created_at: extramile_domain::time::now(),
+            password_hash: hash_password("a long enough password").unwrap(),
+            failed_signins: 0,
+            locked_until: None,
         };
-        let ev = extramile_domain::audit::change(&Actor::system(), "create", "staff_user", u.id.0).build();
+        let ev = extramile_domain::audit::change(&Actor::system(), "create", "staff_user", u.id.0)
+            .build();
         s.insert_staff(&u, &ev).await.unwrap();
-        assert!(matches!(s.insert_staff(&u, &ev).await, Err(DomainError::Conflict(_))));
-        assert_eq!(s.staff_by_email("bea@example.com").await.unwrap().unwrap(), u);
+        assert!(matches!(
+            s.insert_staff(&u, &ev).await,
+            Err(DomainError::Conflict(_))
+        ));
+        assert_eq!(
+            s.staff_by_email("bea@example.com").await.unwrap().unwrap(),
+            u
+        );
         let until = extramile_domain::time::now();
         s.set_signin_failures(u.id, 3, Some(until)).await.unwrap();
         let got = s.staff(u.id).await.unwrap().unwrap();
         assert_eq!((got.failed_signins, got.locked_until), (3, Some(until)));
-        let sess = Session { digest: "d1".into(), staff_id: u.id, csrf_token: "c".into(), created_at: until, expires_at: until };
+        let sess = Session {
+            digest: "d1".into(),
+            staff_id: u.id,
+            csrf_token: "c".into(),
+            created_at: until,
+            expires_at: until,
+        };
         s.insert_session(&sess).await.unwrap();
         assert_eq!(s.session("d1").await.unwrap(), Some(sess));
         s.delete_session("d1").await.unwrap();
         assert_eq!(s.session("d1").await.unwrap(), None);
-        let t = ApiToken { digest: "t1".into(), staff_id: u.id, label: "ci".into(), created_at: until };
-        let ev2 = extramile_domain::audit::change(&Actor::system(), "create", "api_token", u.id.0).build();
+        let t = ApiToken {
+            digest: "t1".into(),
+            staff_id: u.id,
+            label: "ci".into(),
+            created_at: until,
+        };
+        let ev2 = extramile_domain::audit::change(&Actor::system(), "create", "api_token", u.id.0)
+            .build();
         s.insert_token(&t, &ev2).await.unwrap();
         assert_eq!(s.token("t1").await.unwrap(), Some(t));
     }
@@ -240,10 +629,44 @@ async fn bulk_loaded_customers_are_found() {
     for s in stores().await {
         use extramile_store::bulk::Batch;
         let mut b = Batch::default();
-        let p = Person { id: PersonId::new(), given_name: "Zoë".into(), family_name: "Kowalski".into(), preferred_language: None, created_at: extramile_domain::time::now(), version: 1 };
-        let acc = Account { id: AccountId::new(), number: "EM55550000".into(), name: "Zoë Kowalski".into(), account_type: AccountType::Business, status: AccountStatus::Active, created_at: p.created_at, version: 1 };
-        b.roles.push(AccountRole { id: AccountRoleId::new(), account_id: acc.id, person_id: p.id, kind: RoleKind::Holder, consent: None, ended_reason: None, ended_on: None, created_at: p.created_at, version: 1 });
-        b.contacts.push(ContactPoint { id: ContactPointId::new(), person_id: p.id, kind: ContactKind::Phone, value: "(608) 555-0100".into(), normalized: "+16085550100".into(), label: None, is_primary: true, version: 1 });
+        let p = Person {
+            id: PersonId::new(),
+            given_name: "Zoë".into(),
+            family_name: "Kowalski".into(),
+            preferred_language: None,
+            created_at: extramile_domain::time::now(),
+            version: 1,
+        };
+        let acc = Account {
+            id: AccountId::new(),
+            number: "EM55550000".into(),
+            name: "Zoë Kowalski".into(),
+            account_type: AccountType::Business,
+            status: AccountStatus::Active,
+            created_at: p.created_at,
+            version: 1,
+        };
+        b.roles.push(AccountRole {
+            id: AccountRoleId::new(),
+            account_id: acc.id,
+            person_id: p.id,
+            kind: RoleKind::Holder,
+            consent: None,
+            ended_reason: None,
+            ended_on: None,
+            created_at: p.created_at,
+            version: 1,
+        });
+        b.contacts.push(ContactPoint {
+            id: ContactPointId::new(),
+            person_id: p.id,
+            kind: ContactKind::Phone,
+            value: "(608) 555-0100".into(),
+            normalized: "+16085550100".into(),
+            label: None,
+            is_primary: true,
+            version: 1,
+        });
         b.people.push(p.clone());
         b.accounts.push(acc.clone());
         let mut vocab = Default::default();

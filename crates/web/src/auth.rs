@@ -39,7 +39,12 @@ pub fn cookie<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a st
 }
 
 fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// Resolve the caller once per request; cached in the request extensions.
@@ -48,9 +53,20 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
         return Ok(u.clone());
     }
     let found = if let Some(token) = bearer(&parts.headers) {
-        state.staff.token_user(token).await?.map(|user| CurrentUser { user, csrf: None })
+        state
+            .staff
+            .token_user(token)
+            .await?
+            .map(|user| CurrentUser { user, csrf: None })
     } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
-        state.staff.session_user(secret).await?.map(|(user, s)| CurrentUser { user, csrf: Some(s.csrf_token) })
+        state
+            .staff
+            .session_user(secret)
+            .await?
+            .map(|(user, s)| CurrentUser {
+                user,
+                csrf: Some(s.csrf_token),
+            })
     } else {
         None
     };
@@ -83,7 +99,9 @@ impl IntoResponse for AuthRejection {
 pub fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -92,13 +110,28 @@ pub fn url_escape(s: &str) -> String {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let api = parts.uri.path().starts_with("/api/") || parts.uri.path() == "/metrics";
-        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
         match resolve(parts, state).await {
             Ok(Some(u)) => Ok(u),
-            Ok(None) => Err(AuthRejection { api, path, err: None }),
-            Err(e) => Err(AuthRejection { api, path, err: Some(e) }),
+            Ok(None) => Err(AuthRejection {
+                api,
+                path,
+                err: None,
+            }),
+            Err(e) => Err(AuthRejection {
+                api,
+                path,
+                err: Some(e),
+            }),
         }
     }
 }
@@ -122,7 +155,12 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     let Some(expected) = user.csrf else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(expected.as_str()) {
+    if parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
+    {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
@@ -131,14 +169,19 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     let sent = form_field(&bytes, "_csrf");
     if sent.as_deref() != Some(expected.as_str()) {
         return ApiError(DomainError::Forbidden(
-            "this form has expired or did not come from Extramile; reload the page and try again".into(),
+            "this form has expired or did not come from Extramile; reload the page and try again"
+                .into(),
         ))
         .into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
-    text.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    text.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }

@@ -36,18 +36,66 @@ impl ApiError {
 
     pub fn problem(&self) -> (StatusCode, Problem) {
         let (status, slug, title, field, detail) = match &self.0 {
-            DomainError::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input", Some(field.clone()), message.clone()),
-            DomainError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", "Not found", None, format!("{what} not found")),
-            DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed", None, m.clone()),
-            DomainError::Conflict(m) => (StatusCode::CONFLICT, "conflict", "Conflict", None, m.clone()),
-            DomainError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required", None, m.clone()),
-            DomainError::Throttled { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many attempts", None, message.clone()),
+            DomainError::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid input",
+                Some(field.clone()),
+                message.clone(),
+            ),
+            DomainError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                None,
+                format!("{what} not found"),
+            ),
+            DomainError::Forbidden(m) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                None,
+                m.clone(),
+            ),
+            DomainError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                None,
+                m.clone(),
+            ),
+            DomainError::Unauthenticated(m) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Sign-in required",
+                None,
+                m.clone(),
+            ),
+            DomainError::Throttled { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "Too many attempts",
+                None,
+                message.clone(),
+            ),
             DomainError::Store(m) => {
                 tracing::error!(error = %m, "storage failure");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None, "something went wrong on our side; nothing was changed".into())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    None,
+                    "something went wrong on our side; nothing was changed".into(),
+                )
             }
         };
-        let p = Problem { kind: format!("https://extramile.dev/problems/{slug}"), title: title.into(), status: status.as_u16(), detail, field };
+        let p = Problem {
+            kind: format!("https://extramile.dev/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            field,
+        };
         (status, p)
     }
 }
@@ -56,11 +104,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.problem();
         let mut res = (status, Json(body)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let DomainError::Throttled { retry_after_secs, .. } = self.0 {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let DomainError::Throttled {
+            retry_after_secs, ..
+        } = self.0
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }
@@ -87,7 +140,13 @@ where
                     .nth(1)
                     .filter(|_| text.contains("missing field") || text.contains("unknown field"))
                     .map(str::to_string)
-                    .or_else(|| text.split(": ").nth(1).and_then(|s| s.split(':').next()).filter(|s| !s.contains(' ') && !s.is_empty()).map(str::to_string))
+                    .or_else(|| {
+                        text.split(": ")
+                            .nth(1)
+                            .and_then(|s| s.split(':').next())
+                            .filter(|s| !s.contains(' ') && !s.is_empty())
+                            .map(str::to_string)
+                    })
                     .unwrap_or_else(|| "body".into());
                 Err(ApiError::bad_request(&field, text))
             }
@@ -97,5 +156,6 @@ where
 
 /// Parse an id from the path; anything that is not an id is simply unknown.
 pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError(DomainError::NotFound(what.into())))
+    raw.parse()
+        .map_err(|_| ApiError(DomainError::NotFound(what.into())))
 }

@@ -1,6 +1,8 @@
 //! HTTP tests: the real router, real databases (SQLite, and PostgreSQL
 //! when reachable), requests through `oneshot`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -31,11 +33,36 @@ async fn apps() -> Vec<App> {
         let mut tokens = Vec::new();
         for role in ["agent", "supervisor", "admin", "technician"] {
             let email = format!("{role}@test.example");
-            state.staff.create_staff(&Actor::system(), NewStaff { email: email.clone(), name: format!("Test {role}"), role: role.into(), team_id: None, password: PASSWORD.into() }).await.unwrap();
-            tokens.push(state.staff.create_token(&Actor::system(), &email, "test").await.unwrap());
+            state
+                .staff
+                .create_staff(
+                    &Actor::system(),
+                    NewStaff {
+                        email: email.clone(),
+                        name: format!("Test {role}"),
+                        role: role.into(),
+                        team_id: None,
+                        password: PASSWORD.into(),
+                    },
+                )
+                .await
+                .unwrap();
+            tokens.push(
+                state
+                    .staff
+                    .create_token(&Actor::system(), &email, "test")
+                    .await
+                    .unwrap(),
+            );
         }
         let mut t = tokens.into_iter();
-        out.push(App { router: router(state), agent: t.next().unwrap(), supervisor: t.next().unwrap(), admin: t.next().unwrap(), technician: t.next().unwrap() });
+        out.push(App {
+            router: router(state),
+            agent: t.next().unwrap(),
+            supervisor: t.next().unwrap(),
+            admin: t.next().unwrap(),
+            technician: t.next().unwrap(),
+        });
     }
     out
 }
@@ -54,19 +81,36 @@ impl App {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
-        Res { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+        Res {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
     }
     async fn call(&self, token: &str, method: &str, uri: &str, body: Option<Value>) -> Res {
-        let mut b = Request::builder().method(method).uri(uri).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match body {
-            Some(v) => { b = b.header(header::CONTENT_TYPE, "application/json"); Body::from(v.to_string()) }
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
             None => Body::empty(),
         };
         self.send(b.body(body).unwrap()).await
     }
-    async fn get(&self, token: &str, uri: &str) -> Res { self.call(token, "GET", uri, None).await }
-    async fn post(&self, token: &str, uri: &str, v: Value) -> Res { self.call(token, "POST", uri, Some(v)).await }
-    async fn patch(&self, token: &str, uri: &str, v: Value) -> Res { self.call(token, "PATCH", uri, Some(v)).await }
+    async fn get(&self, token: &str, uri: &str) -> Res {
+        self.call(token, "GET", uri, None).await
+    }
+    async fn post(&self, token: &str, uri: &str, v: Value) -> Res {
+        self.call(token, "POST", uri, Some(v)).await
+    }
+    async fn patch(&self, token: &str, uri: &str, v: Value) -> Res {
+        self.call(token, "PATCH", uri, Some(v)).await
+    }
 
     /// Rosa (holder, phone (505) 555-0134) with an account; returns (person id, account id).
     async fn rosa(&self) -> (String, String) {
@@ -74,7 +118,13 @@ impl App {
             "contact_points": [{"kind": "phone", "value": "(505) 555-0134"}, {"kind": "email", "value": "Rosa@Example.net"}]})).await;
         assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
         let pid = p.body["person"]["id"].as_str().unwrap().to_string();
-        let a = self.post(&self.agent, "/api/v1/accounts", json!({"holder_id": pid, "number": "EM20000001"})).await;
+        let a = self
+            .post(
+                &self.agent,
+                "/api/v1/accounts",
+                json!({"holder_id": pid, "number": "EM20000001"}),
+            )
+            .await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
         (pid, a.body["id"].as_str().unwrap().to_string())
     }
@@ -95,9 +145,18 @@ async fn everything_but_health_signin_and_assets_requires_a_user() {
     for app in apps().await {
         let anon = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
         assert_eq!(app.send(anon("/healthz")).await.status, StatusCode::OK);
-        assert_eq!(app.send(anon("/assets/app.css")).await.status, StatusCode::OK);
+        assert_eq!(
+            app.send(anon("/assets/app.css")).await.status,
+            StatusCode::OK
+        );
         assert_eq!(app.send(anon("/signin")).await.status, StatusCode::OK);
-        for uri in ["/api/v1/lookup?q=x", "/api/v1/accounts/00000000-0000-0000-0000-000000000000", "/api/v1/audit", "/metrics", "/api/openapi.json"] {
+        for uri in [
+            "/api/v1/lookup?q=x",
+            "/api/v1/accounts/00000000-0000-0000-0000-000000000000",
+            "/api/v1/audit",
+            "/metrics",
+            "/api/openapi.json",
+        ] {
             assert_problem(&app.send(anon(uri)).await, StatusCode::UNAUTHORIZED, None);
         }
         let page = app.send(anon("/accounts/abc")).await;
@@ -105,7 +164,10 @@ async fn everything_but_health_signin_and_assets_requires_a_user() {
         assert_eq!(page.headers[header::LOCATION], "/signin?next=/accounts/abc");
         let bad = app.get("emt_not-a-token", "/api/v1/me").await;
         assert_problem(&bad, StatusCode::UNAUTHORIZED, None);
-        assert_eq!(app.get(&app.agent, "/api/v1/me").await.body["role"], "agent");
+        assert_eq!(
+            app.get(&app.agent, "/api/v1/me").await.body["role"],
+            "agent"
+        );
     }
 }
 
@@ -113,39 +175,102 @@ async fn everything_but_health_signin_and_assets_requires_a_user() {
 async fn the_360_lookup_and_representative_with_consent() {
     for app in apps().await {
         let (rosa, account) = app.rosa().await;
-        let ana = app.post(&app.agent, "/api/v1/people", json!({"given_name": "Ana", "family_name": "Silva"})).await.body["person"]["id"].as_str().unwrap().to_string();
+        let ana = app
+            .post(
+                &app.agent,
+                "/api/v1/people",
+                json!({"given_name": "Ana", "family_name": "Silva"}),
+            )
+            .await
+            .body["person"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let rep = app.post(&app.agent, &format!("/api/v1/accounts/{account}/roles"), json!({"person_id": ana, "kind": "authorized_representative",
             "consent": {"given_by": rosa, "method": "verbal_on_call", "note": "on a conference call"}})).await;
         assert_eq!(rep.status, StatusCode::CREATED, "{}", rep.text);
-        let no_consent = app.post(&app.agent, &format!("/api/v1/accounts/{account}/roles"), json!({"person_id": ana, "kind": "authorized_representative"})).await;
+        let no_consent = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/accounts/{account}/roles"),
+                json!({"person_id": ana, "kind": "authorized_representative"}),
+            )
+            .await;
         assert_problem(&no_consent, StatusCode::CONFLICT, None);
 
-        let loc = app.post(&app.agent, &format!("/api/v1/accounts/{account}/locations"), json!({"line1": "742 Evergreen Terrace", "city": "Santa Fe", "postcode": "87501"})).await;
+        let loc = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/accounts/{account}/locations"),
+                json!({"line1": "742 Evergreen Terrace", "city": "Santa Fe", "postcode": "87501"}),
+            )
+            .await;
         assert_eq!(loc.status, StatusCode::CREATED, "{}", loc.text);
         let product = app.post(&app.admin, "/api/v1/products", json!({"code": "INET100", "name": "Internet 100", "kind": "internet", "monthly_price_minor": 4999, "currency": "USD"})).await;
         assert_eq!(product.status, StatusCode::CREATED, "{}", product.text);
-        let sub = app.post(&app.agent, &format!("/api/v1/accounts/{account}/subscriptions"), json!({"location_id": loc.body["id"], "product_id": product.body["id"]})).await;
+        let sub = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/accounts/{account}/subscriptions"),
+                json!({"location_id": loc.body["id"], "product_id": product.body["id"]}),
+            )
+            .await;
         assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.text);
-        let note = app.post(&app.agent, &format!("/api/v1/accounts/{account}/notes"), json!({"body": "Ana called for Rosa"})).await;
+        let note = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/accounts/{account}/notes"),
+                json!({"body": "Ana called for Rosa"}),
+            )
+            .await;
         assert_eq!(note.status, StatusCode::CREATED);
 
-        let v = app.get(&app.agent, &format!("/api/v1/accounts/{account}")).await;
+        let v = app
+            .get(&app.agent, &format!("/api/v1/accounts/{account}"))
+            .await;
         assert_eq!(v.status, StatusCode::OK);
-        let kinds: Vec<&str> = v.body["parties"].as_array().unwrap().iter().map(|p| p["role"]["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> = v.body["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["role"]["kind"].as_str().unwrap())
+            .collect();
         assert_eq!(kinds, ["holder", "authorized_representative"]);
-        assert_eq!(v.body["parties"][1]["role"]["consent"]["given_by"], rosa.as_str());
-        assert_eq!(v.body["subscriptions"][0]["product"]["monthly_price_minor"], 4999);
+        assert_eq!(
+            v.body["parties"][1]["role"]["consent"]["given_by"],
+            rosa.as_str()
+        );
+        assert_eq!(
+            v.body["subscriptions"][0]["product"]["monthly_price_minor"],
+            4999
+        );
         assert_eq!(v.body["subscriptions"][0]["history"][0]["kind"], "started");
         assert_eq!(v.body["notes"][0]["body"], "Ana called for Rosa");
         assert!(v.body["timeline"].as_array().unwrap().len() >= 6);
 
-        for q in ["(505)%20555-0134", "505.555.0134", "%2B1%20505%20555%200134", "rosa%40example.net", "EM2000-0001", "alvarz", "evergreen"] {
+        for q in [
+            "(505)%20555-0134",
+            "505.555.0134",
+            "%2B1%20505%20555%200134",
+            "rosa%40example.net",
+            "EM2000-0001",
+            "alvarz",
+            "evergreen",
+        ] {
             let hits = app.get(&app.agent, &format!("/api/v1/lookup?q={q}")).await;
             assert_eq!(hits.status, StatusCode::OK);
-            assert_eq!(hits.body[0]["account_id"], account.as_str(), "{q}: {}", hits.text);
+            assert_eq!(
+                hits.body[0]["account_id"],
+                account.as_str(),
+                "{q}: {}",
+                hits.text
+            );
         }
         let people = app.get(&app.agent, &format!("/api/v1/people/{ana}")).await;
-        assert_eq!(people.body["accounts"][0]["role"]["kind"], "authorized_representative");
+        assert_eq!(
+            people.body["accounts"][0]["role"]["kind"],
+            "authorized_representative"
+        );
     }
 }
 
@@ -154,43 +279,131 @@ async fn bad_input_names_the_field_and_changes_nothing() {
     for app in apps().await {
         let (rosa, account) = app.rosa().await;
         let cases = [
-            (json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "phone", "value": "55-12"}]}), "contact_points[0].value"),
-            (json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "email", "value": "x@"}]}), "contact_points[0].value"),
-            (json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "fax", "value": "1"}]}), "contact_points[0].kind"),
-            (json!({"given_name": "  ", "family_name": "Y"}), "given_name"),
+            (
+                json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "phone", "value": "55-12"}]}),
+                "contact_points[0].value",
+            ),
+            (
+                json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "email", "value": "x@"}]}),
+                "contact_points[0].value",
+            ),
+            (
+                json!({"given_name": "X", "family_name": "Y", "contact_points": [{"kind": "fax", "value": "1"}]}),
+                "contact_points[0].kind",
+            ),
+            (
+                json!({"given_name": "  ", "family_name": "Y"}),
+                "given_name",
+            ),
             (json!({"family_name": "Y"}), "given_name"),
             (json!({"given_name": 5, "family_name": "Y"}), "given_name"),
         ];
         for (body, field) in cases {
-            assert_problem(&app.post(&app.agent, "/api/v1/people", body).await, StatusCode::UNPROCESSABLE_ENTITY, Some(field));
+            assert_problem(
+                &app.post(&app.agent, "/api/v1/people", body).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(field),
+            );
         }
-        let raw = Request::post("/api/v1/people").header(header::AUTHORIZATION, format!("Bearer {}", app.agent))
-            .header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap();
-        assert_problem(&app.send(raw).await, StatusCode::UNPROCESSABLE_ENTITY, Some("body"));
-        let bad_number = app.post(&app.agent, "/api/v1/accounts", json!({"holder_id": rosa, "number": "E#1"})).await;
-        assert_problem(&bad_number, StatusCode::UNPROCESSABLE_ENTITY, Some("number"));
-        let dup = app.post(&app.agent, "/api/v1/accounts", json!({"holder_id": rosa, "number": "EM20000001"})).await;
+        let raw = Request::post("/api/v1/people")
+            .header(header::AUTHORIZATION, format!("Bearer {}", app.agent))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{not json"))
+            .unwrap();
+        assert_problem(
+            &app.send(raw).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("body"),
+        );
+        let bad_number = app
+            .post(
+                &app.agent,
+                "/api/v1/accounts",
+                json!({"holder_id": rosa, "number": "E#1"}),
+            )
+            .await;
+        assert_problem(
+            &bad_number,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("number"),
+        );
+        let dup = app
+            .post(
+                &app.agent,
+                "/api/v1/accounts",
+                json!({"holder_id": rosa, "number": "EM20000001"}),
+            )
+            .await;
         assert_problem(&dup, StatusCode::CONFLICT, None);
-        let closing = app.patch(&app.agent, &format!("/api/v1/accounts/{account}"), json!({"version": 1, "status": "closed"})).await;
+        let closing = app
+            .patch(
+                &app.agent,
+                &format!("/api/v1/accounts/{account}"),
+                json!({"version": 1, "status": "closed"}),
+            )
+            .await;
         assert_problem(&closing, StatusCode::UNPROCESSABLE_ENTITY, Some("reason"));
 
         // unknown and malformed ids are 404
-        assert_problem(&app.get(&app.agent, "/api/v1/accounts/0190a3b2-0000-7000-8000-000000000000").await, StatusCode::NOT_FOUND, None);
-        assert_problem(&app.get(&app.agent, "/api/v1/accounts/not-an-id").await, StatusCode::NOT_FOUND, None);
-        assert_problem(&app.patch(&app.agent, "/api/v1/people/0190a3b2-0000-7000-8000-000000000000", json!({"version": 1})).await, StatusCode::NOT_FOUND, None);
+        assert_problem(
+            &app.get(
+                &app.agent,
+                "/api/v1/accounts/0190a3b2-0000-7000-8000-000000000000",
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            None,
+        );
+        assert_problem(
+            &app.get(&app.agent, "/api/v1/accounts/not-an-id").await,
+            StatusCode::NOT_FOUND,
+            None,
+        );
+        assert_problem(
+            &app.patch(
+                &app.agent,
+                "/api/v1/people/0190a3b2-0000-7000-8000-000000000000",
+                json!({"version": 1}),
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            None,
+        );
 
         // a stale update is refused and the first one stands
-        let first = app.patch(&app.agent, &format!("/api/v1/people/{rosa}"), json!({"version": 1, "given_name": "Rosita"})).await;
+        let first = app
+            .patch(
+                &app.agent,
+                &format!("/api/v1/people/{rosa}"),
+                json!({"version": 1, "given_name": "Rosita"}),
+            )
+            .await;
         assert_eq!(first.status, StatusCode::OK, "{}", first.text);
-        let stale = app.patch(&app.agent, &format!("/api/v1/people/{rosa}"), json!({"version": 1, "given_name": "Rosalind"})).await;
+        let stale = app
+            .patch(
+                &app.agent,
+                &format!("/api/v1/people/{rosa}"),
+                json!({"version": 1, "given_name": "Rosalind"}),
+            )
+            .await;
         assert_problem(&stale, StatusCode::CONFLICT, None);
         let now = app.get(&app.agent, &format!("/api/v1/people/{rosa}")).await;
         assert_eq!(now.body["person"]["given_name"], "Rosita");
         assert_eq!(now.body["contact_points"].as_array().unwrap().len(), 2);
         let hits = app.get(&app.agent, "/api/v1/lookup?q=x").await;
-        assert_eq!(hits.body.as_array().unwrap().len(), 0, "no stray people were created: {}", hits.text);
+        assert_eq!(
+            hits.body.as_array().unwrap().len(),
+            0,
+            "no stray people were created: {}",
+            hits.text
+        );
         let long = "a".repeat(300);
-        assert_problem(&app.get(&app.agent, &format!("/api/v1/lookup?q={long}")).await, StatusCode::UNPROCESSABLE_ENTITY, Some("q"));
+        assert_problem(
+            &app.get(&app.agent, &format!("/api/v1/lookup?q={long}"))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("q"),
+        );
     }
 }
 
@@ -198,32 +411,94 @@ async fn bad_input_names_the_field_and_changes_nothing() {
 async fn roles_are_enforced_with_a_reason() {
     for app in apps().await {
         let (rosa, account) = app.rosa().await;
-        let t = app.post(&app.technician, "/api/v1/people", json!({"given_name": "T", "family_name": "T"})).await;
+        let t = app
+            .post(
+                &app.technician,
+                "/api/v1/people",
+                json!({"given_name": "T", "family_name": "T"}),
+            )
+            .await;
         assert_problem(&t, StatusCode::FORBIDDEN, None);
         assert!(t.body["detail"].as_str().unwrap().contains("technician"));
-        assert_eq!(app.get(&app.technician, &format!("/api/v1/accounts/{account}")).await.status, StatusCode::OK);
-        assert_eq!(app.post(&app.technician, &format!("/api/v1/accounts/{account}/notes"), json!({"body": "on site"})).await.status, StatusCode::CREATED);
+        assert_eq!(
+            app.get(&app.technician, &format!("/api/v1/accounts/{account}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.post(
+                &app.technician,
+                &format!("/api/v1/accounts/{account}/notes"),
+                json!({"body": "on site"})
+            )
+            .await
+            .status,
+            StatusCode::CREATED
+        );
         assert_problem(&app.post(&app.agent, "/api/v1/products", json!({"code": "X", "name": "X", "kind": "tv", "monthly_price_minor": 1, "currency": "USD"})).await, StatusCode::FORBIDDEN, None);
-        assert_problem(&app.get(&app.agent, "/api/v1/audit").await, StatusCode::FORBIDDEN, None);
-        assert_problem(&app.get(&app.agent, "/api/v1/staff").await, StatusCode::FORBIDDEN, None);
-        assert_problem(&app.post(&app.supervisor, "/api/v1/staff", json!({"email": "x@y.example", "name": "X", "role": "agent", "password": PASSWORD})).await, StatusCode::FORBIDDEN, None);
+        assert_problem(
+            &app.get(&app.agent, "/api/v1/audit").await,
+            StatusCode::FORBIDDEN,
+            None,
+        );
+        assert_problem(
+            &app.get(&app.agent, "/api/v1/staff").await,
+            StatusCode::FORBIDDEN,
+            None,
+        );
+        assert_problem(
+            &app.post(
+                &app.supervisor,
+                "/api/v1/staff",
+                json!({"email": "x@y.example", "name": "X", "role": "agent", "password": PASSWORD}),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            None,
+        );
         let created = app.post(&app.admin, "/api/v1/staff", json!({"email": "New@Y.example", "name": "New", "role": "agent", "password": PASSWORD})).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         assert!(created.body.get("password_hash").is_none());
-        let audit = app.get(&app.supervisor, &format!("/api/v1/audit?entity={rosa}")).await;
+        let audit = app
+            .get(&app.supervisor, &format!("/api/v1/audit?entity={rosa}"))
+            .await;
         assert_eq!(audit.status, StatusCode::OK);
         let ev = &audit.body[0];
-        assert_eq!((ev["action"].as_str(), ev["entity_type"].as_str(), ev["actor_name"].as_str()), (Some("create"), Some("person"), Some("Test agent")));
+        assert_eq!(
+            (
+                ev["action"].as_str(),
+                ev["entity_type"].as_str(),
+                ev["actor_name"].as_str()
+            ),
+            (Some("create"), Some("person"), Some("Test agent"))
+        );
         assert_eq!(ev["after"]["given_name"], "Rosa");
-        let on_account = app.get(&app.supervisor, &format!("/api/v1/audit?entity={account}")).await;
-        assert!(on_account.body.as_array().unwrap().iter().any(|e| e["summary"].as_str().unwrap().starts_with("Note")));
-        assert_problem(&app.get(&app.supervisor, "/api/v1/audit?entity=nope").await, StatusCode::UNPROCESSABLE_ENTITY, Some("entity"));
+        let on_account = app
+            .get(&app.supervisor, &format!("/api/v1/audit?entity={account}"))
+            .await;
+        assert!(
+            on_account
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["summary"].as_str().unwrap().starts_with("Note"))
+        );
+        assert_problem(
+            &app.get(&app.supervisor, "/api/v1/audit?entity=nope").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entity"),
+        );
     }
 }
 
 fn form(uri: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie { b = b.header(header::COOKIE, c); }
+    let mut b =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
     b.body(Body::from(body.to_string())).unwrap()
 }
 
@@ -234,44 +509,131 @@ async fn signin_throttles_then_locks_and_sessions_need_csrf() {
         let first = app.send(form("/signin", wrong, None)).await;
         assert_eq!(first.status, StatusCode::UNAUTHORIZED);
         assert!(first.text.contains("4 attempt(s) left"), "{}", first.text);
-        for _ in 0..3 { app.send(form("/signin", wrong, None)).await; }
+        for _ in 0..3 {
+            app.send(form("/signin", wrong, None)).await;
+        }
         let locked = app.send(form("/signin", wrong, None)).await;
         assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-        assert!(locked.text.contains("locked for 15 minutes"), "{}", locked.text);
-        let right_but_locked = app.send(form("/signin", &format!("email=agent%40test.example&password={}", PASSWORD.replace(' ', "+")), None)).await;
+        assert!(
+            locked.text.contains("locked for 15 minutes"),
+            "{}",
+            locked.text
+        );
+        let right_but_locked = app
+            .send(form(
+                "/signin",
+                &format!(
+                    "email=agent%40test.example&password={}",
+                    PASSWORD.replace(' ', "+")
+                ),
+                None,
+            ))
+            .await;
         assert_eq!(right_but_locked.status, StatusCode::TOO_MANY_REQUESTS);
 
-        let ok = app.send(form("/signin", &format!("email=supervisor%40test.example&password={}&next=%2Fsearch", PASSWORD.replace(' ', "+")), None)).await;
+        let ok = app
+            .send(form(
+                "/signin",
+                &format!(
+                    "email=supervisor%40test.example&password={}&next=%2Fsearch",
+                    PASSWORD.replace(' ', "+")
+                ),
+                None,
+            ))
+            .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
         assert_eq!(ok.headers[header::LOCATION], "/search");
         let set = ok.headers[header::SET_COOKIE].to_str().unwrap().to_string();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
         let cookie = set.split(';').next().unwrap().to_string();
-        let page = app.send(Request::get("/").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        let page = app
+            .send(
+                Request::get("/")
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(page.status, StatusCode::OK);
-        let csrf = page.text.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let csrf = page
+            .text
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
 
         let json_req = |token: Option<&str>| {
-            let mut b = Request::post("/api/v1/people").header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/json");
-            if let Some(t) = token { b = b.header("x-csrf-token", t); }
-            b.body(Body::from(json!({"given_name": "C", "family_name": "S"}).to_string())).unwrap()
+            let mut b = Request::post("/api/v1/people")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/json");
+            if let Some(t) = token {
+                b = b.header("x-csrf-token", t);
+            }
+            b.body(Body::from(
+                json!({"given_name": "C", "family_name": "S"}).to_string(),
+            ))
+            .unwrap()
         };
         assert_problem(&app.send(json_req(None)).await, StatusCode::FORBIDDEN, None);
-        assert_eq!(app.send(json_req(Some(&csrf))).await.status, StatusCode::CREATED);
-        let forged = app.send(form("/customers/new", "given_name=Eve&family_name=Forged", Some(&cookie))).await;
+        assert_eq!(
+            app.send(json_req(Some(&csrf))).await.status,
+            StatusCode::CREATED
+        );
+        let forged = app
+            .send(form(
+                "/customers/new",
+                "given_name=Eve&family_name=Forged",
+                Some(&cookie),
+            ))
+            .await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         let real = app.send(form("/customers/new", &format!("_csrf={csrf}&given_name=Chlo%C3%A9&family_name=Martin&phone=802+555+0111&account_type=residential&line1=5+Harbor+View&city=Burlington&postcode=05401"), Some(&cookie))).await;
         assert_eq!(real.status, StatusCode::SEE_OTHER, "{}", real.text);
         let account_page = real.headers[header::LOCATION].to_str().unwrap().to_string();
-        let html = app.send(Request::get(&account_page).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
-        assert!(html.text.contains("Chloé Martin") && html.text.contains("5 Harbor View"), "{}", html.text);
-        let invalid = app.send(form("/customers/new", &format!("_csrf={csrf}&given_name=Eve&family_name=X&phone=12"), Some(&cookie))).await;
+        let html = app
+            .send(
+                Request::get(&account_page)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            html.text.contains("Chloé Martin") && html.text.contains("5 Harbor View"),
+            "{}",
+            html.text
+        );
+        let invalid = app
+            .send(form(
+                "/customers/new",
+                &format!("_csrf={csrf}&given_name=Eve&family_name=X&phone=12"),
+                Some(&cookie),
+            ))
+            .await;
         assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(invalid.text.contains("a phone number has 7 to 15 digits"), "the error is shown at the field");
+        assert!(
+            invalid.text.contains("a phone number has 7 to 15 digits"),
+            "the error is shown at the field"
+        );
 
-        let out = app.send(form("/signout", &format!("_csrf={csrf}"), Some(&cookie))).await;
+        let out = app
+            .send(form("/signout", &format!("_csrf={csrf}"), Some(&cookie)))
+            .await;
         assert_eq!(out.status, StatusCode::SEE_OTHER);
-        let after = app.send(Request::get("/").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        let after = app
+            .send(
+                Request::get("/")
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(after.status, StatusCode::SEE_OTHER, "the session is gone");
     }
 }
@@ -282,17 +644,48 @@ async fn openapi_and_metrics_describe_the_service() {
         let doc = app.get(&app.agent, "/api/openapi.json").await;
         assert_eq!(doc.status, StatusCode::OK);
         let paths = doc.body["paths"].as_object().unwrap();
-        for p in ["/api/v1/lookup", "/api/v1/people", "/api/v1/people/{id}", "/api/v1/accounts", "/api/v1/accounts/{id}", "/api/v1/accounts/{id}/roles",
-                  "/api/v1/roles/{id}/end", "/api/v1/people/{id}/contact-points", "/api/v1/contact-points/{id}", "/api/v1/accounts/{id}/locations",
-                  "/api/v1/locations/{id}", "/api/v1/products", "/api/v1/accounts/{id}/subscriptions", "/api/v1/subscriptions/{id}",
-                  "/api/v1/accounts/{id}/notes", "/api/v1/audit", "/api/v1/me", "/api/v1/staff"] {
+        for p in [
+            "/api/v1/lookup",
+            "/api/v1/people",
+            "/api/v1/people/{id}",
+            "/api/v1/accounts",
+            "/api/v1/accounts/{id}",
+            "/api/v1/accounts/{id}/roles",
+            "/api/v1/roles/{id}/end",
+            "/api/v1/people/{id}/contact-points",
+            "/api/v1/contact-points/{id}",
+            "/api/v1/accounts/{id}/locations",
+            "/api/v1/locations/{id}",
+            "/api/v1/products",
+            "/api/v1/accounts/{id}/subscriptions",
+            "/api/v1/subscriptions/{id}",
+            "/api/v1/accounts/{id}/notes",
+            "/api/v1/audit",
+            "/api/v1/me",
+            "/api/v1/staff",
+        ] {
             assert!(paths.contains_key(p), "openapi lacks {p}");
         }
-        for s in ["Customer360", "Problem", "LookupHit", "NewPerson", "AuditEvent"] {
-            assert!(doc.body["components"]["schemas"].get(s).is_some(), "openapi lacks schema {s}");
+        for s in [
+            "Customer360",
+            "Problem",
+            "LookupHit",
+            "NewPerson",
+            "AuditEvent",
+        ] {
+            assert!(
+                doc.body["components"]["schemas"].get(s).is_some(),
+                "openapi lacks schema {s}"
+            );
         }
-        assert_eq!(doc.body["components"]["schemas"]["RoleKind"]["enum"], json!(["holder", "former_holder", "authorized_representative"]));
-        assert_eq!(doc.body["paths"]["/api/v1/lookup"]["get"]["parameters"][0]["in"], "query");
+        assert_eq!(
+            doc.body["components"]["schemas"]["RoleKind"]["enum"],
+            json!(["holder", "former_holder", "authorized_representative"])
+        );
+        assert_eq!(
+            doc.body["paths"]["/api/v1/lookup"]["get"]["parameters"][0]["in"],
+            "query"
+        );
         app.get(&app.agent, "/api/v1/lookup?q=rosa").await;
         let m = app.get(&app.agent, "/metrics").await;
         assert_eq!(m.status, StatusCode::OK);

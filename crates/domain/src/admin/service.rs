@@ -34,7 +34,11 @@ impl StaffService {
     }
 
     pub fn actor(u: &StaffUser) -> Actor {
-        Actor { id: Some(u.id), name: u.name.clone(), role: u.role }
+        Actor {
+            id: Some(u.id),
+            name: u.name.clone(),
+            role: u.role,
+        }
     }
 
     pub async fn create_staff(&self, actor: &Actor, input: NewStaff) -> Result<StaffUser> {
@@ -44,7 +48,10 @@ impl StaffService {
             other => other,
         })?;
         if self.store.staff_by_email(email.as_str()).await?.is_some() {
-            return Err(DomainError::Conflict(format!("a staff user with e-mail {} exists", email.as_str())));
+            return Err(DomainError::Conflict(format!(
+                "a staff user with e-mail {} exists",
+                email.as_str()
+            )));
         }
         let user = StaffUser {
             id: StaffId::new(),
@@ -87,7 +94,9 @@ impl StaffService {
             });
         }
         if !user.active {
-            return Err(DomainError::Forbidden("this staff user is deactivated".into()));
+            return Err(DomainError::Forbidden(
+                "this staff user is deactivated".into(),
+            ));
         }
         if verify_password(password, &user.password_hash) {
             if user.failed_signins > 0 || user.locked_until.is_some() {
@@ -96,7 +105,9 @@ impl StaffService {
             return Ok(user);
         }
         let (failures, lock) = lockout_after_failure(&self.policy, user.failed_signins, now);
-        self.store.set_signin_failures(user.id, failures, lock).await?;
+        self.store
+            .set_signin_failures(user.id, failures, lock)
+            .await?;
         pause(self.policy.delay(user.failed_signins + 1)).await;
         if lock.is_some() {
             return Err(DomainError::Throttled {
@@ -126,12 +137,19 @@ impl StaffService {
     }
 
     pub async fn session_user(&self, secret: &str) -> Result<Option<(StaffUser, Session)>> {
-        let Some(s) = self.store.session(&secret_digest(secret)).await? else { return Ok(None) };
+        let Some(s) = self.store.session(&secret_digest(secret)).await? else {
+            return Ok(None);
+        };
         if s.expires_at <= crate::time::now() {
             self.store.delete_session(&s.digest).await?;
             return Ok(None);
         }
-        Ok(self.store.staff(s.staff_id).await?.filter(|u| u.active).map(|u| (u, s)))
+        Ok(self
+            .store
+            .staff(s.staff_id)
+            .await?
+            .filter(|u| u.active)
+            .map(|u| (u, s)))
     }
 
     pub async fn end_session(&self, secret: &str) -> Result<()> {
@@ -141,7 +159,10 @@ impl StaffService {
     /// A new API token for `email`; only its digest is stored.
     pub async fn create_token(&self, actor: &Actor, email: &str, label: &str) -> Result<String> {
         authorize(actor.role, Action::ManageStaff)?;
-        let user = self.store.staff_by_email(&email.trim().to_lowercase()).await?
+        let user = self
+            .store
+            .staff_by_email(&email.trim().to_lowercase())
+            .await?
             .ok_or_else(|| DomainError::NotFound(format!("staff user {email}")))?;
         let secret = new_secret("emt_")?;
         let token = ApiToken {
@@ -151,14 +172,19 @@ impl StaffService {
             created_at: crate::time::now(),
         };
         let ev = change(actor, "create", "api_token", user.id.0)
-            .summary(format!("Issued API token \"{}\" to {}", token.label, user.name))
+            .summary(format!(
+                "Issued API token \"{}\" to {}",
+                token.label, user.name
+            ))
             .build();
         self.store.insert_token(&token, &ev).await?;
         Ok(secret)
     }
 
     pub async fn token_user(&self, secret: &str) -> Result<Option<StaffUser>> {
-        let Some(t) = self.store.token(&secret_digest(secret)).await? else { return Ok(None) };
+        let Some(t) = self.store.token(&secret_digest(secret)).await? else {
+            return Ok(None);
+        };
         Ok(self.store.staff(t.staff_id).await?.filter(|u| u.active))
     }
 
@@ -173,10 +199,19 @@ impl StaffService {
 
     /// The team with this name, created when missing (demo data, CLI).
     pub async fn ensure_team(&self, name: &str) -> Result<Team> {
-        if let Some(t) = self.store.teams().await?.into_iter().find(|t| t.name == name) {
+        if let Some(t) = self
+            .store
+            .teams()
+            .await?
+            .into_iter()
+            .find(|t| t.name == name)
+        {
             return Ok(t);
         }
-        let t = Team { id: TeamId::new(), name: required_text("name", name, 100)? };
+        let t = Team {
+            id: TeamId::new(),
+            name: required_text("name", name, 100)?,
+        };
         self.store.insert_team(&t).await?;
         Ok(t)
     }

@@ -106,7 +106,8 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     }
     let p = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     if la == lb {
-        let transposed = p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..];
+        let transposed =
+            p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..];
         return transposed || a[p + 1..] == b[p + 1..];
     }
     let (long, short) = if la > lb { (&a, &b) } else { (&b, &a) };
@@ -128,7 +129,6 @@ pub struct TermMatch {
     /// Indexed terms one edit away from the query term.
     pub fuzzy: Vec<String>,
 }
-
 
 crate::str_enum!(MatchKind {
     Phone => "phone",
@@ -207,12 +207,23 @@ mod tests {
 
     #[test]
     fn one_edit_covers_typos_and_nothing_more() {
-        for (a, b) in [("alvarez", "alvarez"), ("alvarez", "alvares"), ("alvarez", "alvrez"),
-                       ("alvarez", "allvarez"), ("alvarez", "avlarez"), ("rosa", "rsoa")] {
+        for (a, b) in [
+            ("alvarez", "alvarez"),
+            ("alvarez", "alvares"),
+            ("alvarez", "alvrez"),
+            ("alvarez", "allvarez"),
+            ("alvarez", "avlarez"),
+            ("rosa", "rsoa"),
+        ] {
             assert!(within_one_edit(a, b), "{a} {b}");
             assert!(within_one_edit(b, a), "{b} {a}");
         }
-        for (a, b) in [("alvarez", "alvzrex"), ("rosa", "ro"), ("rosa", "asor"), ("smith", "smyht")] {
+        for (a, b) in [
+            ("alvarez", "alvzrex"),
+            ("rosa", "ro"),
+            ("rosa", "asor"),
+            ("smith", "smyht"),
+        ] {
             assert!(!within_one_edit(a, b), "{a} {b}");
         }
     }
@@ -232,7 +243,10 @@ mod tests {
         let exact = score_terms(&q, "Rosa Alvarez");
         let prefix = score_terms(&q, "Rosalind Alvarez");
         let typo = score_terms(&q, "Rossa Alvarez");
-        assert!(exact > prefix && prefix > typo && typo > 0, "{exact} {prefix} {typo}");
+        assert!(
+            exact > prefix && prefix > typo && typo > 0,
+            "{exact} {prefix} {typo}"
+        );
         assert_eq!(score_terms(&q, "Ben Okafor"), 0);
     }
 

@@ -204,7 +204,9 @@ pub struct Customer360 {
 
 impl Customer360 {
     pub fn holders(&self) -> impl Iterator<Item = &Party> {
-        self.parties.iter().filter(|p| p.role.kind == RoleKind::Holder)
+        self.parties
+            .iter()
+            .filter(|p| p.role.kind == RoleKind::Holder)
     }
 }
 
@@ -216,7 +218,10 @@ mod tests {
     fn serde_names_are_the_stored_names() {
         fn check<T: serde::Serialize + Copy + std::fmt::Display>(all: &[T]) {
             for v in all {
-                assert_eq!(serde_json::to_value(v).unwrap(), serde_json::Value::String(v.to_string()));
+                assert_eq!(
+                    serde_json::to_value(v).unwrap(),
+                    serde_json::Value::String(v.to_string())
+                );
             }
         }
         check(AccountType::ALL);

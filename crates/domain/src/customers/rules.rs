@@ -74,11 +74,17 @@ pub fn check_status_change(
     to: AccountStatus,
     reason: Option<&str>,
 ) -> Result<()> {
-    let destructive = matches!(to, AccountStatus::Closed | AccountStatus::PendingCancellation);
+    let destructive = matches!(
+        to,
+        AccountStatus::Closed | AccountStatus::PendingCancellation
+    );
     if from != to && destructive && reason.is_none_or(|r| r.trim().is_empty()) {
         return Err(DomainError::invalid(
             "reason",
-            format!("a reason is required to set an account to {}", to.as_str().replace('_', " ")),
+            format!(
+                "a reason is required to set an account to {}",
+                to.as_str().replace('_', " ")
+            ),
         ));
     }
     if from == AccountStatus::Closed && to != AccountStatus::Closed {
@@ -91,14 +97,23 @@ pub fn check_status_change(
 
 /// A subscription changes product only within its kind (Internet 100 to
 /// Internet 500), and a cancelled one no longer changes.
-pub fn check_product_change(current: &Product, next: &Product, status: SubscriptionStatus) -> Result<()> {
+pub fn check_product_change(
+    current: &Product,
+    next: &Product,
+    status: SubscriptionStatus,
+) -> Result<()> {
     if status == SubscriptionStatus::Cancelled {
-        return Err(DomainError::Conflict("the subscription is cancelled".into()));
+        return Err(DomainError::Conflict(
+            "the subscription is cancelled".into(),
+        ));
     }
     if current.kind != next.kind {
         return Err(DomainError::invalid(
             "product_id",
-            format!("a {} subscription can only change to another {} product", current.kind, current.kind),
+            format!(
+                "a {} subscription can only change to another {} product",
+                current.kind, current.kind
+            ),
         ));
     }
     Ok(())
@@ -129,9 +144,16 @@ mod tests {
         let roles = vec![role(rosa, RoleKind::Holder)];
         let rep = RoleKind::AuthorizedRepresentative;
         assert!(check_new_role(&roles, ana, rep, Some(rosa)).is_ok());
-        assert!(matches!(check_new_role(&roles, ana, rep, None), Err(DomainError::Invalid { field, .. }) if field == "consent"));
-        assert!(matches!(check_new_role(&roles, ana, rep, Some(other)), Err(DomainError::Invalid { field, .. }) if field == "consent.given_by"));
-        assert!(matches!(check_new_role(&roles, rosa, rep, Some(rosa)), Err(DomainError::Conflict(_))));
+        assert!(
+            matches!(check_new_role(&roles, ana, rep, None), Err(DomainError::Invalid { field, .. }) if field == "consent")
+        );
+        assert!(
+            matches!(check_new_role(&roles, ana, rep, Some(other)), Err(DomainError::Invalid { field, .. }) if field == "consent.given_by")
+        );
+        assert!(matches!(
+            check_new_role(&roles, rosa, rep, Some(rosa)),
+            Err(DomainError::Conflict(_))
+        ));
     }
 
     #[test]
@@ -140,7 +162,9 @@ mod tests {
         let mut former = role(late, RoleKind::FormerHolder);
         former.ended_on = Some(jiff::civil::date(2026, 9, 1));
         let roles = vec![role(rosa, RoleKind::Holder), former];
-        assert!(check_new_role(&roles, ana, RoleKind::AuthorizedRepresentative, Some(late)).is_err());
+        assert!(
+            check_new_role(&roles, ana, RoleKind::AuthorizedRepresentative, Some(late)).is_err()
+        );
         // and the late holder's ended role does not block a new role
         assert!(check_new_role(&roles, late, RoleKind::Holder, None).is_ok());
     }
@@ -149,11 +173,17 @@ mod tests {
     fn the_last_holder_cannot_be_ended() {
         let (a, b) = (PersonId::new(), PersonId::new());
         let one = vec![role(a, RoleKind::Holder)];
-        assert!(matches!(end_role(&one, &one[0]), Err(DomainError::Conflict(_))));
+        assert!(matches!(
+            end_role(&one, &one[0]),
+            Err(DomainError::Conflict(_))
+        ));
         let two = vec![role(a, RoleKind::Holder), role(b, RoleKind::Holder)];
         assert_eq!(end_role(&two, &two[1]).unwrap(), RoleKind::FormerHolder);
         let rep = role(b, RoleKind::AuthorizedRepresentative);
-        assert_eq!(end_role(&one, &rep).unwrap(), RoleKind::AuthorizedRepresentative);
+        assert_eq!(
+            end_role(&one, &rep).unwrap(),
+            RoleKind::AuthorizedRepresentative
+        );
     }
 
     #[test]
@@ -169,10 +199,18 @@ mod tests {
     #[test]
     fn products_change_within_their_kind() {
         let p = |kind| Product {
-            id: ProductId::new(), code: "x".into(), name: "x".into(), kind,
-            monthly_price_minor: 100, currency: "USD".into(),
+            id: ProductId::new(),
+            code: "x".into(),
+            name: "x".into(),
+            kind,
+            monthly_price_minor: 100,
+            currency: "USD".into(),
         };
-        let (i1, i2, tv) = (p(ProductKind::Internet), p(ProductKind::Internet), p(ProductKind::Tv));
+        let (i1, i2, tv) = (
+            p(ProductKind::Internet),
+            p(ProductKind::Internet),
+            p(ProductKind::Tv),
+        );
         assert!(check_product_change(&i1, &i2, SubscriptionStatus::Active).is_ok());
         assert!(check_product_change(&i1, &tv, SubscriptionStatus::Active).is_err());
         assert!(check_product_change(&i1, &i2, SubscriptionStatus::Cancelled).is_err());

@@ -161,7 +161,12 @@ mod tests {
 
     #[test]
     fn phones_in_common_forms_become_the_same_e164() {
-        for input in ["(555) 010-2030", "555.010.2030", "+1 555 010 2030", "5550102030"] {
+        for input in [
+            "(555) 010-2030",
+            "555.010.2030",
+            "+1 555 010 2030",
+            "5550102030",
+        ] {
             assert_eq!(
                 PhoneNumber::parse(input, "US").unwrap().as_str(),
                 "+15550102030",
@@ -169,30 +174,55 @@ mod tests {
             );
         }
         assert_eq!(
-            PhoneNumber::parse("+44 20 7946 0958", "US").unwrap().as_str(),
+            PhoneNumber::parse("+44 20 7946 0958", "US")
+                .unwrap()
+                .as_str(),
             "+442079460958"
         );
     }
 
     #[test]
     fn malformed_phones_are_refused_with_a_reason() {
-        for input in ["", "abc", "12", "555-01x0-2030", "+1 555 010 2030 9999 1234"] {
+        for input in [
+            "",
+            "abc",
+            "12",
+            "555-01x0-2030",
+            "+1 555 010 2030 9999 1234",
+        ] {
             let err = PhoneNumber::parse(input, "US").unwrap_err();
-            assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "value"), "{input}: {err:?}");
+            assert!(
+                matches!(err, DomainError::Invalid { ref field, .. } if field == "value"),
+                "{input}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Email::parse(" Ana.Silva@Example.COM ").unwrap().as_str(), "ana.silva@example.com");
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@@example.com"] {
+        assert_eq!(
+            Email::parse(" Ana.Silva@Example.COM ").unwrap().as_str(),
+            "ana.silva@example.com"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "a@@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn account_numbers_ignore_spacing_and_case() {
-        assert_eq!(AccountNumber::parse("em-0001 2345").unwrap().as_str(), "EM00012345");
+        assert_eq!(
+            AccountNumber::parse("em-0001 2345").unwrap().as_str(),
+            "EM00012345"
+        );
         for bad in ["", "EM1", "EM_000123", "ABCDEFGH", "12345678901234567"] {
             assert!(AccountNumber::parse(bad).is_err(), "{bad}");
         }

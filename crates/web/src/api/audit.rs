@@ -19,12 +19,22 @@ pub struct AuditQuery {
 
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), tag = "audit",
     responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = crate::error::Problem)))]
-pub async fn list_audit(State(s): State<AppState>, u: CurrentUser, Query(q): Query<AuditQuery>) -> Result<Json<Vec<AuditEvent>>, ApiError> {
+pub async fn list_audit(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     authorize(u.user.role, Action::ViewAudit)?;
     let entity_id = match q.entity.as_deref() {
         None | Some("") => None,
-        Some(e) => Some(e.parse::<uuid::Uuid>().map_err(|_| ApiError::bad_request("entity", "an entity id is a UUID"))?),
+        Some(e) => Some(
+            e.parse::<uuid::Uuid>()
+                .map_err(|_| ApiError::bad_request("entity", "an entity id is a UUID"))?,
+        ),
     };
-    let filter = AuditFilter { entity_id, limit: q.limit.unwrap_or(100) };
+    let filter = AuditFilter {
+        entity_id,
+        limit: q.limit.unwrap_or(100),
+    };
     Ok(Json(s.store.audit_events(&filter).await?))
 }

@@ -45,7 +45,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -58,20 +61,47 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/lookup", get(customers::lookup))
         .route("/api/v1/people", post(customers::create_person))
-        .route("/api/v1/people/{id}", get(customers::get_person).patch(customers::update_person))
-        .route("/api/v1/people/{id}/contact-points", post(records::add_contact_point))
-        .route("/api/v1/contact-points/{id}", patch(records::update_contact_point))
+        .route(
+            "/api/v1/people/{id}",
+            get(customers::get_person).patch(customers::update_person),
+        )
+        .route(
+            "/api/v1/people/{id}/contact-points",
+            post(records::add_contact_point),
+        )
+        .route(
+            "/api/v1/contact-points/{id}",
+            patch(records::update_contact_point),
+        )
         .route("/api/v1/accounts", post(customers::create_account))
-        .route("/api/v1/accounts/{id}", get(customers::get_account).patch(customers::update_account))
+        .route(
+            "/api/v1/accounts/{id}",
+            get(customers::get_account).patch(customers::update_account),
+        )
         .route("/api/v1/accounts/{id}/roles", post(customers::add_role))
         .route("/api/v1/roles/{id}/end", post(customers::end_role))
-        .route("/api/v1/accounts/{id}/locations", post(records::add_location))
+        .route(
+            "/api/v1/accounts/{id}/locations",
+            post(records::add_location),
+        )
         .route("/api/v1/locations/{id}", patch(records::update_location))
-        .route("/api/v1/products", get(records::list_products).post(records::create_product))
-        .route("/api/v1/accounts/{id}/subscriptions", post(records::add_subscription))
-        .route("/api/v1/subscriptions/{id}", patch(records::change_subscription))
+        .route(
+            "/api/v1/products",
+            get(records::list_products).post(records::create_product),
+        )
+        .route(
+            "/api/v1/accounts/{id}/subscriptions",
+            post(records::add_subscription),
+        )
+        .route(
+            "/api/v1/subscriptions/{id}",
+            patch(records::change_subscription),
+        )
         .route("/api/v1/accounts/{id}/notes", post(records::add_note))
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/me", get(admin::me))
-        .route("/api/v1/staff", get(admin::list_staff).post(admin::create_staff))
+        .route(
+            "/api/v1/staff",
+            get(admin::list_staff).post(admin::create_staff),
+        )
 }

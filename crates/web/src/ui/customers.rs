@@ -38,11 +38,24 @@ struct Q {
 }
 
 async fn results_html(s: &AppState, u: &CurrentUser, q: &str) -> Result<String, UiError> {
-    let hits = if q.trim().is_empty() { Vec::new() } else { s.customers.lookup(&u.actor(), q).await? };
-    Results { q: q.trim().to_string(), hits }.render().map_err(|e| UiError(DomainError::Store(e.to_string())))
+    let hits = if q.trim().is_empty() {
+        Vec::new()
+    } else {
+        s.customers.lookup(&u.actor(), q).await?
+    };
+    Results {
+        q: q.trim().to_string(),
+        hits,
+    }
+    .render()
+    .map_err(|e| UiError(DomainError::Store(e.to_string())))
 }
 
-async fn search(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+async fn search(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<Q>,
+) -> Result<Response, UiError> {
     let text = q.q.unwrap_or_default();
     let results = results_html(&s, &u, &text).await?;
     let mut shell = Shell::of(&u);
@@ -50,7 +63,11 @@ async fn search(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -
     Ok(render(&SearchPage { shell, results }))
 }
 
-async fn fragment(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+async fn fragment(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<Q>,
+) -> Result<Response, UiError> {
     Ok(Html(results_html(&s, &u, q.q.as_deref().unwrap_or_default()).await?).into_response())
 }
 
@@ -87,15 +104,33 @@ pub struct EventRow {
 }
 
 pub fn event_row(e: &AuditEvent) -> EventRow {
-    let pretty = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default();
+    let pretty = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default()
+    };
     EventRow {
-        at: when(e.at), actor: e.actor_name.clone(), action: e.action.clone(), entity: e.entity_type.replace('_', " "),
-        summary: e.summary.clone(), reason: e.reason.clone(), before: pretty(&e.before), after: pretty(&e.after),
+        at: when(e.at),
+        actor: e.actor_name.clone(),
+        action: e.action.clone(),
+        entity: e.entity_type.replace('_', " "),
+        summary: e.summary.clone(),
+        reason: e.reason.clone(),
+        before: pretty(&e.before),
+        after: pretty(&e.after),
     }
 }
 
 pub fn contact_rows(cps: &[ContactPoint]) -> Vec<(String, String, String)> {
-    cps.iter().map(|c| (c.kind.as_str().to_string(), c.label.clone().unwrap_or_default(), c.value.clone())).collect()
+    cps.iter()
+        .map(|c| {
+            (
+                c.kind.as_str().to_string(),
+                c.label.clone().unwrap_or_default(),
+                c.value.clone(),
+            )
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -116,7 +151,13 @@ struct AccountPage {
 }
 
 fn party_row(p: &Party, v: &Customer360) -> PartyRow {
-    let name_of = |id| v.parties.iter().find(|x| x.person.id == id).map(|x| x.person.full_name()).unwrap_or_else(|| "a holder".into());
+    let name_of = |id| {
+        v.parties
+            .iter()
+            .find(|x| x.person.id == id)
+            .map(|x| x.person.full_name())
+            .unwrap_or_else(|| "a holder".into())
+    };
     PartyRow {
         person_id: p.person.id.to_string(),
         role_id: p.role.id.to_string(),
@@ -126,15 +167,38 @@ fn party_row(p: &Party, v: &Customer360) -> PartyRow {
             (RoleKind::AuthorizedRepresentative, true) => "representative (ended)".into(),
             (k, _) => k.as_str().replace('_', " "),
         },
-        ended: p.role.ended_on.map(|d| format!("Since {d}: {}", p.role.ended_reason.clone().unwrap_or_default())),
-        consent: p.role.consent.as_ref().map(|c| format!("given by {} ({}) on {}{}", name_of(c.given_by), c.method.as_str().replace('_', " "),
-            c.given_at.strftime("%Y-%m-%d"), c.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default())),
+        ended: p.role.ended_on.map(|d| {
+            format!(
+                "Since {d}: {}",
+                p.role.ended_reason.clone().unwrap_or_default()
+            )
+        }),
+        consent: p.role.consent.as_ref().map(|c| {
+            format!(
+                "given by {} ({}) on {}{}",
+                name_of(c.given_by),
+                c.method.as_str().replace('_', " "),
+                c.given_at.strftime("%Y-%m-%d"),
+                c.note
+                    .as_ref()
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default()
+            )
+        }),
         contacts: contact_rows(&p.contact_points),
     }
 }
 
-async fn account(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>, Query(q): Query<Q>) -> Result<Response, UiError> {
-    let v = s.customers.customer_360(&u.actor(), path_id(&id, "account").map_err(|e| e.0)?).await?;
+async fn account(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<Q>,
+) -> Result<Response, UiError> {
+    let v = s
+        .customers
+        .customer_360(&u.actor(), path_id(&id, "account").map_err(|e| e.0)?)
+        .await?;
     let role = u.user.role;
     let can_audit = allowed(role, Action::ViewAudit);
     let tab = match q.tab.as_deref() {
@@ -142,7 +206,13 @@ async fn account(State(s): State<AppState>, u: CurrentUser, Path(id): Path<Strin
         Some("audit") if can_audit => "audit",
         _ => "overview",
     };
-    let loc_name = |id| v.locations.iter().find(|l| l.id == id).map(|l| l.one_line()).unwrap_or_default();
+    let loc_name = |id| {
+        v.locations
+            .iter()
+            .find(|l| l.id == id)
+            .map(|l| l.one_line())
+            .unwrap_or_default()
+    };
     let page = AccountPage {
         shell: Shell::of(&u),
         since: v.account.created_at.strftime("%Y-%m-%d").to_string(),
@@ -151,17 +221,39 @@ async fn account(State(s): State<AppState>, u: CurrentUser, Path(id): Path<Strin
         can_roles: allowed(role, Action::ChangeAccountRoles),
         can_audit,
         parties: v.parties.iter().map(|p| party_row(p, &v)).collect(),
-        subs: v.subscriptions.iter().map(|s| SubRow {
-            id: s.subscription.id.to_string(),
-            product: s.product.name.clone(),
-            price: money(s.product.monthly_price_minor, &s.product.currency),
-            status: s.subscription.status.as_str().replace('_', " "),
-            start: s.subscription.start_date.to_string(),
-            location: loc_name(s.subscription.location_id),
-            history: s.history.iter().map(|h| (h.at.strftime("%Y-%m-%d").to_string(), h.description.clone(), h.actor_name.clone())).collect(),
-        }).collect(),
-        locations: v.locations.iter().map(|l| (l.id.to_string(), l.one_line())).collect(),
-        notes: v.notes.iter().map(|n| (when(n.created_at), n.author_name.clone(), n.body.clone())).collect(),
+        subs: v
+            .subscriptions
+            .iter()
+            .map(|s| SubRow {
+                id: s.subscription.id.to_string(),
+                product: s.product.name.clone(),
+                price: money(s.product.monthly_price_minor, &s.product.currency),
+                status: s.subscription.status.as_str().replace('_', " "),
+                start: s.subscription.start_date.to_string(),
+                location: loc_name(s.subscription.location_id),
+                history: s
+                    .history
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.at.strftime("%Y-%m-%d").to_string(),
+                            h.description.clone(),
+                            h.actor_name.clone(),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        locations: v
+            .locations
+            .iter()
+            .map(|l| (l.id.to_string(), l.one_line()))
+            .collect(),
+        notes: v
+            .notes
+            .iter()
+            .map(|n| (when(n.created_at), n.author_name.clone(), n.body.clone()))
+            .collect(),
         timeline: v.timeline.iter().map(event_row).collect(),
         a: v.account,
     };
@@ -180,8 +272,15 @@ struct PersonPage {
     accounts: Vec<(String, String, String, String)>,
 }
 
-async fn person(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>) -> Result<Response, UiError> {
-    let (p, cps, accounts) = s.customers.person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?).await?;
+async fn person(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (p, cps, accounts) = s
+        .customers
+        .person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?)
+        .await?;
     Ok(render(&PersonPage {
         shell: Shell::of(&u),
         id: p.id.to_string(),
@@ -189,7 +288,17 @@ async fn person(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String
         language: p.preferred_language.clone(),
         can_edit: allowed(u.user.role, Action::EditCustomer),
         contacts: contact_rows(&cps),
-        accounts: accounts.iter().map(|(r, a)| (a.id.to_string(), a.number.clone(), a.name.clone(), r.kind.as_str().replace('_', " "))).collect(),
+        accounts: accounts
+            .iter()
+            .map(|(r, a)| {
+                (
+                    a.id.to_string(),
+                    a.number.clone(),
+                    a.name.clone(),
+                    r.kind.as_str().replace('_', " "),
+                )
+            })
+            .collect(),
     }))
 }
 
@@ -201,14 +310,35 @@ struct AuditPage {
     rows: Vec<EventRow>,
 }
 
-async fn audit(State(s): State<AppState>, u: CurrentUser, Query(q): Query<Q>) -> Result<Response, UiError> {
+async fn audit(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<Q>,
+) -> Result<Response, UiError> {
     authorize(u.user.role, Action::ViewAudit)?;
     let entity = q.entity.unwrap_or_default();
-    let entity_id = if entity.trim().is_empty() { None } else {
-        Some(entity.trim().parse::<uuid::Uuid>().map_err(|_| DomainError::invalid("entity", "an entity id is a UUID"))?)
+    let entity_id = if entity.trim().is_empty() {
+        None
+    } else {
+        Some(
+            entity
+                .trim()
+                .parse::<uuid::Uuid>()
+                .map_err(|_| DomainError::invalid("entity", "an entity id is a UUID"))?,
+        )
     };
-    let events = s.store.audit_events(&AuditFilter { entity_id, limit: 200 }).await?;
-    Ok(render(&AuditPage { shell: Shell::of(&u), entity, rows: events.iter().map(event_row).collect() }))
+    let events = s
+        .store
+        .audit_events(&AuditFilter {
+            entity_id,
+            limit: 200,
+        })
+        .await?;
+    Ok(render(&AuditPage {
+        shell: Shell::of(&u),
+        entity,
+        rows: events.iter().map(event_row).collect(),
+    }))
 }
 
 pub fn router() -> Router<AppState> {

@@ -30,14 +30,35 @@ pub struct Field {
 }
 
 pub fn field(name: &'static str, label: &'static str, kind: &'static str) -> Field {
-    Field { name, label, kind, value: String::new(), options: Vec::new(), error: None, required: false, hint: None }
+    Field {
+        name,
+        label,
+        kind,
+        value: String::new(),
+        options: Vec::new(),
+        error: None,
+        required: false,
+        hint: None,
+    }
 }
 
 impl Field {
-    pub fn required(mut self) -> Self { self.required = true; self }
-    pub fn value(mut self, v: impl Into<String>) -> Self { self.value = v.into(); self }
-    pub fn hint(mut self, h: &'static str) -> Self { self.hint = Some(h); self }
-    pub fn options(mut self, o: Vec<(String, String)>) -> Self { self.options = o; self }
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn value(mut self, v: impl Into<String>) -> Self {
+        self.value = v.into();
+        self
+    }
+    pub fn hint(mut self, h: &'static str) -> Self {
+        self.hint = Some(h);
+        self
+    }
+    pub fn options(mut self, o: Vec<(String, String)>) -> Self {
+        self.options = o;
+        self
+    }
 }
 
 pub struct FormSpec {
@@ -58,27 +79,60 @@ struct FormPage {
 }
 
 impl FormSpec {
-    pub fn new(title: impl Into<String>, action: impl Into<String>, back: impl Into<String>, submit: &'static str, fields: Vec<Field>) -> Self {
-        Self { title: title.into(), intro: None, action: action.into(), back: back.into(), submit, error: None, fields }
+    pub fn new(
+        title: impl Into<String>,
+        action: impl Into<String>,
+        back: impl Into<String>,
+        submit: &'static str,
+        fields: Vec<Field>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            intro: None,
+            action: action.into(),
+            back: back.into(),
+            submit,
+            error: None,
+            fields,
+        }
     }
 
-    pub fn intro(mut self, i: impl Into<String>) -> Self { self.intro = Some(i.into()); self }
+    pub fn intro(mut self, i: impl Into<String>) -> Self {
+        self.intro = Some(i.into());
+        self
+    }
 
     /// Keep what the user typed.
     pub fn fill(mut self, v: &Values) -> Self {
         for f in &mut self.fields {
-            if let Some(x) = v.get(f.name) { f.value = x.clone(); }
+            if let Some(x) = v.get(f.name) {
+                f.value = x.clone();
+            }
         }
         self
     }
 
     /// Put a domain error on its field; `rename` maps domain field names
     /// (e.g. `contact_points[0].value`) to this form's names.
-    pub fn with_error(mut self, e: DomainError, rename: &dyn Fn(&str) -> Option<&'static str>) -> Self {
+    pub fn with_error(
+        mut self,
+        e: DomainError,
+        rename: &dyn Fn(&str) -> Option<&'static str>,
+    ) -> Self {
         match e {
             DomainError::Invalid { field, message } => {
-                let target = rename(&field).unwrap_or_else(|| self.fields.iter().find(|f| f.name == field).map(|f| f.name).unwrap_or(""));
-                match self.fields.iter_mut().find(|f| f.name == target && !target.is_empty()) {
+                let target = rename(&field).unwrap_or_else(|| {
+                    self.fields
+                        .iter()
+                        .find(|f| f.name == field)
+                        .map(|f| f.name)
+                        .unwrap_or("")
+                });
+                match self
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name == target && !target.is_empty())
+                {
                     Some(f) => f.error = Some(message),
                     None => self.error = Some(format!("{field}: {message}")),
                 }
@@ -94,12 +148,21 @@ impl FormSpec {
         } else {
             axum::http::StatusCode::OK
         };
-        (status, render(&FormPage { shell: Shell::of(u), form: self })).into_response()
+        (
+            status,
+            render(&FormPage {
+                shell: Shell::of(u),
+                form: self,
+            }),
+        )
+            .into_response()
     }
 }
 
 pub fn opt(v: &Values, k: &str) -> Option<String> {
-    v.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    v.get(k)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 pub fn text(v: &Values, k: &str) -> String {
@@ -119,7 +182,8 @@ struct NewCustomerQuery {
 
 fn address_fields() -> Vec<Field> {
     vec![
-        field("line1", "Service address", "text").hint("Street and number, e.g. 742 Evergreen Terrace"),
+        field("line1", "Service address", "text")
+            .hint("Street and number, e.g. 742 Evergreen Terrace"),
         field("city", "City", "text"),
         field("region", "State / region", "text"),
         field("postcode", "Postcode", "text"),
@@ -136,18 +200,34 @@ fn new_customer_form(person: Option<(PersonId, String)>) -> FormSpec {
             field("email", "E-mail", "email"),
         ],
     };
-    fields.push(field("account_type", "Account type", "select").options(vec![
-        ("residential".into(), "Residential".into()), ("business".into(), "Business".into())]).value("residential"));
+    fields.push(
+        field("account_type", "Account type", "select")
+            .options(vec![
+                ("residential".into(), "Residential".into()),
+                ("business".into(), "Business".into()),
+            ])
+            .value("residential"),
+    );
     fields.extend(address_fields());
-    let title = match &person { Some((_, n)) => format!("Open an account for {n}"), None => "New customer".into() };
+    let title = match &person {
+        Some((_, n)) => format!("Open an account for {n}"),
+        None => "New customer".into(),
+    };
     FormSpec::new(title, "/customers/new", "/", "Create", fields)
         .intro("The person becomes the account holder. Add representatives from the account page.")
 }
 
-async fn new_customer(State(s): State<AppState>, u: CurrentUser, Query(q): Query<NewCustomerQuery>) -> Result<Response, UiError> {
+async fn new_customer(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<NewCustomerQuery>,
+) -> Result<Response, UiError> {
     let person = match q.person {
         Some(id) => {
-            let (p, _, _) = s.customers.person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?).await?;
+            let (p, _, _) = s
+                .customers
+                .person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?)
+                .await?;
             Some((p.id, p.full_name()))
         }
         None => None,
@@ -155,47 +235,99 @@ async fn new_customer(State(s): State<AppState>, u: CurrentUser, Query(q): Query
     Ok(new_customer_form(person).page(&u))
 }
 
-async fn create_customer(State(s): State<AppState>, u: CurrentUser, Form(v): Form<Values>) -> Response {
+async fn create_customer(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Form(v): Form<Values>,
+) -> Response {
     let actor = u.actor();
     let mut contacts = Vec::new();
     let mut contact_fields = Vec::new();
     for (k, kind) in [("phone", "phone"), ("email", "email")] {
         if let Some(value) = opt(&v, k) {
-            contacts.push(NewContactPoint { kind: kind.into(), value, label: None, is_primary: true });
+            contacts.push(NewContactPoint {
+                kind: kind.into(),
+                value,
+                label: None,
+                is_primary: true,
+            });
             contact_fields.push(k);
         }
     }
     let rename = |f: &str| -> Option<&'static str> {
-        let idx = f.strip_prefix("contact_points[")?.split(']').next()?.parse::<usize>().ok()?;
+        let idx = f
+            .strip_prefix("contact_points[")?
+            .split(']')
+            .next()?
+            .parse::<usize>()
+            .ok()?;
         contact_fields.get(idx).copied()
     };
     let existing = opt(&v, "person_id").and_then(|id| id.parse::<PersonId>().ok());
     let form = || new_customer_form(existing.map(|id| (id, "this person".into()))).fill(&v);
-    let address_given = ["line1", "city", "postcode"].iter().any(|k| opt(&v, k).is_some());
+    let address_given = ["line1", "city", "postcode"]
+        .iter()
+        .any(|k| opt(&v, k).is_some());
     if address_given {
-        for (k, label) in [("line1", "line1"), ("city", "city"), ("postcode", "postcode")] {
+        for (k, label) in [
+            ("line1", "line1"),
+            ("city", "city"),
+            ("postcode", "postcode"),
+        ] {
             if opt(&v, k).is_none() {
-                return form().with_error(DomainError::invalid(label, "is required for a service address"), &|_| None).page(&u);
+                return form()
+                    .with_error(
+                        DomainError::invalid(label, "is required for a service address"),
+                        &|_| None,
+                    )
+                    .page(&u);
             }
         }
     }
     let holder = match existing {
         Some(id) => id,
-        None => match s.customers.create_person(&actor, NewPerson {
-            given_name: text(&v, "given_name"), family_name: text(&v, "family_name"), preferred_language: None, contact_points: contacts,
-        }).await {
+        None => match s
+            .customers
+            .create_person(
+                &actor,
+                NewPerson {
+                    given_name: text(&v, "given_name"),
+                    family_name: text(&v, "family_name"),
+                    preferred_language: None,
+                    contact_points: contacts,
+                },
+            )
+            .await
+        {
             Ok((p, _)) => p.id,
             Err(e) => return form().with_error(e, &rename).page(&u),
         },
     };
-    let account = match s.customers.create_account(&actor, NewAccount {
-        number: None, name: None, account_type: opt(&v, "account_type"), holder_id: holder,
-    }).await {
+    let account = match s
+        .customers
+        .create_account(
+            &actor,
+            NewAccount {
+                number: None,
+                name: None,
+                account_type: opt(&v, "account_type"),
+                holder_id: holder,
+            },
+        )
+        .await
+    {
         Ok(a) => a,
         Err(e) => return form().with_error(e, &|_| None).page(&u),
     };
     if address_given {
-        let loc = NewLocation { line1: text(&v, "line1"), line2: None, city: text(&v, "city"), region: opt(&v, "region"), postcode: text(&v, "postcode"), country: None };
+        let loc = NewLocation {
+            line1: text(&v, "line1"),
+            line2: None,
+            city: text(&v, "city"),
+            region: opt(&v, "region"),
+            postcode: text(&v, "postcode"),
+            country: None,
+        };
         if let Err(e) = s.customers.add_location(&actor, account.id, loc).await {
             return UiError(e).into_response();
         }
@@ -206,58 +338,115 @@ async fn create_customer(State(s): State<AppState>, u: CurrentUser, Form(v): For
 // ---- edit person, add contact point ----
 
 fn person_form(id: &str, p: &extramile_domain::customers::model::Person) -> FormSpec {
-    FormSpec::new(format!("Edit {}", p.full_name()), format!("/people/{id}/edit"), format!("/people/{id}"), "Save", vec![
-        field("version", "", "hidden").value(p.version.to_string()),
-        field("given_name", "Given name", "text").required().value(&p.given_name),
-        field("family_name", "Family name", "text").required().value(&p.family_name),
-        field("preferred_language", "Preferred language", "text").value(p.preferred_language.clone().unwrap_or_default()),
-    ])
+    FormSpec::new(
+        format!("Edit {}", p.full_name()),
+        format!("/people/{id}/edit"),
+        format!("/people/{id}"),
+        "Save",
+        vec![
+            field("version", "", "hidden").value(p.version.to_string()),
+            field("given_name", "Given name", "text")
+                .required()
+                .value(&p.given_name),
+            field("family_name", "Family name", "text")
+                .required()
+                .value(&p.family_name),
+            field("preferred_language", "Preferred language", "text")
+                .value(p.preferred_language.clone().unwrap_or_default()),
+        ],
+    )
 }
 
-async fn edit_person(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>) -> Result<Response, UiError> {
-    let (p, _, _) = s.customers.person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?).await?;
+async fn edit_person(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (p, _, _) = s
+        .customers
+        .person(&u.actor(), path_id(&id, "person").map_err(|e| e.0)?)
+        .await?;
     Ok(person_form(&id, &p).page(&u))
 }
 
-async fn save_person(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>, Form(v): Form<Values>) -> Result<Response, UiError> {
+async fn save_person(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    Form(v): Form<Values>,
+) -> Result<Response, UiError> {
     let pid: PersonId = path_id(&id, "person").map_err(|e| e.0)?;
-    let input = PersonUpdate { version: version(&v), given_name: opt(&v, "given_name").or(Some(String::new())), family_name: opt(&v, "family_name").or(Some(String::new())), preferred_language: Some(text(&v, "preferred_language")) };
+    let input = PersonUpdate {
+        version: version(&v),
+        given_name: opt(&v, "given_name").or(Some(String::new())),
+        family_name: opt(&v, "family_name").or(Some(String::new())),
+        preferred_language: Some(text(&v, "preferred_language")),
+    };
     match s.customers.update_person(&u.actor(), pid, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => {
             let (p, _, _) = s.customers.person(&u.actor(), pid).await?;
             let keep_version = matches!(e, DomainError::Conflict(_));
             let mut f = person_form(&id, &p);
-            if !keep_version { f = f.fill(&v); }
+            if !keep_version {
+                f = f.fill(&v);
+            }
             Ok(f.with_error(e, &|_| None).page(&u))
         }
     }
 }
 
 fn contact_form(id: &str) -> FormSpec {
-    FormSpec::new("Add contact point", format!("/people/{id}/contact-points/new"), format!("/people/{id}"), "Add", vec![
-        field("kind", "Kind", "select").options(vec![("phone".into(), "Phone".into()), ("email".into(), "E-mail".into()), ("postal".into(), "Postal address".into())]).value("phone"),
-        field("value", "Value", "text").required(),
-        field("label", "Label", "text").hint("mobile, home, work..."),
-    ])
+    FormSpec::new(
+        "Add contact point",
+        format!("/people/{id}/contact-points/new"),
+        format!("/people/{id}"),
+        "Add",
+        vec![
+            field("kind", "Kind", "select")
+                .options(vec![
+                    ("phone".into(), "Phone".into()),
+                    ("email".into(), "E-mail".into()),
+                    ("postal".into(), "Postal address".into()),
+                ])
+                .value("phone"),
+            field("value", "Value", "text").required(),
+            field("label", "Label", "text").hint("mobile, home, work..."),
+        ],
+    )
 }
 
 async fn new_contact(u: CurrentUser, Path(id): Path<String>) -> Response {
     contact_form(&id).page(&u)
 }
 
-async fn add_contact(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>, Form(v): Form<Values>) -> Result<Response, UiError> {
+async fn add_contact(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    Form(v): Form<Values>,
+) -> Result<Response, UiError> {
     let pid: PersonId = path_id(&id, "person").map_err(|e| e.0)?;
-    let input = NewContactPoint { kind: text(&v, "kind"), value: text(&v, "value"), label: opt(&v, "label"), is_primary: false };
-    Ok(match s.customers.add_contact_point(&u.actor(), pid, input).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}")).into_response(),
-        Err(e) => contact_form(&id).fill(&v).with_error(e, &|_| None).page(&u),
-    })
+    let input = NewContactPoint {
+        kind: text(&v, "kind"),
+        value: text(&v, "value"),
+        label: opt(&v, "label"),
+        is_primary: false,
+    };
+    Ok(
+        match s.customers.add_contact_point(&u.actor(), pid, input).await {
+            Ok(_) => Redirect::to(&format!("/people/{id}")).into_response(),
+            Err(e) => contact_form(&id).fill(&v).with_error(e, &|_| None).page(&u),
+        },
+    )
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/customers/new", get(new_customer).post(create_customer))
         .route("/people/{id}/edit", get(edit_person).post(save_person))
-        .route("/people/{id}/contact-points/new", get(new_contact).post(add_contact))
+        .route(
+            "/people/{id}/contact-points/new",
+            get(new_contact).post(add_contact),
+        )
 }

@@ -71,12 +71,29 @@ impl IntoResponse for UiError {
             }
         };
         let detail = match &self.0 {
-            DomainError::Store(_) => "Something went wrong on our side; nothing was changed.".to_string(),
+            DomainError::Store(_) => {
+                "Something went wrong on our side; nothing was changed.".to_string()
+            }
             DomainError::Invalid { field, message } => format!("{field}: {message}"),
             other => other.to_string(),
         };
-        let shell = Shell { name: String::new(), email: String::new(), role: String::new(), csrf: String::new(), q: String::new(), can_audit: false };
-        (status, render(&MessagePage { shell, title: title.into(), detail })).into_response()
+        let shell = Shell {
+            name: String::new(),
+            email: String::new(),
+            role: String::new(),
+            csrf: String::new(),
+            q: String::new(),
+            can_audit: false,
+        };
+        (
+            status,
+            render(&MessagePage {
+                shell,
+                title: title.into(),
+                detail,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -97,7 +114,12 @@ pub fn when(ts: jiff::Timestamp) -> String {
 pub fn money(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    let symbol = match currency { "USD" | "CAD" | "AUD" => "$", "EUR" => "€", "GBP" => "£", _ => "" };
+    let symbol = match currency {
+        "USD" | "CAD" | "AUD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        _ => "",
+    };
     if symbol.is_empty() {
         format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
     } else {
@@ -106,11 +128,25 @@ pub fn money(minor: i64, currency: &str) -> String {
 }
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], include_str!("../../assets/app.css")).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
 }
 
 async fn js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], include_str!("../../assets/app.js")).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        include_str!("../../assets/app.js"),
+    )
+        .into_response()
 }
 
 pub fn router() -> Router<AppState> {

@@ -4,11 +4,11 @@ use super::render;
 use crate::auth::{CurrentUser, cookie};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use extramile_domain::DomainError;
 use extramile_domain::admin::SESSION_COOKIE;
 use serde::Deserialize;
@@ -42,7 +42,11 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 async fn page(Query(q): Query<NextQuery>) -> Response {
-    render(&SigninPage { error: None, next: safe_next(q.next.as_deref()), email: String::new() })
+    render(&SigninPage {
+        error: None,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+    })
 }
 
 async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Response {
@@ -51,7 +55,9 @@ async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Respons
         Ok(user) => match s.staff.start_session(&user).await {
             Ok((secret, _)) => {
                 let secure = if s.secure_cookies { "; Secure" } else { "" };
-                let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}");
+                let cookie = format!(
+                    "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}"
+                );
                 let mut res = Redirect::to(&next).into_response();
                 if let Ok(v) = HeaderValue::from_str(&cookie) {
                     res.headers_mut().insert(header::SET_COOKIE, v);
@@ -74,22 +80,35 @@ async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Respons
             if let Some(first) = msg.get(0..1) {
                 msg = first.to_uppercase() + &msg[1..];
             }
-            (status, render(&SigninPage { error: Some(msg), next, email: f.email })).into_response()
+            (
+                status,
+                render(&SigninPage {
+                    error: Some(msg),
+                    next,
+                    email: f.email,
+                }),
+            )
+                .into_response()
         }
     }
 }
 
 async fn signout(State(s): State<AppState>, _u: CurrentUser, headers: HeaderMap) -> Response {
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = s.staff.end_session(secret).await {
-            return super::UiError(e).into_response();
-        }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = s.staff.end_session(secret).await
+    {
+        return super::UiError(e).into_response();
     }
     let mut res = Redirect::to("/signin").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("extramile_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("extramile_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
     res
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/signin", get(page).post(signin)).route("/signout", post(signout))
+    Router::new()
+        .route("/signin", get(page).post(signin))
+        .route("/signout", post(signout))
 }

@@ -35,14 +35,21 @@ fn next_version(stored: i64, sent: i64, what: &str) -> Result<i64> {
 
 impl CustomerService {
     pub fn new(store: Arc<dyn Store>, region: impl Into<String>) -> Self {
-        Self { store, region: region.into() }
+        Self {
+            store,
+            region: region.into(),
+        }
     }
 
     pub fn region(&self) -> &str {
         &self.region
     }
 
-    pub fn contact_point_from(&self, person_id: PersonId, input: &NewContactPoint) -> Result<ContactPoint> {
+    pub fn contact_point_from(
+        &self,
+        person_id: PersonId,
+        input: &NewContactPoint,
+    ) -> Result<ContactPoint> {
         let kind = ContactKind::parse("kind", input.kind.trim())?;
         let (value, normalized) = match kind {
             ContactKind::Phone => {
@@ -71,24 +78,37 @@ impl CustomerService {
         })
     }
 
-    pub async fn create_person(&self, actor: &Actor, input: NewPerson) -> Result<(Person, Vec<ContactPoint>)> {
+    pub async fn create_person(
+        &self,
+        actor: &Actor,
+        input: NewPerson,
+    ) -> Result<(Person, Vec<ContactPoint>)> {
         authorize(actor.role, Action::EditCustomer)?;
         let person = Person {
             id: PersonId::new(),
             given_name: required_text("given_name", &input.given_name, 100)?,
             family_name: required_text("family_name", &input.family_name, 100)?,
-            preferred_language: optional_text("preferred_language", input.preferred_language.as_deref(), 20)?,
+            preferred_language: optional_text(
+                "preferred_language",
+                input.preferred_language.as_deref(),
+                20,
+            )?,
             created_at: crate::time::now(),
             version: 1,
         };
         let mut cps = Vec::with_capacity(input.contact_points.len());
         for (i, cp) in input.contact_points.iter().enumerate() {
-            cps.push(self.contact_point_from(person.id, cp).map_err(|e| e.within(&format!("contact_points[{i}]")))?);
+            cps.push(
+                self.contact_point_from(person.id, cp)
+                    .map_err(|e| e.within(&format!("contact_points[{i}]")))?,
+            );
         }
-        let mut audit = vec![change(actor, "create", "person", person.id.0)
-            .summary(format!("Created person {}", person.full_name()))
-            .after(&person)
-            .build()];
+        let mut audit = vec![
+            change(actor, "create", "person", person.id.0)
+                .summary(format!("Created person {}", person.full_name()))
+                .after(&person)
+                .build(),
+        ];
         for cp in &cps {
             audit.push(cp_event(actor, "create", cp, None, None));
         }
@@ -96,17 +116,34 @@ impl CustomerService {
         Ok((person, cps))
     }
 
-    pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<(Person, Vec<ContactPoint>, Vec<(AccountRole, Account)>)> {
+    pub async fn person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+    ) -> Result<(Person, Vec<ContactPoint>, Vec<(AccountRole, Account)>)> {
         authorize(actor.role, Action::ViewCustomer)?;
-        let p = self.store.person(id).await?.ok_or_else(|| not_found("person"))?;
+        let p = self
+            .store
+            .person(id)
+            .await?
+            .ok_or_else(|| not_found("person"))?;
         let cps = self.store.person_contact_points(id).await?;
         let accounts = self.store.person_accounts(id).await?;
         Ok((p, cps, accounts))
     }
 
-    pub async fn update_person(&self, actor: &Actor, id: PersonId, input: PersonUpdate) -> Result<Person> {
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        input: PersonUpdate,
+    ) -> Result<Person> {
         authorize(actor.role, Action::EditCustomer)?;
-        let before = self.store.person(id).await?.ok_or_else(|| not_found("person"))?;
+        let before = self
+            .store
+            .person(id)
+            .await?
+            .ok_or_else(|| not_found("person"))?;
         let mut after = before.clone();
         after.version = next_version(before.version, input.version, "person")?;
         if let Some(v) = &input.given_name {
@@ -116,7 +153,11 @@ impl CustomerService {
             after.family_name = required_text("family_name", v, 100)?;
         }
         if input.preferred_language.is_some() {
-            after.preferred_language = optional_text("preferred_language", input.preferred_language.as_deref(), 20)?;
+            after.preferred_language = optional_text(
+                "preferred_language",
+                input.preferred_language.as_deref(),
+                20,
+            )?;
         }
         let ev = change(actor, "update", "person", id.0)
             .summary(format!("Updated person {}", after.full_name()))
@@ -129,7 +170,10 @@ impl CustomerService {
 
     pub async fn create_account(&self, actor: &Actor, input: NewAccount) -> Result<Account> {
         authorize(actor.role, Action::EditCustomer)?;
-        let holder = self.store.person(input.holder_id).await?
+        let holder = self
+            .store
+            .person(input.holder_id)
+            .await?
             .ok_or_else(|| DomainError::invalid("holder_id", "no person with this id"))?;
         let number = match input.number.as_deref() {
             Some(n) => AccountNumber::parse(n)?.as_str().to_string(),
@@ -138,7 +182,8 @@ impl CustomerService {
         let account = Account {
             id: AccountId::new(),
             number,
-            name: optional_text("name", input.name.as_deref(), 200)?.unwrap_or_else(|| holder.full_name()),
+            name: optional_text("name", input.name.as_deref(), 200)?
+                .unwrap_or_else(|| holder.full_name()),
             account_type: match input.account_type.as_deref() {
                 Some(t) => AccountType::parse("account_type", t)?,
                 None => AccountType::Residential,
@@ -161,7 +206,11 @@ impl CustomerService {
         let audit = vec![
             change(actor, "create", "account", account.id.0)
                 .account(Some(account.id))
-                .summary(format!("Opened account {} for {}", account.number, holder.full_name()))
+                .summary(format!(
+                    "Opened account {} for {}",
+                    account.number,
+                    holder.full_name()
+                ))
                 .after(&account)
                 .build(),
             change(actor, "create", "account_role", role.id.0)
@@ -174,9 +223,18 @@ impl CustomerService {
         Ok(account)
     }
 
-    pub async fn update_account(&self, actor: &Actor, id: AccountId, input: AccountUpdate) -> Result<Account> {
+    pub async fn update_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        input: AccountUpdate,
+    ) -> Result<Account> {
         authorize(actor.role, Action::EditCustomer)?;
-        let before = self.store.account(id).await?.ok_or_else(|| not_found("account"))?;
+        let before = self
+            .store
+            .account(id)
+            .await?
+            .ok_or_else(|| not_found("account"))?;
         let mut after = before.clone();
         after.version = next_version(before.version, input.version, "account")?;
         if let Some(n) = &input.name {
@@ -202,13 +260,28 @@ impl CustomerService {
 
     pub async fn customer_360(&self, actor: &Actor, id: AccountId) -> Result<Customer360> {
         authorize(actor.role, Action::ViewCustomer)?;
-        self.store.customer_360(id, 100).await?.ok_or_else(|| not_found("account"))
+        self.store
+            .customer_360(id, 100)
+            .await?
+            .ok_or_else(|| not_found("account"))
     }
 
-    pub async fn add_role(&self, actor: &Actor, account_id: AccountId, input: NewRole) -> Result<AccountRole> {
+    pub async fn add_role(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        input: NewRole,
+    ) -> Result<AccountRole> {
         authorize(actor.role, Action::ChangeAccountRoles)?;
-        let account = self.store.account(account_id).await?.ok_or_else(|| not_found("account"))?;
-        let person = self.store.person(input.person_id).await?
+        let account = self
+            .store
+            .account(account_id)
+            .await?
+            .ok_or_else(|| not_found("account"))?;
+        let person = self
+            .store
+            .person(input.person_id)
+            .await?
             .ok_or_else(|| DomainError::invalid("person_id", "no person with this id"))?;
         let kind = RoleKind::parse("kind", &input.kind)?;
         let roles = self.store.account_roles(account_id).await?;
@@ -221,7 +294,12 @@ impl CustomerService {
             }),
             _ => None,
         };
-        rules::check_new_role(&roles, person.id, kind, consent.as_ref().map(|c| c.given_by))?;
+        rules::check_new_role(
+            &roles,
+            person.id,
+            kind,
+            consent.as_ref().map(|c| c.given_by),
+        )?;
         let role = AccountRole {
             id: AccountRoleId::new(),
             account_id,
@@ -246,9 +324,18 @@ impl CustomerService {
         Ok(role)
     }
 
-    pub async fn end_role(&self, actor: &Actor, role_id: AccountRoleId, input: EndRole) -> Result<AccountRole> {
+    pub async fn end_role(
+        &self,
+        actor: &Actor,
+        role_id: AccountRoleId,
+        input: EndRole,
+    ) -> Result<AccountRole> {
         authorize(actor.role, Action::ChangeAccountRoles)?;
-        let before = self.store.role(role_id).await?.ok_or_else(|| not_found("account role"))?;
+        let before = self
+            .store
+            .role(role_id)
+            .await?
+            .ok_or_else(|| not_found("account role"))?;
         let roles = self.store.account_roles(before.account_id).await?;
         let mut after = before.clone();
         after.version = next_version(before.version, input.version, "role")?;
@@ -264,10 +351,18 @@ impl CustomerService {
         }
         after.ended_reason = Some(reason.clone());
         after.ended_on = Some(ended_on);
-        let person = self.store.person(before.person_id).await?.ok_or_else(|| not_found("person"))?;
+        let person = self
+            .store
+            .person(before.person_id)
+            .await?
+            .ok_or_else(|| not_found("person"))?;
         let ev = change(actor, "end_role", "account_role", role_id.0)
             .account(Some(before.account_id))
-            .summary(format!("{} is no longer {} ({reason})", person.full_name(), before.kind.as_str().replace('_', " ")))
+            .summary(format!(
+                "{} is no longer {} ({reason})",
+                person.full_name(),
+                before.kind.as_str().replace('_', " ")
+            ))
             .reason(Some(reason))
             .before(&before)
             .after(&after)
@@ -279,13 +374,28 @@ impl CustomerService {
 
 /// The account a person's change shows on: their first account, if any.
 async fn account_of(store: &dyn Store, person: PersonId) -> Result<Option<AccountId>> {
-    Ok(store.person_accounts(person).await?.first().map(|(r, _)| r.account_id))
+    Ok(store
+        .person_accounts(person)
+        .await?
+        .first()
+        .map(|(r, _)| r.account_id))
 }
 
-fn cp_event(actor: &Actor, action: &str, cp: &ContactPoint, before: Option<&ContactPoint>, account: Option<AccountId>) -> AuditEvent {
+fn cp_event(
+    actor: &Actor,
+    action: &str,
+    cp: &ContactPoint,
+    before: Option<&ContactPoint>,
+    account: Option<AccountId>,
+) -> AuditEvent {
     let mut c = change(actor, action, "contact_point", cp.id.0)
         .account(account)
-        .summary(format!("{} {} {}", if before.is_some() { "Changed" } else { "Added" }, cp.kind, cp.value))
+        .summary(format!(
+            "{} {} {}",
+            if before.is_some() { "Changed" } else { "Added" },
+            cp.kind,
+            cp.value
+        ))
         .after(cp);
     if let Some(b) = before {
         c = c.before(b);
