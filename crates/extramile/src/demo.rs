@@ -357,6 +357,7 @@ fn phone_display(e164: &str) -> String {
     format!("({}) {}-{}", &d[0..3], &d[3..6], &d[6..10])
 }
 
+#[derive(Clone)]
 pub struct Catalog {
     pub products: Vec<Product>,
 }
@@ -392,13 +393,41 @@ pub fn catalog() -> Catalog {
     }
 }
 
-struct Gen<'a> {
-    batch: Batch,
-    catalog: &'a Catalog,
-    actor: Actor,
+/// Time-ordered v7 ids without a system call each: one timestamp for the
+/// whole load and a counter in the "random" bits, so every index on an id
+/// is appended to in order.
+struct Ids {
+    millis: u64,
+    counter: u64,
 }
 
-impl Gen<'_> {
+impl Ids {
+    fn new() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        // Start the counter somewhere unpredictable so two loads never collide.
+        Self {
+            millis: now.as_millis() as u64,
+            counter: Mix::new(now.as_nanos() as u64).next() >> 20,
+        }
+    }
+    fn next(&mut self) -> uuid::Uuid {
+        self.counter += 1;
+        let mut b = [0u8; 10];
+        b[..8].copy_from_slice(&self.counter.to_be_bytes());
+        uuid::Builder::from_unix_timestamp_millis(self.millis, &b).into_uuid()
+    }
+}
+
+struct Gen {
+    batch: Batch,
+    catalog: Catalog,
+    actor: Actor,
+    ids: Ids,
+}
+
+impl Gen {
     fn person(
         &mut self,
         given: &str,
@@ -406,7 +435,7 @@ impl Gen<'_> {
         contacts: &[(ContactKind, String, String)],
     ) -> Person {
         let p = Person {
-            id: PersonId::new(),
+            id: PersonId(self.ids.next()),
             given_name: given.into(),
             family_name: family.into(),
             preferred_language: None,
@@ -415,7 +444,7 @@ impl Gen<'_> {
         };
         for (kind, value, normalized) in contacts {
             self.batch.contacts.push(ContactPoint {
-                id: ContactPointId::new(),
+                id: ContactPointId(self.ids.next()),
                 person_id: p.id,
                 kind: *kind,
                 value: value.clone(),
@@ -445,7 +474,7 @@ impl Gen<'_> {
         ended: Option<(&str, jiff::civil::Date)>,
     ) {
         self.batch.roles.push(AccountRole {
-            id: AccountRoleId::new(),
+            id: AccountRoleId(self.ids.next()),
             account_id: account,
             person_id: person,
             kind,
@@ -467,7 +496,7 @@ impl Gen<'_> {
     ) {
         let product = self.catalog.by_code(code).clone();
         let s = Subscription {
-            id: SubscriptionId::new(),
+            id: SubscriptionId(self.ids.next()),
             account_id: account,
             location_id: loc,
             product_id: upgrade_to
@@ -478,7 +507,7 @@ impl Gen<'_> {
             version: 1,
         };
         self.batch.events.push(SubscriptionEvent {
-            id: SubscriptionEventId::new(),
+            id: SubscriptionEventId(self.ids.next()),
             subscription_id: s.id,
             at: now(),
             kind: "started".into(),
@@ -488,7 +517,7 @@ impl Gen<'_> {
         if let Some(up) = upgrade_to {
             let to = self.catalog.by_code(up);
             self.batch.events.push(SubscriptionEvent {
-                id: SubscriptionEventId::new(),
+                id: SubscriptionEventId(self.ids.next()),
                 subscription_id: s.id,
                 at: now(),
                 kind: "product_changed".into(),
@@ -507,7 +536,7 @@ impl Gen<'_> {
         city: (&str, &str, u32),
     ) -> (AccountId, LocationId) {
         let a = Account {
-            id: AccountId::new(),
+            id: AccountId(self.ids.next()),
             number: number.into(),
             name: holder.full_name(),
             account_type: AccountType::Residential,
@@ -516,7 +545,7 @@ impl Gen<'_> {
             version: 1,
         };
         let loc = ServiceLocation {
-            id: LocationId::new(),
+            id: LocationId(self.ids.next()),
             account_id: a.id,
             line1: street.into(),
             line2: None,
@@ -545,7 +574,7 @@ impl Gen<'_> {
 
     fn note(&mut self, account: AccountId, author: &str, body: &str) {
         self.batch.notes.push(Note {
-            id: NoteId::new(),
+            id: NoteId(self.ids.next()),
             account_id: account,
             author_id: None,
             author_name: author.into(),
@@ -745,10 +774,11 @@ impl Gen<'_> {
     }
 }
 
-const BATCH: u64 = 5_000;
+const BATCH: u64 = 10_000;
 
 /// Load the demo customers unless this database already has them.
-/// Returns how many were loaded now (0 when already present).
+/// Returns how many were loaded now (0 when already present). Batches are
+/// generated on another thread while the previous one is being written.
 pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u64, String> {
     if let Some(v) = store
         .meta("demo_customers")
@@ -774,37 +804,58 @@ pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u6
             .map_err(|e| e.to_string())?;
     }
     let started = std::time::Instant::now();
-    let mut vocabulary = HashSet::new();
-    let mut g = Gen {
-        batch: Batch::default(),
-        catalog: &cat,
-        actor: actor.clone(),
-    };
-    g.story_accounts();
-    let mut i = 0;
-    while i < customers {
-        let end = (i + BATCH).min(customers);
-        for n in i..end {
-            g.customer(n);
+    store.bulk_begin().await.map_err(|e| e.to_string())?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Batch)>(2);
+    let generator = std::thread::spawn(move || {
+        let mut g = Gen {
+            batch: Batch::default(),
+            catalog: cat,
+            actor,
+            ids: Ids::new(),
+        };
+        g.story_accounts();
+        let mut i = 0;
+        while i < customers {
+            let end = (i + BATCH).min(customers);
+            for n in i..end {
+                g.customer(n);
+            }
+            if tx
+                .blocking_send((end, std::mem::take(&mut g.batch)))
+                .is_err()
+            {
+                return;
+            }
+            i = end;
         }
+        let _ = tx.blocking_send((customers, std::mem::take(&mut g.batch)));
+    });
+    let mut vocabulary = HashSet::new();
+    let mut reported = 0;
+    while let Some((done, batch)) = rx.recv().await {
         store
-            .bulk_insert(&g.batch, &mut vocabulary)
+            .bulk_insert(&batch, &mut vocabulary)
             .await
             .map_err(|e| e.to_string())?;
-        g.batch = Batch::default();
-        i = end;
-        if progress && (i % 100_000 == 0 || i == customers) {
+        if progress && done >= reported + 100_000 {
+            reported = done;
             eprintln!(
-                "  {i} customers loaded in {:.1}s",
+                "  {done} customers loaded in {:.1}s",
                 started.elapsed().as_secs_f64()
             );
         }
     }
-    store
-        .bulk_insert(&g.batch, &mut vocabulary)
-        .await
-        .map_err(|e| e.to_string())?;
-    store.analyze().await.map_err(|e| e.to_string())?;
+    generator
+        .join()
+        .map_err(|_| "the demo generator failed".to_string())?;
+    let indexing = std::time::Instant::now();
+    store.bulk_finish().await.map_err(|e| e.to_string())?;
+    if progress {
+        eprintln!(
+            "  lookup indexes built in {:.1}s",
+            indexing.elapsed().as_secs_f64()
+        );
+    }
     store
         .set_meta("demo_customers", &customers.to_string())
         .await

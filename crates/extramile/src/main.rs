@@ -171,7 +171,20 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             ensure_demo_staff(&st).await?;
             eprintln!("loading the demo provider with {customers} customers...");
             let started = std::time::Instant::now();
-            let loaded = demo::load(&store, customers, true).await?;
+            // The load gets its own connection with a large page cache; the
+            // serving pools keep the small default.
+            let loader = SqlStore::open(
+                &config.database_url,
+                &Options {
+                    max_connections: 1,
+                    sqlite_cache_kib: 1024 * 1024,
+                },
+            )
+            .await
+            .map_err(|e| format!("database {}: {e}", config.database_url))?;
+            let loaded = demo::load(&loader, customers, true).await;
+            loader.close().await;
+            let loaded = loaded?;
             if loaded > 0 {
                 eprintln!(
                     "loaded {loaded} customers in {:.1}s",

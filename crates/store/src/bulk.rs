@@ -6,7 +6,7 @@ use crate::{SqlStore, db_err, write};
 use extramile_domain::Result;
 use extramile_domain::audit::AuditEvent;
 use extramile_domain::customers::lookup::{
-    address_terms, deletion_variants, is_fuzzy_term, name_terms,
+    address_terms, deletion_variants, is_fuzzy_term, name_pairs, name_terms,
 };
 use extramile_domain::customers::model::*;
 use extramile_domain::time::ts_to_micros;
@@ -43,12 +43,68 @@ macro_rules! bulk {
 }
 
 impl SqlStore {
+    /// Prepare for a bulk load: terms go to an unindexed staging table and
+    /// the random-order contact lookup index is dropped, so the load writes
+    /// in append order; `bulk_finish` builds both indexes sorted. Meant for
+    /// loads into a database nobody else is writing to (demo, import).
+    pub async fn bulk_begin(&self) -> Result<()> {
+        let staging = match self.db {
+            crate::Db::Sqlite { .. } => {
+                "CREATE TABLE IF NOT EXISTS search_terms_staging (field TEXT NOT NULL, term TEXT NOT NULL, entity_id BLOB NOT NULL)"
+            }
+            crate::Db::Postgres(_) => {
+                "CREATE UNLOGGED TABLE IF NOT EXISTS search_terms_staging (field TEXT NOT NULL, term TEXT COLLATE \"C\" NOT NULL, entity_id UUID NOT NULL)"
+            }
+        };
+        write!(&self.db, p => async {
+            sqlx::query(staging).execute(p).await?;
+            sqlx::query("DROP INDEX IF EXISTS contact_points_lookup").execute(p).await?;
+            Ok::<_, sqlx::Error>(())
+        }.await)
+        .map_err(db_err)?;
+        self.staged
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Move staged terms into the index in key order, rebuild the contact
+    /// lookup index, refresh statistics.
+    pub async fn bulk_finish(&self) -> Result<()> {
+        write!(&self.db, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO search_terms (field, term, entity_id) SELECT field, term, entity_id FROM search_terms_staging WHERE true ORDER BY field, term, entity_id ON CONFLICT DO NOTHING")
+                .execute(&mut *tx).await?;
+            sqlx::query("DROP TABLE search_terms_staging").execute(&mut *tx).await?;
+            sqlx::query("CREATE INDEX IF NOT EXISTS contact_points_lookup ON contact_points(normalized, kind)").execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        }.await).map_err(db_err)?;
+        if let crate::Db::Sqlite { write, .. } = &self.db {
+            // Statistics from a sample: exact counts over millions of rows
+            // cost seconds and plan no better.
+            sqlx::query("PRAGMA analysis_limit = 2000")
+                .execute(write)
+                .await
+                .map_err(db_err)?;
+        }
+        write!(&self.db, p => async {
+            sqlx::query("ANALYZE").execute(p).await?;
+            Ok::<_, sqlx::Error>(())
+        }.await)
+        .map_err(db_err)?;
+        self.staged
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Insert a batch in one transaction. `vocabulary` remembers the typo
     /// vocabulary already written, across batches.
     pub async fn bulk_insert(&self, b: &Batch, vocabulary: &mut HashSet<String>) -> Result<()> {
         let mut terms: Vec<(&'static str, String, uuid::Uuid)> = Vec::new();
         for p in &b.people {
-            terms.extend(name_terms(p).into_iter().map(|t| ("n", t, p.id.0)));
+            let t = name_terms(p);
+            terms.extend(name_pairs(&t).into_iter().map(|x| ("p", x, p.id.0)));
+            terms.extend(t.into_iter().map(|x| ("n", x, p.id.0)));
         }
         for l in &b.locations {
             terms.extend(address_terms(l).into_iter().map(|t| ("a", t, l.id.0)));
@@ -59,6 +115,18 @@ impl SqlStore {
                 variants.extend(deletion_variants(t).into_iter().map(|v| (v, t.clone())));
             }
         }
+        let staged = self.staged.load(std::sync::atomic::Ordering::Relaxed);
+        let (term_insert, term_tail) = if staged {
+            (
+                "INSERT INTO search_terms_staging (field, term, entity_id) ",
+                "",
+            )
+        } else {
+            (
+                "INSERT INTO search_terms (field, term, entity_id) ",
+                " ON CONFLICT DO NOTHING",
+            )
+        };
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             bulk!(tx, "INSERT INTO people (id, given_name, family_name, preferred_language, created_at, version) ", b.people, 6, |q, p| {
@@ -105,7 +173,7 @@ impl SqlStore {
                     .push_bind(ev.reason.as_deref()).push_bind(ev.before.as_ref().map(|v| v.to_string()))
                     .push_bind(ev.after.as_ref().map(|v| v.to_string()));
             });
-            bulk!(tx, "INSERT INTO search_terms (field, term, entity_id) ", terms, 3, " ON CONFLICT DO NOTHING", |q, t| {
+            bulk!(tx, term_insert, terms, 3, term_tail, |q, t| {
                 q.push_bind(t.0).push_bind(t.1.as_str()).push_bind(t.2);
             });
             bulk!(tx, "INSERT INTO term_variants (variant, term) ", variants, 2, " ON CONFLICT DO NOTHING", |q, v| {

@@ -55,6 +55,8 @@ pub(crate) use {read, write};
 /// The store over one database.
 pub struct SqlStore {
     pub(crate) db: Db,
+    /// Set between `bulk_begin` and `bulk_finish`.
+    pub(crate) staged: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
@@ -112,7 +114,9 @@ impl SqlStore {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", format!("-{}", opts.sqlite_cache_kib))
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Sorts (index builds, ORDER BY) may use a second core.
+                .pragma("threads", "2");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(o.clone())
@@ -129,7 +133,10 @@ impl SqlStore {
                 .map_err(db_err)?;
             Db::Sqlite { read, write }
         };
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            staged: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> &'static str {

@@ -15,13 +15,27 @@ pub(crate) fn field_code(f: TermField) -> &'static str {
     }
 }
 
+/// Name pairs live under their own field code.
+pub(crate) fn pair_code(f: TermField) -> &'static str {
+    match f {
+        TermField::Name => "p",
+        TermField::Address => "a",
+    }
+}
+
 /// Replace the terms of one entity and grow the typo vocabulary.
 macro_rules! index_terms {
     ($conn:expr, $field:expr, $entity:expr, $terms:expr) => {{
         let field = $crate::lookup::field_code($field);
         let entity: uuid::Uuid = $entity;
-        sqlx::query("DELETE FROM search_terms WHERE entity_id = $1 AND field = $2")
-            .bind(entity).bind(field).execute($conn).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM search_terms WHERE entity_id = $1 AND (field = $2 OR field = $3)")
+            .bind(entity).bind(field).bind($crate::lookup::pair_code($field)).execute($conn).await.map_err(db_err)?;
+        if $field == extramile_domain::customers::lookup::TermField::Name {
+            for pair in extramile_domain::customers::lookup::name_pairs($terms) {
+                sqlx::query("INSERT INTO search_terms (field, term, entity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind("p").bind(pair).bind(entity).execute($conn).await.map_err(db_err)?;
+            }
+        }
         for t in $terms.iter() {
             sqlx::query("INSERT INTO search_terms (field, term, entity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(field).bind(t.as_str()).bind(entity).execute($conn).await.map_err(db_err)?;
@@ -105,9 +119,19 @@ fn entity_subquery(field: TermField, terms: &[TermMatch]) -> (String, Vec<String
             sql.push_str(" INTERSECT ");
         }
         binds.push(field_code(field).to_string());
-        sql.push_str(&format!("SELECT entity_id FROM search_terms WHERE field = ${} AND ((term >= ${} AND term < ${})", binds.len(), binds.len() + 1, binds.len() + 2));
-        binds.push(t.prefix.clone());
-        binds.push(prefix_upper_bound(&t.prefix));
+        if t.prefix.len() == 1 {
+            // One letter as a prefix would scan a 26th of the index.
+            sql.push_str(&format!(
+                "SELECT entity_id FROM search_terms WHERE field = ${} AND (term = ${}",
+                binds.len(),
+                binds.len() + 1
+            ));
+            binds.push(t.prefix.clone());
+        } else {
+            sql.push_str(&format!("SELECT entity_id FROM search_terms WHERE field = ${} AND ((term >= ${} AND term < ${})", binds.len(), binds.len() + 1, binds.len() + 2));
+            binds.push(t.prefix.clone());
+            binds.push(prefix_upper_bound(&t.prefix));
+        }
         if !t.fuzzy.is_empty() {
             let marks: Vec<String> = t
                 .fuzzy
@@ -121,6 +145,34 @@ fn entity_subquery(field: TermField, terms: &[TermMatch]) -> (String, Vec<String
         sql.push(')');
     }
     sql.push_str(&format!(") m LIMIT ${})", binds.len() + 1));
+    (sql, binds)
+}
+
+/// `(SELECT entity_id FROM search_terms WHERE field = 'p' AND (ranges) LIMIT $n)`
+/// for the first two terms in both orders, each first word exact or one of
+/// its one-edit neighbours, the second by prefix.
+fn pair_subquery(a: &TermMatch, b: &TermMatch) -> (String, Vec<String>) {
+    let mut ranges = Vec::new();
+    for (first, second) in [(a, b), (b, a)] {
+        for word in std::iter::once(&first.prefix).chain(first.fuzzy.iter()) {
+            ranges.push(format!("{word}{PAIR_SEPARATOR}{}", second.prefix));
+        }
+    }
+    let mut sql = String::from("(SELECT entity_id FROM search_terms WHERE field = $1 AND (");
+    let mut binds = vec!["p".to_string()];
+    for (i, r) in ranges.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" OR ");
+        }
+        sql.push_str(&format!(
+            "(term >= ${} AND term < ${})",
+            binds.len() + 1,
+            binds.len() + 2
+        ));
+        binds.push(r.clone());
+        binds.push(prefix_upper_bound(r));
+    }
+    sql.push_str(&format!(") LIMIT ${})", binds.len() + 1));
     (sql, binds)
 }
 
@@ -174,26 +226,56 @@ impl SqlStore {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
+        let kind = if field == TermField::Name {
+            MatchKind::Name
+        } else {
+            MatchKind::Address
+        };
+        if field == TermField::Name && terms.len() >= 2 {
+            // The two longest words are the most selective; the caller
+            // checks the others against each candidate's name.
+            let mut by_len: Vec<&TermMatch> = terms.iter().collect();
+            by_len.sort_by_key(|t| std::cmp::Reverse(t.prefix.len()));
+            let (sub, binds) = pair_subquery(by_len[0], by_len[1]);
+            let rows = self
+                .hits(format!("{NAME_HITS}{sub}"), &binds, limit)
+                .await?;
+            if !rows.is_empty() {
+                return Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect());
+            }
+        }
+        let address_terms: Vec<TermMatch>;
+        let terms = if field == TermField::Address {
+            address_terms = terms
+                .iter()
+                .filter(|t| !is_address_stopword(&t.prefix))
+                .cloned()
+                .collect();
+            if address_terms.is_empty() {
+                return Ok(Vec::new());
+            }
+            &address_terms[..]
+        } else {
+            terms
+        };
         let (sub, binds) = entity_subquery(field, terms);
         let head = if field == TermField::Name {
             NAME_HITS
         } else {
             ADDRESS_HITS
         };
-        let sql = format!("{head}{sub}");
-        let kind = if field == TermField::Name {
-            MatchKind::Name
-        } else {
-            MatchKind::Address
-        };
-        let rows: Vec<HitRow> = read!(&self.db, p => {
+        let rows = self.hits(format!("{head}{sub}"), &binds, limit).await?;
+        Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect())
+    }
+
+    async fn hits(&self, sql: String, binds: &[String], limit: u32) -> Result<Vec<HitRow>> {
+        read!(&self.db, p => {
             let mut q = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(sql));
-            for b in &binds {
+            for b in binds {
                 q = q.bind(b.as_str());
             }
             q.bind(i64::from(limit)).fetch_all(p).await
         })
-        .map_err(db_err)?;
-        Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect())
+        .map_err(db_err)
     }
 }

@@ -692,3 +692,162 @@ async fn openapi_and_metrics_describe_the_service() {
         assert!(m.text.contains("http_requests_total"), "{}", m.text);
     }
 }
+
+async fn session(app: &App, email: &str) -> (String, String) {
+    let ok = app
+        .send(form(
+            "/signin",
+            &format!(
+                "email={}&password={}",
+                email.replace('@', "%40"),
+                PASSWORD.replace(' ', "+")
+            ),
+            None,
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let cookie = ok.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = app
+        .send(
+            Request::get("/")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let csrf = page
+        .text
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn edit_pages_save_and_show_errors_at_the_field() {
+    for app in apps().await {
+        let (_, account) = app.rosa().await;
+        let (cookie, csrf) = session(&app, "agent@test.example").await;
+        let get = |uri: String| {
+            Request::get(uri)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let page = app.send(get(format!("/accounts/{account}/edit"))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("name=\"version\" value=\"1\""));
+
+        let close = app
+            .send(form(
+                &format!("/accounts/{account}/edit"),
+                &format!("_csrf={csrf}&version=1&name=Rosa&account_type=residential&status=closed"),
+                Some(&cookie),
+            ))
+            .await;
+        assert_eq!(close.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            close.text.contains("id=\"e-reason\""),
+            "the error sits at the reason field: {}",
+            close.text
+        );
+        let saved = app.send(form(&format!("/accounts/{account}/edit"), &format!("_csrf={csrf}&version=1&name=Rosa+%C3%81lvarez+%28estate%29&account_type=residential&status=active"), Some(&cookie))).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let stale = app
+            .send(form(
+                &format!("/accounts/{account}/edit"),
+                &format!(
+                    "_csrf={csrf}&version=1&name=Other&account_type=residential&status=active"
+                ),
+                Some(&cookie),
+            ))
+            .await;
+        assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            stale.text.contains("changed by someone else"),
+            "{}",
+            stale.text
+        );
+        assert!(
+            stale.text.contains("Rosa Álvarez (estate)"),
+            "the form shows what is stored now"
+        );
+
+        let v = app
+            .get(&app.agent, &format!("/api/v1/accounts/{account}"))
+            .await;
+        let cp = v.body["parties"][0]["contact_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "phone")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let bad = app
+            .send(form(
+                &format!("/contact-points/{cp}/edit"),
+                &format!("_csrf={csrf}&version=1&value=12"),
+                Some(&cookie),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("id=\"e-value\""));
+        let good = app
+            .send(form(
+                &format!("/contact-points/{cp}/edit"),
+                &format!("_csrf={csrf}&version=1&value=505-555-0199&label=mobile"),
+                Some(&cookie),
+            ))
+            .await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.text);
+        let hits = app
+            .get(&app.agent, "/api/v1/lookup?q=(505)%20555-0199")
+            .await;
+        assert_eq!(
+            hits.body[0]["account_id"],
+            account.as_str(),
+            "the new number finds the account"
+        );
+        assert_eq!(
+            app.get(&app.agent, "/api/v1/lookup?q=(505)%20555-0134")
+                .await
+                .body
+                .as_array()
+                .unwrap()
+                .len(),
+            0,
+            "the old one no longer does"
+        );
+
+        let missing = app
+            .send(get("/accounts/0190a3b2-0000-7000-8000-000000000000".into()))
+            .await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let (tcookie, _) = session(&app, "technician@test.example").await;
+        let denied = app
+            .send(
+                Request::get(format!("/accounts/{account}"))
+                    .header(header::COOKIE, &tcookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(denied.status, StatusCode::OK);
+        assert!(
+            !denied.text.contains("Edit account"),
+            "a technician is not offered edits"
+        );
+    }
+}

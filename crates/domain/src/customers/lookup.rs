@@ -61,13 +61,64 @@ pub fn name_terms(p: &Person) -> Vec<String> {
     t
 }
 
+/// Street-type words that a third of all addresses share: they are not
+/// indexed and are ignored in address queries.
+const ADDRESS_STOPWORDS: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "court",
+    "ct",
+    "boulevard",
+    "blvd",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "ter",
+];
+
+pub fn is_address_stopword(term: &str) -> bool {
+    ADDRESS_STOPWORDS.contains(&term)
+}
+
 pub fn address_terms(l: &ServiceLocation) -> Vec<String> {
-    let mut t = normalize_terms(&l.line1);
+    let mut t: Vec<String> = normalize_terms(&l.line1)
+        .into_iter()
+        .filter(|w| !is_address_stopword(w))
+        .collect();
     t.extend(normalize_terms(&l.city));
     t.extend(normalize_terms(&l.postcode));
     t.sort();
     t.dedup();
     t
+}
+
+/// Separates the two words of a name pair term; sorts below every term
+/// character, so `smith\x01jen` bounds a prefix range of pairs.
+pub const PAIR_SEPARATOR: char = '\u{1}';
+
+/// Ordered pairs of a person's name terms, both orders: a two-word query
+/// ("smith jen", "jen smith") becomes one narrow range scan instead of the
+/// intersection of two large ones.
+pub fn name_pairs(terms: &[String]) -> Vec<String> {
+    let terms = &terms[..terms.len().min(4)];
+    let mut out = Vec::new();
+    for (i, a) in terms.iter().enumerate() {
+        for (j, b) in terms.iter().enumerate() {
+            if i != j {
+                out.push(format!("{a}{PAIR_SEPARATOR}{b}"));
+            }
+        }
+    }
+    out
 }
 
 /// Whether a term takes part in typo tolerance: long enough, and a word
@@ -160,6 +211,18 @@ pub struct LookupHit {
 
 pub const IDENTIFIER_SCORE: u32 = 1000;
 
+/// Whether every query term matches some word of `text` (prefix, or one
+/// edit for longer words).
+pub fn all_terms_match(query_terms: &[String], text: &str) -> bool {
+    let target = normalize_terms(text);
+    query_terms.iter().all(|q| {
+        is_address_stopword(q)
+            || target
+                .iter()
+                .any(|t| t.starts_with(q.as_str()) || (is_fuzzy_term(q) && within_one_edit(q, t)))
+    })
+}
+
 /// Score a name or address hit against the query terms: per term, an exact
 /// term match counts 3, a prefix 2, a one-edit match 1.
 pub fn score_terms(query_terms: &[String], matched_text: &str) -> u32 {
@@ -248,6 +311,18 @@ mod tests {
             "{exact} {prefix} {typo}"
         );
         assert_eq!(score_terms(&q, "Ben Okafor"), 0);
+    }
+
+    #[test]
+    fn pairs_cover_both_orders() {
+        let t = vec!["rosa".to_string(), "alvarez".to_string()];
+        assert_eq!(name_pairs(&t), vec!["rosa\u{1}alvarez", "alvarez\u{1}rosa"]);
+        let p = format!("alvarez{PAIR_SEPARATOR}ro");
+        assert!(
+            p.as_str() <= "alvarez\u{1}rosa"
+                && "alvarez\u{1}rosa" < prefix_upper_bound(&p).as_str()
+        );
+        assert!("alvarezz\u{1}a" > prefix_upper_bound(&p).as_str());
     }
 
     #[test]

@@ -268,7 +268,7 @@ struct PersonPage {
     name: String,
     language: Option<String>,
     can_edit: bool,
-    contacts: Vec<(String, String, String)>,
+    contacts: Vec<(String, String, String, String)>,
     accounts: Vec<(String, String, String, String)>,
 }
 
@@ -287,7 +287,17 @@ async fn person(
         name: p.full_name(),
         language: p.preferred_language.clone(),
         can_edit: allowed(u.user.role, Action::EditCustomer),
-        contacts: contact_rows(&cps),
+        contacts: cps
+            .iter()
+            .map(|c| {
+                (
+                    c.kind.as_str().to_string(),
+                    c.label.clone().unwrap_or_default(),
+                    c.value.clone(),
+                    c.id.to_string(),
+                )
+            })
+            .collect(),
         accounts: accounts
             .iter()
             .map(|(r, a)| {

@@ -2,6 +2,7 @@
 //! live lookup. Page handlers call the same domain services as the API.
 
 mod customers;
+mod edits;
 mod forms;
 mod records;
 mod session;
@@ -157,6 +158,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(forms::router())
         .merge(records::router())
+        .merge(edits::router())
 }
 
 #[cfg(test)]

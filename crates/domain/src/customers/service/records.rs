@@ -349,7 +349,8 @@ impl CustomerService {
                 hits.extend(self.store.find_by_identifier(kind, v, LOOKUP_LIMIT).await?);
             }
         }
-        if !parsed.terms.is_empty() && hits.len() < LOOKUP_LIMIT as usize {
+        // An exact identifier is the answer; names are searched only without one.
+        if !parsed.terms.is_empty() && hits.is_empty() {
             let matches = self.term_matches(&parsed.terms).await?;
             for field in [TermField::Name, TermField::Address] {
                 for mut h in self

@@ -1,0 +1,153 @@
+//! The binary's subcommands, as a script would use them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn db() -> String {
+    let path = std::env::temp_dir().join(format!(
+        "extramile-cli-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    format!("sqlite:{}", path.display())
+}
+
+fn run(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+#[test]
+fn users_tokens_and_a_demo_that_loads_once() {
+    let db = db();
+    let out = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "bea@example.com",
+            "--role",
+            "specialist",
+            "--name",
+            "Bea Billing",
+            "--team",
+            "Billing",
+        ],
+        "a long password here\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("added Bea Billing <bea@example.com> as specialist"));
+
+    let dup = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "BEA@example.com",
+            "--role",
+            "agent",
+            "--name",
+            "Again",
+        ],
+        "a long password here\n",
+    );
+    assert!(!dup.status.success());
+    assert!(
+        text(&dup.stderr).contains("exists"),
+        "{}",
+        text(&dup.stderr)
+    );
+    let bad_role = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "x@example.com",
+            "--role",
+            "boss",
+            "--name",
+            "X",
+        ],
+        "a long password here\n",
+    );
+    assert!(!bad_role.status.success());
+    assert!(
+        text(&bad_role.stderr).contains("role: must be one of: agent, specialist"),
+        "{}",
+        text(&bad_role.stderr)
+    );
+    let short = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "y@example.com",
+            "--role",
+            "agent",
+            "--name",
+            "Y",
+        ],
+        "short\n",
+    );
+    assert!(
+        text(&short.stderr).contains("password: a password has at least 10 characters"),
+        "{}",
+        text(&short.stderr)
+    );
+
+    let token = run(&db, &["token", "create", "bea@example.com"], "");
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let t = text(&token.stdout);
+    assert!(t.trim().starts_with("emt_") && t.trim().len() == 68, "{t}");
+    let unknown = run(&db, &["token", "create", "nobody@example.com"], "");
+    assert!(!unknown.status.success());
+
+    let first = run(&db, &["demo", "--customers", "50", "--no-serve"], "");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("agent@demo.extramile.dev"));
+    let second = run(&db, &["demo", "--customers", "50", "--no-serve"], "");
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stderr).contains("already loaded (50 customers)"),
+        "{}",
+        text(&second.stderr)
+    );
+
+    let bad_config =
+        std::env::temp_dir().join(format!("extramile-cli-{}.toml", std::process::id()));
+    std::fs::write(&bad_config, "lisen = \"x\"\n").unwrap();
+    let out = run(
+        &db,
+        &["--config", bad_config.to_str().unwrap(), "migrate"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown field `lisen`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
