@@ -159,6 +159,7 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
 
     let mut misses = 0;
     let mut per_kind = vec![Vec::new(); KINDS.len()];
+    let mut slowest: Vec<(Duration, &str)> = Vec::new();
     for (kind, q) in &qs {
         let t = Instant::now();
         let hits = state
@@ -167,6 +168,7 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         per_kind[*kind].push(t.elapsed());
+        slowest.push((t.elapsed(), q.as_str()));
         if hits.is_empty() {
             misses += 1;
         }
@@ -176,6 +178,13 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
         per_kind,
     );
     println!("  queries without a hit: {misses}");
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    let worst: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(d, q)| format!("{q:?} {}", ms(*d)))
+        .collect();
+    println!("  slowest: {}", worst.join(", "));
 
     let mut views = Vec::new();
     for (_, q) in qs.iter().filter(|(k, _)| *k == 1).take(500) {

@@ -109,71 +109,92 @@ const ADDRESS_HITS: &str = "SELECT a.id AS account_id, a.number, a.name AS accou
  LEFT JOIN people p ON p.id = r.person_id
  WHERE l.id IN ";
 
-/// `(SELECT entity_id FROM (... INTERSECT ...) m LIMIT $n)` with numbered
-/// placeholders, and the values to bind in order.
-fn entity_subquery(field: TermField, terms: &[TermMatch]) -> (String, Vec<String>) {
-    let mut sql = String::from("(SELECT entity_id FROM (");
-    let mut binds = Vec::new();
-    for (i, t) in terms.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(" INTERSECT ");
-        }
-        binds.push(field_code(field).to_string());
-        if t.prefix.len() == 1 {
-            // One letter as a prefix would scan a 26th of the index.
-            sql.push_str(&format!(
-                "SELECT entity_id FROM search_terms WHERE field = ${} AND (term = ${}",
-                binds.len(),
-                binds.len() + 1
-            ));
-            binds.push(t.prefix.clone());
-        } else {
-            sql.push_str(&format!("SELECT entity_id FROM search_terms WHERE field = ${} AND ((term >= ${} AND term < ${})", binds.len(), binds.len() + 1, binds.len() + 2));
-            binds.push(t.prefix.clone());
-            binds.push(prefix_upper_bound(&t.prefix));
-        }
-        if !t.fuzzy.is_empty() {
-            let marks: Vec<String> = t
-                .fuzzy
-                .iter()
-                .enumerate()
-                .map(|(j, _)| format!("${}", binds.len() + 1 + j))
-                .collect();
-            sql.push_str(&format!(" OR term IN ({})", marks.join(", ")));
-            binds.extend(t.fuzzy.iter().cloned());
-        }
-        sql.push(')');
-    }
-    sql.push_str(&format!(") m LIMIT ${})", binds.len() + 1));
-    (sql, binds)
+/// Numbered placeholders for SQL text built from fixed fragments; every
+/// value is bound, never spliced into the text.
+struct Sql {
+    text: String,
+    binds: Vec<String>,
 }
 
-/// `(SELECT entity_id FROM search_terms WHERE field = 'p' AND (ranges) LIMIT $n)`
-/// for the first two terms in both orders, each first word exact or one of
-/// its one-edit neighbours, the second by prefix.
-fn pair_subquery(a: &TermMatch, b: &TermMatch) -> (String, Vec<String>) {
-    let mut ranges = Vec::new();
+impl Sql {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.into(),
+            binds: Vec::new(),
+        }
+    }
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+    /// Append a placeholder bound to `v`.
+    fn bind(&mut self, v: impl Into<String>) {
+        self.binds.push(v.into());
+        self.text.push_str(&format!("${}", self.binds.len()));
+    }
+    /// `SELECT entity_id ... WHERE field = f AND term` in the prefix range,
+    /// or equal to one of the one-edit words. Each alternative is its own
+    /// SELECT joined by UNION ALL: SQLite turns `range OR IN (...)` into a
+    /// scan of the whole field.
+    fn term_select(&mut self, field: &str, t: &TermMatch) {
+        self.push("SELECT entity_id FROM search_terms WHERE field = ");
+        self.bind(field);
+        if t.prefix.len() == 1 {
+            // One letter as a prefix would scan a 26th of the index.
+            self.push(" AND term = ");
+            self.bind(t.prefix.clone());
+        } else {
+            self.push(" AND term >= ");
+            self.bind(t.prefix.clone());
+            self.push(" AND term < ");
+            self.bind(prefix_upper_bound(&t.prefix));
+        }
+        for f in &t.fuzzy {
+            self.push(" UNION ALL SELECT entity_id FROM search_terms WHERE field = ");
+            self.bind(field);
+            self.push(" AND term = ");
+            self.bind(f.clone());
+        }
+    }
+}
+
+/// Entities matching every term: `(SELECT entity_id FROM (t1) AS m1
+/// INTERSECT SELECT entity_id FROM (t2) AS m2 ... LIMIT $n)`.
+fn entity_subquery(field: TermField, terms: &[TermMatch]) -> Sql {
+    let mut sql = Sql::new("(SELECT entity_id FROM (");
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            sql.push(" INTERSECT ");
+        }
+        sql.push("SELECT entity_id FROM (");
+        sql.term_select(field_code(field), t);
+        sql.push(&format!(") AS m{i}"));
+    }
+    sql.push(") AS m LIMIT ");
+    sql
+}
+
+/// Name pairs for two terms, both orders, each first word exact or one of
+/// its one-edit neighbours, the second by prefix; one seek per range.
+fn pair_subquery(a: &TermMatch, b: &TermMatch) -> Sql {
+    let mut sql = Sql::new("(SELECT entity_id FROM (");
+    let mut first_range = true;
     for (first, second) in [(a, b), (b, a)] {
         for word in std::iter::once(&first.prefix).chain(first.fuzzy.iter()) {
-            ranges.push(format!("{word}{PAIR_SEPARATOR}{}", second.prefix));
+            if !first_range {
+                sql.push(" UNION ALL ");
+            }
+            first_range = false;
+            let r = format!("{word}{PAIR_SEPARATOR}{}", second.prefix);
+            sql.push("SELECT entity_id FROM search_terms WHERE field = ");
+            sql.bind("p");
+            sql.push(" AND term >= ");
+            sql.bind(r.clone());
+            sql.push(" AND term < ");
+            sql.bind(prefix_upper_bound(&r));
         }
     }
-    let mut sql = String::from("(SELECT entity_id FROM search_terms WHERE field = $1 AND (");
-    let mut binds = vec!["p".to_string()];
-    for (i, r) in ranges.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        sql.push_str(&format!(
-            "(term >= ${} AND term < ${})",
-            binds.len() + 1,
-            binds.len() + 2
-        ));
-        binds.push(r.clone());
-        binds.push(prefix_upper_bound(r));
-    }
-    sql.push_str(&format!(") LIMIT ${})", binds.len() + 1));
-    (sql, binds)
+    sql.push(") AS m LIMIT ");
+    sql
 }
 
 impl SqlStore {
@@ -223,6 +244,11 @@ impl SqlStore {
         terms: &[TermMatch],
         limit: u32,
     ) -> Result<Vec<LookupHit>> {
+        let terms: Vec<TermMatch> = terms
+            .iter()
+            .filter(|t| field == TermField::Name || !is_address_stopword(&t.prefix))
+            .cloned()
+            .collect();
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -231,50 +257,64 @@ impl SqlStore {
         } else {
             MatchKind::Address
         };
-        if field == TermField::Name && terms.len() >= 2 {
-            // The two longest words are the most selective; the caller
-            // checks the others against each candidate's name.
-            let mut by_len: Vec<&TermMatch> = terms.iter().collect();
-            by_len.sort_by_key(|t| std::cmp::Reverse(t.prefix.len()));
-            let (sub, binds) = pair_subquery(by_len[0], by_len[1]);
-            let rows = self
-                .hits(format!("{NAME_HITS}{sub}"), &binds, limit)
-                .await?;
-            if !rows.is_empty() {
-                return Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect());
-            }
-        }
-        let address_terms: Vec<TermMatch>;
-        let terms = if field == TermField::Address {
-            address_terms = terms
-                .iter()
-                .filter(|t| !is_address_stopword(&t.prefix))
-                .cloned()
-                .collect();
-            if address_terms.is_empty() {
-                return Ok(Vec::new());
-            }
-            &address_terms[..]
-        } else {
-            terms
-        };
-        let (sub, binds) = entity_subquery(field, terms);
         let head = if field == TermField::Name {
             NAME_HITS
         } else {
             ADDRESS_HITS
         };
-        let rows = self.hits(format!("{head}{sub}"), &binds, limit).await?;
+        if field == TermField::Name && terms.len() >= 2 {
+            // The two longest words are the most selective; the caller
+            // checks the others against each candidate's name.
+            let mut by_len: Vec<&TermMatch> = terms.iter().collect();
+            by_len.sort_by_key(|t| std::cmp::Reverse(t.prefix.len()));
+            let rows = self
+                .hits(head, pair_subquery(by_len[0], by_len[1]), limit)
+                .await?;
+            if !rows.is_empty() {
+                return Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect());
+            }
+        }
+        // A word nothing is indexed under makes the intersection empty:
+        // find out with one seek per word before intersecting large sets.
+        if terms.len() > 1 {
+            for t in &terms {
+                if !self.any_entity(field, t).await? {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let rows = self
+            .hits(head, entity_subquery(field, &terms), limit)
+            .await?;
         Ok(rows.into_iter().map(|r| r.into_hit(kind, 0)).collect())
     }
 
-    async fn hits(&self, sql: String, binds: &[String], limit: u32) -> Result<Vec<HitRow>> {
+    async fn any_entity(&self, field: TermField, t: &TermMatch) -> Result<bool> {
+        let mut sql = Sql::new("SELECT entity_id FROM (");
+        sql.term_select(field_code(field), t);
+        sql.push(") AS m LIMIT 1");
         read!(&self.db, p => {
-            let mut q = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(sql));
-            for b in binds {
+            let mut q = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql.text));
+            for b in &sql.binds {
                 q = q.bind(b.as_str());
             }
-            q.bind(i64::from(limit)).fetch_all(p).await
+            q.fetch_optional(p).await
+        })
+        .map(|r| r.is_some())
+        .map_err(db_err)
+    }
+
+    async fn hits(&self, head: &str, sub: Sql, limit: u32) -> Result<Vec<HitRow>> {
+        let mut sub = sub;
+        sub.bind(limit.to_string());
+        let text = format!("{head}{})", sub.text);
+        let limit_index = sub.binds.len() - 1;
+        read!(&self.db, p => {
+            let mut q = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(text));
+            for (i, b) in sub.binds.iter().enumerate() {
+                q = if i == limit_index { q.bind(i64::from(limit)) } else { q.bind(b.as_str()) };
+            }
+            q.fetch_all(p).await
         })
         .map_err(db_err)
     }
