@@ -178,7 +178,7 @@ pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
         per_kind,
     );
     println!("  queries without a hit: {misses}");
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     let worst: Vec<String> = slowest
         .iter()
         .take(5)

@@ -3,8 +3,8 @@
 
 use super::UiError;
 use super::forms::{FormSpec, Values, field, opt, text, version};
+use super::path_id as id;
 use crate::auth::CurrentUser;
-use crate::error::path_id;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -15,10 +15,6 @@ use extramile_domain::customers::inputs::*;
 use extramile_domain::customers::model::*;
 
 type Page = Result<Response, UiError>;
-
-fn id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, UiError> {
-    path_id(raw, what).map_err(|e| UiError(e.0))
-}
 
 fn missing(what: &str) -> UiError {
     UiError(DomainError::NotFound(what.into()))
@@ -85,13 +81,7 @@ async fn save_account(
                     .account(aid)
                     .await?
                     .ok_or_else(|| missing("account"))?;
-                let form = account_form(&acc);
-                let form = if matches!(e, DomainError::Conflict(_)) {
-                    form
-                } else {
-                    form.fill(&v)
-                };
-                form.with_error(e, &|_| None).page(&u)
+                account_form(&acc).retry(e, &v).page(&u)
             }
         },
     )
@@ -151,13 +141,7 @@ async fn save_location(
                     .location(lid)
                     .await?
                     .ok_or_else(|| missing("service location"))?;
-                let form = location_form(&loc);
-                let form = if matches!(e, DomainError::Conflict(_)) {
-                    form
-                } else {
-                    form.fill(&v)
-                };
-                form.with_error(e, &|_| None).page(&u)
+                location_form(&loc).retry(e, &v).page(&u)
             }
         },
     )
@@ -212,13 +196,7 @@ async fn save_contact(
                     .contact_point(cid)
                     .await?
                     .ok_or_else(|| missing("contact point"))?;
-                let form = contact_form(&cp);
-                let form = if matches!(e, DomainError::Conflict(_)) {
-                    form
-                } else {
-                    form.fill(&v)
-                };
-                form.with_error(e, &|_| None).page(&u)
+                contact_form(&cp).retry(e, &v).page(&u)
             }
         },
     )

@@ -142,6 +142,17 @@ impl FormSpec {
         self
     }
 
+    /// Show the form again after a failed save: what the user typed and
+    /// the error in place; after a conflict, what is stored now instead.
+    pub fn retry(self, e: DomainError, typed: &Values) -> Self {
+        let form = if matches!(e, DomainError::Conflict(_)) {
+            self
+        } else {
+            self.fill(typed)
+        };
+        form.with_error(e, &|_| None)
+    }
+
     pub fn page(self, u: &CurrentUser) -> Response {
         let status = if self.error.is_some() || self.fields.iter().any(|f| f.error.is_some()) {
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -386,12 +397,7 @@ async fn save_person(
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => {
             let (p, _, _) = s.customers.person(&u.actor(), pid).await?;
-            let keep_version = matches!(e, DomainError::Conflict(_));
-            let mut f = person_form(&id, &p);
-            if !keep_version {
-                f = f.fill(&v);
-            }
-            Ok(f.with_error(e, &|_| None).page(&u))
+            Ok(person_form(&id, &p).retry(e, &v).page(&u))
         }
     }
 }

@@ -98,6 +98,11 @@ impl IntoResponse for UiError {
     }
 }
 
+/// An id from the path; anything that does not parse is an unknown record.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, UiError> {
+    crate::error::path_id(raw, what).map_err(|e| UiError(e.0))
+}
+
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

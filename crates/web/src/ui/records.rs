@@ -3,8 +3,8 @@
 
 use super::UiError;
 use super::forms::{FormSpec, Values, field, opt, text, version};
+use super::path_id as id;
 use crate::auth::CurrentUser;
-use crate::error::path_id;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -17,10 +17,6 @@ use extramile_domain::customers::rules::is_current_holder;
 use extramile_domain::ids::*;
 
 type Page = Result<Response, UiError>;
-
-fn id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, UiError> {
-    path_id(raw, what).map_err(|e| UiError(e.0))
-}
 
 fn to_account(a: impl std::fmt::Display) -> Response {
     Redirect::to(&format!("/accounts/{a}")).into_response()
