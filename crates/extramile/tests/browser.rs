@@ -166,6 +166,34 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
             former.contains("Miguel Álvarez") && former.contains("deceased"),
             "former holder card: {former}"
         );
+
+        // Closing an account without a reason is refused at the field.
+        c.find(Locator::LinkText("Edit account"))
+            .await?
+            .click()
+            .await?;
+        let status = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("f-status"))
+            .await?;
+        status.select_by_value("closed").await?;
+        c.find(Locator::Css("form.form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let err = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("e-reason"))
+            .await?;
+        shot(&c, "4-edit-account-error").await;
+        assert!(
+            err.text().await?.contains("a reason is required"),
+            "inline error"
+        );
+        let kept = c.find(Locator::Id("f-status")).await?.prop("value").await?;
+        assert_eq!(kept.as_deref(), Some("closed"), "the choice is kept");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -478,6 +478,22 @@ async fn lookup_by_identifier_name_typo_and_address() {
             w.svc.lookup(&a, "rosa silva").await.unwrap().is_empty(),
             "every term must match one person"
         );
+        assert!(
+            w.svc
+                .lookup(&a, "alvarez rosa ana")
+                .await
+                .unwrap()
+                .is_empty(),
+            "a third word must match too"
+        );
+        let h = first(w.svc.lookup(&a, "alvarez rosa").await.unwrap());
+        assert_eq!(h.person_id, Some(w.rosa.id), "either word order");
+        let h = first(w.svc.lookup(&a, "alvares ros").await.unwrap());
+        assert_eq!(
+            h.person_id,
+            Some(w.rosa.id),
+            "a typo in one word, a prefix in the other"
+        );
         // A renamed person is found by the new name only.
         w.svc
             .update_person(

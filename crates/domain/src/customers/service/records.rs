@@ -358,6 +358,11 @@ impl CustomerService {
                     .find_by_terms(field, &matches, LOOKUP_LIMIT * 2)
                     .await?
                 {
+                    // The store may answer from two of the words; every
+                    // word must match.
+                    if !lookup::all_terms_match(&parsed.terms, &h.matched_text) {
+                        continue;
+                    }
                     h.score = lookup::score_terms(&parsed.terms, &h.matched_text);
                     hits.push(h);
                 }
