@@ -144,6 +144,10 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(".party[data-role=holder]"))
             .await?;
+        assert!(
+            !holder.text().await?.contains("End role"),
+            "the only holder cannot be ended, so no link is offered"
+        );
         let rep = c
             .find(Locator::Css(".party[data-role=authorized_representative]"))
             .await?;

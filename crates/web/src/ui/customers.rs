@@ -143,6 +143,8 @@ struct AccountPage {
     can_edit: bool,
     can_roles: bool,
     can_audit: bool,
+    /// Current holders: the last one cannot be ended, so it gets no link.
+    holders: usize,
     parties: Vec<PartyRow>,
     subs: Vec<SubRow>,
     locations: Vec<(String, String)>,
@@ -220,6 +222,7 @@ async fn account(
         can_edit: allowed(role, Action::EditCustomer),
         can_roles: allowed(role, Action::ChangeAccountRoles),
         can_audit,
+        holders: v.holders().filter(|p| p.role.ended_on.is_none()).count(),
         parties: v.parties.iter().map(|p| party_row(p, &v)).collect(),
         subs: v
             .subscriptions
