@@ -45,4 +45,8 @@ id_type!(
     StaffId,
     TeamId,
     AuditId,
+    InteractionId,
+    ParticipantId,
+    InteractionEventId,
+    VerificationId,
 );

@@ -40,6 +40,7 @@ pub mod audit;
 pub mod customers;
 pub mod error;
 pub mod ids;
+pub mod interactions;
 pub mod store;
 pub mod time;
 

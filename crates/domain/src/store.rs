@@ -12,6 +12,7 @@ use crate::customers::lookup::{LookupHit, MatchKind, TermField, TermMatch};
 use crate::customers::model::*;
 use crate::error::Result;
 use crate::ids::*;
+use crate::interactions::*;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -120,6 +121,47 @@ pub trait StaffStore: Send + Sync {
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>>;
 }
 
+/// Interactions: each write appends its timeline events and audit rows in
+/// the same transaction.
+#[async_trait]
+pub trait InteractionStore: Send + Sync {
+    async fn insert_interaction(
+        &self,
+        i: &Interaction,
+        participants: &[Participant],
+        events: &[InteractionEvent],
+        audit: &[AuditEvent],
+    ) -> Result<()>;
+    async fn interaction_view(&self, id: InteractionId) -> Result<Option<InteractionView>>;
+    /// Store `i` where the stored version is `i.version - 1`.
+    async fn update_interaction(
+        &self,
+        i: &Interaction,
+        events: &[InteractionEvent],
+        audit: &[AuditEvent],
+    ) -> Result<()>;
+    async fn insert_participant(
+        &self,
+        p: &Participant,
+        ev: &InteractionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn end_participant(
+        &self,
+        id: ParticipantId,
+        at: Timestamp,
+        ev: &InteractionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// `Conflict` when this person is already verified on this interaction.
+    async fn insert_verification(
+        &self,
+        v: &Verification,
+        ev: &InteractionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+}
+
 /// Everything, as one object the services hold.
-pub trait Store: CustomerStore + AuditStore + StaffStore {}
-impl<T: CustomerStore + AuditStore + StaffStore> Store for T {}
+pub trait Store: CustomerStore + AuditStore + StaffStore + InteractionStore {}
+impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore> Store for T {}

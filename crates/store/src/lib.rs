@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 pub mod bulk;
 mod customers;
+mod interactions;
 mod lookup;
 mod records;
 mod rows;

@@ -694,3 +694,42 @@ async fn bulk_loaded_customers_are_found() {
         assert_eq!(hits[0].person_id, Some(p.id));
     }
 }
+
+#[tokio::test]
+async fn interactions_participants_verification_and_timeline() {
+    use extramile_domain::interactions::state::InteractionState;
+    use extramile_domain::interactions::*;
+    each(async |w| {
+        let svc = InteractionService::new(w.store.clone());
+        let a = agent();
+        let me = StaffUser {
+            id: a.id.unwrap(), email: "agent@example.com".into(), name: a.name.clone(), role: StaffRole::Agent, team_id: None,
+            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None,
+        };
+        w.store.insert_staff(&me, &extramile_domain::audit::change(&Actor::system(), "create", "staff_user", me.id.0).build()).await.unwrap();
+        let v = svc.create(&a, NewInteraction { channel: "inbound_call".into(), account_id: Some(w.account.id), person_id: Some(w.ana.id), subject: Some("Mother's bill".into()) }).await.unwrap();
+        assert_eq!(v.interaction.state, InteractionState::Offered);
+        assert_eq!(v.participants.len(), 1);
+        let id = v.interaction.id;
+        let v = svc.change_state(&a, id, StateChange { version: 1, state: "connected".into() }).await.unwrap();
+        assert_eq!((v.interaction.state, v.interaction.owner_id), (InteractionState::Connected, a.id));
+        assert!(v.interaction.answered_at.is_some());
+        let v = svc.add_participant(&a, id, NewParticipant { person_id: Some(w.rosa.id), staff_id: None, role: "customer".into() }).await.unwrap();
+        let v2 = svc.verify(&a, id, VerifyInput { person_id: w.rosa.id, method: "security_questions".into() }).await.unwrap();
+        assert_eq!(v2.verifications.len(), 1);
+        let again = svc.verify(&a, id, VerifyInput { person_id: w.rosa.id, method: "account_pin".into() }).await;
+        assert!(matches!(&again, Err(DomainError::Conflict(m)) if m.contains("already verified by Test Agent")), "{again:?}");
+        let rosa_part = v.participants.iter().find(|p| p.person_id == Some(w.rosa.id)).unwrap().id;
+        svc.remove_participant(&a, id, rosa_part).await.unwrap();
+        let stale = svc.wrap_up(&a, id, WrapUpInput { version: 1, outcome: "resolved".into(), disposition: "billing".into(), notes: None }).await;
+        assert!(matches!(stale, Err(DomainError::Conflict(_))));
+        let done = svc.wrap_up(&a, id, WrapUpInput { version: 2, outcome: "resolved".into(), disposition: "billing_dispute".into(), notes: Some("credit applied".into()) }).await.unwrap();
+        assert_eq!(done.interaction.state, InteractionState::Ended);
+        assert_eq!(done.interaction.disposition.as_deref(), Some("billing_dispute"));
+        let kinds: Vec<&str> = done.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["offered", "participant_joined", "answered", "participant_joined", "verified", "participant_left", "wrapped_up", "ended"]);
+        assert!(done.participants.iter().any(|p| p.person_id == Some(w.rosa.id) && p.left_at.is_some()));
+        let audit = w.store.audit_events(&AuditFilter { entity_id: Some(id.0), limit: 50 }).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "wrap_up") && audit.iter().any(|e| e.action == "verify"));
+    }).await;
+}

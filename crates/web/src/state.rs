@@ -1,5 +1,6 @@
 use extramile_domain::admin::{SigninPolicy, StaffService};
 use extramile_domain::customers::CustomerService;
+use extramile_domain::interactions::InteractionService;
 use extramile_domain::store::Store;
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub customers: CustomerService,
     pub staff: StaffService,
+    pub interactions: InteractionService,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -17,6 +19,7 @@ impl AppState {
         Self {
             customers: CustomerService::new(store.clone(), region),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
+            interactions: InteractionService::new(store.clone()),
             store,
             secure_cookies,
         }

@@ -21,6 +21,8 @@ struct App {
     supervisor: String,
     admin: String,
     technician: String,
+    specialist: String,
+    agent2: String,
 }
 
 const PASSWORD: &str = "a long test password";
@@ -31,7 +33,14 @@ async fn apps() -> Vec<App> {
         let store = Arc::new(SqlStore::open(&url, &Options::default()).await.unwrap());
         let state = AppState::new(store, "US", false);
         let mut tokens = Vec::new();
-        for role in ["agent", "supervisor", "admin", "technician"] {
+        for role in [
+            "agent",
+            "supervisor",
+            "admin",
+            "technician",
+            "specialist",
+            "agent2",
+        ] {
             let email = format!("{role}@test.example");
             state
                 .staff
@@ -40,7 +49,7 @@ async fn apps() -> Vec<App> {
                     NewStaff {
                         email: email.clone(),
                         name: format!("Test {role}"),
-                        role: role.into(),
+                        role: role.trim_end_matches('2').into(),
                         team_id: None,
                         password: PASSWORD.into(),
                     },
@@ -62,6 +71,8 @@ async fn apps() -> Vec<App> {
             supervisor: t.next().unwrap(),
             admin: t.next().unwrap(),
             technician: t.next().unwrap(),
+            specialist: t.next().unwrap(),
+            agent2: t.next().unwrap(),
         });
     }
     out
@@ -848,6 +859,220 @@ async fn edit_pages_save_and_show_errors_at_the_field() {
         assert!(
             !denied.text.contains("Edit account"),
             "a technician is not offered edits"
+        );
+    }
+}
+
+#[tokio::test]
+async fn interactions_belong_to_their_owner_participants_and_supervisors() {
+    for app in apps().await {
+        let (rosa, account) = app.rosa().await;
+        let created = app
+            .post(
+                &app.agent,
+                "/api/v1/interactions",
+                json!({"channel": "inbound_call", "account_id": account}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        assert_eq!(created.body["interaction"]["state"], "offered");
+        let id = created.body["interaction"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let state = |v: i64, s: &str| json!({"version": v, "state": s});
+
+        let answered = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(1, "connected"),
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+        let me = app.get(&app.agent, "/api/v1/me").await.body["id"].clone();
+        assert_eq!(answered.body["interaction"]["owner_id"], me);
+
+        // another agent may neither act nor join people; a supervisor may
+        let other = app
+            .post(
+                &app.agent2,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(2, "on_hold"),
+            )
+            .await;
+        assert_problem(&other, StatusCode::FORBIDDEN, None);
+        let join = app
+            .post(
+                &app.agent2,
+                &format!("/api/v1/interactions/{id}/participants"),
+                json!({"person_id": rosa, "role": "customer"}),
+            )
+            .await;
+        assert_problem(&join, StatusCode::FORBIDDEN, None);
+        let held = app
+            .post(
+                &app.supervisor,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(2, "on_hold"),
+            )
+            .await;
+        assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+        let resumed = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(3, "connected"),
+            )
+            .await;
+        assert_eq!(
+            resumed.body["events"].as_array().unwrap().last().unwrap()["kind"],
+            "resumed"
+        );
+
+        // conference: the holder joins and is verified once; a specialist joins and sees it
+        let joined = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/participants"),
+                json!({"person_id": rosa, "role": "customer"}),
+            )
+            .await;
+        assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
+        let verified = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/verifications"),
+                json!({"person_id": rosa, "method": "security_questions"}),
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::CREATED, "{}", verified.text);
+        let specialist_id = app.get(&app.specialist, "/api/v1/me").await.body["id"].clone();
+        let sp = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/participants"),
+                json!({"staff_id": specialist_id, "role": "specialist"}),
+            )
+            .await;
+        assert_eq!(sp.status, StatusCode::CREATED, "{}", sp.text);
+        let seen = app
+            .get(&app.specialist, &format!("/api/v1/interactions/{id}"))
+            .await;
+        assert_eq!(seen.body["verifications"][0]["person_id"], rosa.as_str());
+        let twice = app
+            .post(
+                &app.specialist,
+                &format!("/api/v1/interactions/{id}/verifications"),
+                json!({"person_id": rosa, "method": "account_pin"}),
+            )
+            .await;
+        assert_problem(&twice, StatusCode::CONFLICT, None);
+        assert!(
+            twice.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("already verified by Test agent"),
+            "{}",
+            twice.text
+        );
+
+        // bad input
+        assert_problem(
+            &app.post(
+                &app.agent,
+                "/api/v1/interactions",
+                json!({"channel": "pigeon"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("channel"),
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(4, "flying"),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("state"),
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(4, "offered"),
+            )
+            .await,
+            StatusCode::CONFLICT,
+            None,
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(4, "queued"),
+            )
+            .await,
+            StatusCode::CONFLICT,
+            None,
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/state"),
+                state(4, "ended"),
+            )
+            .await,
+            StatusCode::CONFLICT,
+            None,
+        );
+        assert_problem(
+            &app.get(
+                &app.agent,
+                "/api/v1/interactions/0190a3b2-0000-7000-8000-000000000000",
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            None,
+        );
+        let no_outcome = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/wrap-up"),
+                json!({"version": 4, "outcome": " ", "disposition": "billing"}),
+            )
+            .await;
+        assert_problem(
+            &no_outcome,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("outcome"),
+        );
+
+        // the specialist, as a participant, may wrap up
+        let done = app
+            .post(
+                &app.specialist,
+                &format!("/api/v1/interactions/{id}/wrap-up"),
+                json!({"version": 4, "outcome": "resolved", "disposition": "billing_dispute"}),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert_eq!(done.body["interaction"]["state"], "ended");
+        let after = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/interactions/{id}/participants"),
+                json!({"person_id": rosa, "role": "customer"}),
+            )
+            .await;
+        assert_problem(&after, StatusCode::CONFLICT, None);
+        let doc = app.get(&app.agent, "/api/openapi.json").await;
+        assert!(
+            doc.body["paths"]
+                .get("/api/v1/interactions/{id}/verifications")
+                .is_some()
         );
     }
 }

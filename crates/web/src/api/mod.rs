@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod customers;
+mod interactions;
 mod records;
 
 use crate::error::Problem;
@@ -24,6 +25,8 @@ use utoipa::OpenApi;
         records::list_products, records::create_product,
         records::add_subscription, records::change_subscription, records::add_note,
         audit::list_audit, admin::me, admin::list_staff, admin::create_staff,
+        interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
+        interactions::leave, interactions::verify, interactions::wrap_up,
     ),
     components(schemas(
         Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -34,6 +37,11 @@ use utoipa::OpenApi;
         inputs::LocationUpdate, inputs::NewProduct, inputs::NewSubscription, inputs::SubscriptionChange, inputs::NewNote,
         extramile_domain::audit::AuditEvent, extramile_domain::admin::StaffUser, extramile_domain::admin::NewStaff,
         customers::PersonDetail,
+        extramile_domain::interactions::Interaction, extramile_domain::interactions::InteractionView,
+        extramile_domain::interactions::Participant, extramile_domain::interactions::InteractionEvent,
+        extramile_domain::interactions::Verification, extramile_domain::interactions::NewInteraction,
+        extramile_domain::interactions::NewParticipant, extramile_domain::interactions::VerifyInput,
+        extramile_domain::interactions::StateChange, extramile_domain::interactions::WrapUpInput,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -103,5 +111,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/staff",
             get(admin::list_staff).post(admin::create_staff),
+        )
+        .route("/api/v1/interactions", post(interactions::create))
+        .route("/api/v1/interactions/{id}", get(interactions::get))
+        .route(
+            "/api/v1/interactions/{id}/state",
+            post(interactions::change_state),
+        )
+        .route(
+            "/api/v1/interactions/{id}/participants",
+            post(interactions::add_participant),
+        )
+        .route(
+            "/api/v1/interactions/{id}/participants/{participant}/leave",
+            post(interactions::leave),
+        )
+        .route(
+            "/api/v1/interactions/{id}/verifications",
+            post(interactions::verify),
+        )
+        .route(
+            "/api/v1/interactions/{id}/wrap-up",
+            post(interactions::wrap_up),
         )
 }

@@ -1,0 +1,9 @@
+//! C2: contacts on any channel, with participants, a timeline, identity
+//! verified once per person, and wrap-up.
+
+mod model;
+mod service;
+pub mod state;
+
+pub use model::*;
+pub use service::InteractionService;

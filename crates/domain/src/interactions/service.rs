@@ -1,0 +1,630 @@
+//! Interaction rules: who may act, state changes, participants joining and
+//! leaving, verification once per person, wrap-up.
+
+use super::model::*;
+use super::state::InteractionState;
+use crate::access::{Action, authorize};
+use crate::admin::StaffRole;
+use crate::audit::{Actor, AuditEvent, change};
+use crate::customers::values::{optional_text, required_text};
+use crate::error::{DomainError, Result};
+use crate::ids::*;
+use crate::store::Store;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct InteractionService {
+    store: Arc<dyn Store>,
+}
+
+fn staff_role(r: StaffRole) -> ParticipantRole {
+    match r {
+        StaffRole::Agent => ParticipantRole::Agent,
+        StaffRole::Supervisor | StaffRole::Admin => ParticipantRole::Supervisor,
+        StaffRole::Specialist | StaffRole::Dispatcher | StaffRole::Technician => {
+            ParticipantRole::Specialist
+        }
+    }
+}
+
+/// The owner, a current staff participant, or a supervisor or admin.
+pub fn may_act(actor: &Actor, v: &InteractionView) -> Result<()> {
+    if matches!(actor.role, StaffRole::Supervisor | StaffRole::Admin) {
+        return Ok(());
+    }
+    let me = actor.id;
+    let owner = me.is_some() && v.interaction.owner_id == me;
+    let participant = v
+        .participants
+        .iter()
+        .any(|p| p.left_at.is_none() && p.staff_id.is_some() && p.staff_id == me);
+    if owner || participant {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "only the interaction's owner, a staff participant or a supervisor may act on it"
+                .into(),
+        ))
+    }
+}
+
+fn event(
+    id: InteractionId,
+    actor: &Actor,
+    kind: &str,
+    detail: impl Into<String>,
+) -> InteractionEvent {
+    InteractionEvent {
+        id: InteractionEventId::new(),
+        interaction_id: id,
+        at: crate::time::now(),
+        kind: kind.into(),
+        actor_name: actor.name.clone(),
+        detail: detail.into(),
+    }
+}
+
+fn audit(
+    actor: &Actor,
+    i: &Interaction,
+    action: &str,
+    summary: String,
+    before: Option<&Interaction>,
+) -> AuditEvent {
+    let mut c = change(actor, action, "interaction", i.id.0)
+        .account(i.account_id)
+        .summary(summary)
+        .after(i);
+    if let Some(b) = before {
+        c = c.before(b);
+    }
+    c.build()
+}
+
+impl InteractionService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    fn staff_participant(&self, id: InteractionId, actor: &Actor, staff: StaffId) -> Participant {
+        Participant {
+            id: ParticipantId::new(),
+            interaction_id: id,
+            person_id: None,
+            staff_id: Some(staff),
+            role: staff_role(actor.role),
+            display_name: actor.name.clone(),
+            joined_at: crate::time::now(),
+            left_at: None,
+        }
+    }
+
+    /// Customer-side role of a person: representative when they represent
+    /// the account, customer otherwise.
+    async fn customer_role(
+        &self,
+        account: Option<AccountId>,
+        person: PersonId,
+    ) -> Result<ParticipantRole> {
+        if let Some(a) = account {
+            let roles = self.store.account_roles(a).await?;
+            if roles.iter().any(|r| {
+                r.person_id == person
+                    && r.ended_on.is_none()
+                    && r.kind == crate::customers::model::RoleKind::AuthorizedRepresentative
+            }) {
+                return Ok(ParticipantRole::Representative);
+            }
+        }
+        Ok(ParticipantRole::Customer)
+    }
+
+    pub async fn create(&self, actor: &Actor, input: NewInteraction) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let channel = Channel::parse("channel", input.channel.trim())?;
+        if let Some(a) = input.account_id {
+            self.store
+                .account(a)
+                .await?
+                .ok_or_else(|| DomainError::invalid("account_id", "no account with this id"))?;
+        }
+        let now = crate::time::now();
+        // Contacts the agent starts are connected from the first moment.
+        let agent_started = matches!(
+            channel,
+            Channel::OutboundCall | Channel::FollowUpCall | Channel::InPerson
+        );
+        let mut i = Interaction {
+            id: InteractionId::new(),
+            channel,
+            state: if agent_started {
+                InteractionState::Connected
+            } else {
+                InteractionState::Offered
+            },
+            account_id: input.account_id,
+            owner_id: None,
+            subject: optional_text("subject", input.subject.as_deref(), 200)?,
+            started_at: now,
+            answered_at: None,
+            ended_at: None,
+            outcome: None,
+            disposition: None,
+            wrap_notes: None,
+            transfers: 0,
+            version: 1,
+        };
+        let mut participants = Vec::new();
+        let mut events = vec![event(
+            i.id,
+            actor,
+            "offered",
+            format!("{} contact", channel.as_str().replace('_', " ")),
+        )];
+        if let Some(pid) = input.person_id {
+            let person = self
+                .store
+                .person(pid)
+                .await?
+                .ok_or_else(|| DomainError::invalid("person_id", "no person with this id"))?;
+            participants.push(Participant {
+                id: ParticipantId::new(),
+                interaction_id: i.id,
+                person_id: Some(pid),
+                staff_id: None,
+                role: self.customer_role(i.account_id, pid).await?,
+                display_name: person.full_name(),
+                joined_at: now,
+                left_at: None,
+            });
+        }
+        if agent_started {
+            if let Some(staff) = actor.id {
+                i.owner_id = Some(staff);
+                i.answered_at = Some(now);
+                participants.push(self.staff_participant(i.id, actor, staff));
+            }
+            events.push(event(
+                i.id,
+                actor,
+                "answered",
+                format!("started by {}", actor.name),
+            ));
+        }
+        let a = audit(
+            actor,
+            &i,
+            "create",
+            format!("{} contact", channel.as_str().replace('_', " ")),
+            None,
+        );
+        self.store
+            .insert_interaction(&i, &participants, &events, &[a])
+            .await?;
+        self.view(actor, i.id).await
+    }
+
+    pub async fn view(&self, actor: &Actor, id: InteractionId) -> Result<InteractionView> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        self.store
+            .interaction_view(id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("interaction".into()))
+    }
+
+    /// Queue, answer, hold, resume, move to wrap-up, or end an unanswered
+    /// contact (abandoned). Answering an unowned contact makes the actor
+    /// its owner.
+    pub async fn change_state(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+        input: StateChange,
+    ) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let v = self.view(actor, id).await?;
+        let before = v.interaction.clone();
+        let to = InteractionState::parse("state", input.state.trim())?;
+        let answering = to == InteractionState::Connected
+            && matches!(
+                before.state,
+                InteractionState::Offered | InteractionState::Queued
+            );
+        if !(answering && before.owner_id.is_none()) {
+            may_act(actor, &v)?;
+        }
+        if before.version != input.version {
+            return Err(DomainError::Conflict(format!(
+                "this interaction changed since you opened it (version {}, you sent {}); reload and try again",
+                before.version, input.version
+            )));
+        }
+        before.state.check(to)?;
+        if to == InteractionState::Ended
+            && !matches!(
+                before.state,
+                InteractionState::Offered | InteractionState::Queued
+            )
+        {
+            return Err(DomainError::Conflict(
+                "an answered interaction ends with its wrap-up".into(),
+            ));
+        }
+        let mut after = before.clone();
+        after.state = to;
+        after.version += 1;
+        let mut events = Vec::new();
+        let now = crate::time::now();
+        let kind = match (before.state, to) {
+            (_, InteractionState::Queued) => "queued",
+            (InteractionState::OnHold, InteractionState::Connected) => "resumed",
+            (_, InteractionState::Connected) => "answered",
+            (_, InteractionState::OnHold) => "held",
+            (_, InteractionState::WrapUp) => "customer_left",
+            _ => "ended",
+        };
+        if answering {
+            after.answered_at = Some(now);
+            if let Some(staff) = actor.id {
+                if after.owner_id.is_none() {
+                    after.owner_id = Some(staff);
+                }
+                if !v
+                    .participants
+                    .iter()
+                    .any(|p| p.left_at.is_none() && p.staff_id == Some(staff))
+                {
+                    let p = self.staff_participant(id, actor, staff);
+                    self.store
+                        .insert_participant(
+                            &p,
+                            &event(
+                                id,
+                                actor,
+                                "participant_joined",
+                                format!("{} ({})", p.display_name, p.role),
+                            ),
+                            &audit(
+                                actor,
+                                &before,
+                                "join",
+                                format!("{} joined", actor.name),
+                                None,
+                            ),
+                        )
+                        .await?;
+                }
+            }
+        }
+        if to == InteractionState::Ended {
+            after.ended_at = Some(now);
+            after.outcome = Some("abandoned".into());
+        }
+        events.push(event(id, actor, kind, format!("by {}", actor.name)));
+        let a = audit(
+            actor,
+            &after,
+            "update",
+            format!("Interaction {kind}"),
+            Some(&before),
+        );
+        self.store.update_interaction(&after, &events, &[a]).await?;
+        self.view(actor, id).await
+    }
+
+    pub async fn add_participant(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+        input: NewParticipant,
+    ) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let v = self.view(actor, id).await?;
+        may_act(actor, &v)?;
+        if !v.interaction.state.is_live() {
+            return Err(DomainError::Conflict(
+                "participants join only while the contact is live".into(),
+            ));
+        }
+        let role = ParticipantRole::parse("role", input.role.trim())?;
+        let (person_id, staff_id, name) = match (input.person_id, input.staff_id) {
+            (Some(p), None) => {
+                if matches!(
+                    role,
+                    ParticipantRole::Agent
+                        | ParticipantRole::Specialist
+                        | ParticipantRole::Supervisor
+                ) {
+                    return Err(DomainError::invalid(
+                        "role",
+                        "a person joins as customer or representative",
+                    ));
+                }
+                let person =
+                    self.store.person(p).await?.ok_or_else(|| {
+                        DomainError::invalid("person_id", "no person with this id")
+                    })?;
+                (Some(p), None, person.full_name())
+            }
+            (None, Some(s)) => {
+                if matches!(
+                    role,
+                    ParticipantRole::Customer | ParticipantRole::Representative
+                ) {
+                    return Err(DomainError::invalid(
+                        "role",
+                        "a staff user joins as agent, specialist or supervisor",
+                    ));
+                }
+                let staff = self.store.staff(s).await?.ok_or_else(|| {
+                    DomainError::invalid("staff_id", "no staff user with this id")
+                })?;
+                (None, Some(s), staff.name)
+            }
+            _ => {
+                return Err(DomainError::invalid(
+                    "person_id",
+                    "give exactly one of person_id and staff_id",
+                ));
+            }
+        };
+        if v.participants.iter().any(|p| {
+            p.left_at.is_none()
+                && ((person_id.is_some() && p.person_id == person_id)
+                    || (staff_id.is_some() && p.staff_id == staff_id))
+        }) {
+            return Err(DomainError::Conflict(format!(
+                "{name} is already on this interaction"
+            )));
+        }
+        let p = Participant {
+            id: ParticipantId::new(),
+            interaction_id: id,
+            person_id,
+            staff_id,
+            role,
+            display_name: name.clone(),
+            joined_at: crate::time::now(),
+            left_at: None,
+        };
+        let ev = event(id, actor, "participant_joined", format!("{name} ({role})"));
+        let a = audit(
+            actor,
+            &v.interaction,
+            "join",
+            format!("{name} joined as {role}"),
+            None,
+        );
+        self.store.insert_participant(&p, &ev, &a).await?;
+        self.view(actor, id).await
+    }
+
+    pub async fn remove_participant(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+        participant: ParticipantId,
+    ) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let v = self.view(actor, id).await?;
+        let p = v
+            .participants
+            .iter()
+            .find(|p| p.id == participant)
+            .ok_or_else(|| DomainError::NotFound("participant".into()))?;
+        // Anyone may leave on their own; removing others needs the right to act.
+        if p.staff_id.is_none() || p.staff_id != actor.id {
+            may_act(actor, &v)?;
+        }
+        if p.left_at.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "{} has already left",
+                p.display_name
+            )));
+        }
+        let ev = event(id, actor, "participant_left", p.display_name.clone());
+        let a = audit(
+            actor,
+            &v.interaction,
+            "leave",
+            format!("{} left", p.display_name),
+            None,
+        );
+        self.store
+            .end_participant(participant, crate::time::now(), &ev, &a)
+            .await?;
+        self.view(actor, id).await
+    }
+
+    /// Record that a customer-side participant proved who they are. Once
+    /// per person per interaction; everyone who joins later sees it.
+    pub async fn verify(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+        input: VerifyInput,
+    ) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let v = self.view(actor, id).await?;
+        may_act(actor, &v)?;
+        let method = VerificationMethod::parse("method", input.method.trim())?;
+        let Some(p) = v
+            .participants
+            .iter()
+            .find(|p| p.left_at.is_none() && p.person_id == Some(input.person_id))
+        else {
+            return Err(DomainError::invalid(
+                "person_id",
+                "only a customer on this interaction can be verified",
+            ));
+        };
+        if let Some(done) = v
+            .verifications
+            .iter()
+            .find(|x| x.person_id == input.person_id)
+        {
+            return Err(DomainError::Conflict(format!(
+                "{} was already verified by {} at {} ({}); no need to ask again",
+                p.display_name,
+                done.verified_by_name,
+                done.at.strftime("%H:%M UTC"),
+                done.method.as_str().replace('_', " ")
+            )));
+        }
+        let ver = Verification {
+            id: VerificationId::new(),
+            interaction_id: id,
+            person_id: input.person_id,
+            method,
+            verified_by: actor.id,
+            verified_by_name: actor.name.clone(),
+            at: crate::time::now(),
+        };
+        let ev = event(
+            id,
+            actor,
+            "verified",
+            format!(
+                "{} by {}",
+                p.display_name,
+                method.as_str().replace('_', " ")
+            ),
+        );
+        let a = audit(
+            actor,
+            &v.interaction,
+            "verify",
+            format!("Verified {}", p.display_name),
+            None,
+        );
+        self.store.insert_verification(&ver, &ev, &a).await?;
+        self.view(actor, id).await
+    }
+
+    /// Record outcome, disposition and notes, and end the interaction.
+    pub async fn wrap_up(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+        input: WrapUpInput,
+    ) -> Result<InteractionView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let v = self.view(actor, id).await?;
+        may_act(actor, &v)?;
+        let before = v.interaction.clone();
+        if before.version != input.version {
+            return Err(DomainError::Conflict(
+                "this interaction changed since you opened it; reload and try again".into(),
+            ));
+        }
+        if !matches!(
+            before.state,
+            InteractionState::Connected | InteractionState::OnHold | InteractionState::WrapUp
+        ) {
+            return Err(DomainError::Conflict(format!(
+                "an interaction that is {} has nothing to wrap up",
+                before.state.as_str().replace('_', " ")
+            )));
+        }
+        let mut after = before.clone();
+        after.outcome = Some(required_text("outcome", &input.outcome, 60)?);
+        after.disposition = Some(required_text("disposition", &input.disposition, 60)?);
+        after.wrap_notes = optional_text("notes", input.notes.as_deref(), 4000)?;
+        after.state = InteractionState::Ended;
+        after.ended_at = Some(crate::time::now());
+        after.version += 1;
+        let events = vec![
+            event(
+                id,
+                actor,
+                "wrapped_up",
+                format!("{} / {}", input.outcome.trim(), input.disposition.trim()),
+            ),
+            event(id, actor, "ended", String::new()),
+        ];
+        let a = audit(
+            actor,
+            &after,
+            "wrap_up",
+            format!("Wrapped up: {}", input.outcome.trim()),
+            Some(&before),
+        );
+        self.store.update_interaction(&after, &events, &[a]).await?;
+        self.view(actor, id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+
+    fn view(owner: Option<StaffId>, staff_participant: Option<StaffId>) -> InteractionView {
+        let id = InteractionId::new();
+        InteractionView {
+            interaction: Interaction {
+                id,
+                channel: Channel::InboundCall,
+                state: InteractionState::Connected,
+                account_id: None,
+                owner_id: owner,
+                subject: None,
+                started_at: Timestamp::UNIX_EPOCH,
+                answered_at: None,
+                ended_at: None,
+                outcome: None,
+                disposition: None,
+                wrap_notes: None,
+                transfers: 0,
+                version: 1,
+            },
+            participants: staff_participant
+                .into_iter()
+                .map(|s| Participant {
+                    id: ParticipantId::new(),
+                    interaction_id: id,
+                    person_id: None,
+                    staff_id: Some(s),
+                    role: ParticipantRole::Specialist,
+                    display_name: "Bea".into(),
+                    joined_at: Timestamp::UNIX_EPOCH,
+                    left_at: None,
+                })
+                .collect(),
+            verifications: vec![],
+            events: vec![],
+        }
+    }
+
+    fn actor(role: StaffRole) -> Actor {
+        Actor {
+            id: Some(StaffId::new()),
+            name: "x".into(),
+            role,
+        }
+    }
+
+    #[test]
+    fn owner_participant_and_supervisor_may_act_nobody_else() {
+        let me = actor(StaffRole::Agent);
+        assert!(may_act(&me, &view(me.id, None)).is_ok());
+        assert!(may_act(&me, &view(Some(StaffId::new()), me.id)).is_ok());
+        assert!(matches!(
+            may_act(&me, &view(Some(StaffId::new()), None)),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(
+            may_act(
+                &actor(StaffRole::Supervisor),
+                &view(Some(StaffId::new()), None)
+            )
+            .is_ok()
+        );
+        let mut left = view(Some(StaffId::new()), me.id);
+        left.participants[0].left_at = Some(Timestamp::UNIX_EPOCH);
+        assert!(
+            may_act(&me, &left).is_err(),
+            "a participant who left no longer acts"
+        );
+    }
+}
