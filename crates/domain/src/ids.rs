@@ -49,4 +49,5 @@ id_type!(
     ParticipantId,
     InteractionEventId,
     VerificationId,
+    CaseId,
 );

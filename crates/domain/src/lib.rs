@@ -37,6 +37,7 @@ macro_rules! str_enum {
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod cases;
 pub mod customers;
 pub mod error;
 pub mod ids;

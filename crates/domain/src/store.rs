@@ -8,6 +8,7 @@
 
 use crate::admin::{ApiToken, Session, StaffUser, Team};
 use crate::audit::{AuditEvent, AuditFilter};
+use crate::cases::Case;
 use crate::customers::lookup::{LookupHit, MatchKind, TermField, TermMatch};
 use crate::customers::model::*;
 use crate::error::Result;
@@ -162,6 +163,27 @@ pub trait InteractionStore: Send + Sync {
     ) -> Result<()>;
 }
 
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// With the contact it was opened from, when given.
+    async fn insert_case(
+        &self,
+        c: &Case,
+        interaction: Option<InteractionId>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// The case and its linked interactions.
+    async fn case(&self, id: CaseId) -> Result<Option<(Case, Vec<InteractionId>)>>;
+    /// Store `c` where the stored version is `c.version - 1`.
+    async fn update_case(&self, c: &Case, audit: &AuditEvent) -> Result<()>;
+    async fn link_case_interaction(
+        &self,
+        case: CaseId,
+        interaction: InteractionId,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+}
+
 /// Everything, as one object the services hold.
-pub trait Store: CustomerStore + AuditStore + StaffStore + InteractionStore {}
-impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore> Store for T {}
+pub trait Store: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore {}
+impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore> Store for T {}

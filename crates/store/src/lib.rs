@@ -8,6 +8,7 @@
 mod admin;
 mod audit;
 pub mod bulk;
+mod cases;
 mod customers;
 mod interactions;
 mod lookup;

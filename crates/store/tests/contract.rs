@@ -733,3 +733,160 @@ async fn interactions_participants_verification_and_timeline() {
         assert!(audit.iter().any(|e| e.action == "wrap_up") && audit.iter().any(|e| e.action == "verify"));
     }).await;
 }
+
+#[tokio::test]
+async fn cases_keep_one_owner_and_resolve_with_confirmation() {
+    use extramile_domain::cases::state::CaseStatus;
+    use extramile_domain::cases::*;
+    each(async |w| {
+        let a = agent();
+        for (id, email) in [(a.id.unwrap(), "owner@example.com")] {
+            let u = StaffUser {
+                id,
+                email: email.into(),
+                name: a.name.clone(),
+                role: StaffRole::Agent,
+                team_id: None,
+                active: true,
+                created_at: extramile_domain::time::now(),
+                password_hash: "x".into(),
+                failed_signins: 0,
+                locked_until: None,
+            };
+            w.store
+                .insert_staff(
+                    &u,
+                    &extramile_domain::audit::change(
+                        &Actor::system(),
+                        "create",
+                        "staff_user",
+                        id.0,
+                    )
+                    .build(),
+                )
+                .await
+                .unwrap();
+        }
+        let cases = CaseService::new(w.store.clone());
+        let v = cases
+            .open(
+                &a,
+                NewCase {
+                    account_id: w.account.id,
+                    title: "Disputed $39.99 charge".into(),
+                    category: "billing".into(),
+                    priority: Some("high".into()),
+                    description: None,
+                    interaction_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (v.case.status, v.case.owner_id),
+            (CaseStatus::New, a.id.unwrap())
+        );
+        let id = v.case.id;
+        let v = cases
+            .change_status(
+                &a,
+                id,
+                CaseStatusChange {
+                    version: 1,
+                    status: "open".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(v.case.first_response_at.is_some());
+        let billing = Team {
+            id: TeamId::new(),
+            name: "Billing".into(),
+        };
+        w.store.insert_team(&billing).await.unwrap();
+        let bad = cases
+            .escalate(
+                &a,
+                id,
+                EscalateInput {
+                    version: 2,
+                    team_id: TeamId::new(),
+                    note: "x".into(),
+                },
+            )
+            .await;
+        assert!(matches!(bad, Err(DomainError::Invalid { ref field, .. }) if field == "team_id"));
+        let v = cases
+            .escalate(
+                &a,
+                id,
+                EscalateInput {
+                    version: 2,
+                    team_id: billing.id,
+                    note: "Is the charge valid?".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (v.case.escalated_to, v.case.owner_id),
+            (Some(billing.id), a.id.unwrap()),
+            "escalation keeps the owner"
+        );
+        let no_reason = cases
+            .resolve(
+                &a,
+                id,
+                ResolveInput {
+                    version: 3,
+                    confirmed_by_customer: false,
+                    note: None,
+                },
+            )
+            .await;
+        assert!(
+            matches!(no_reason, Err(DomainError::Invalid { ref field, .. }) if field == "note"),
+            "{no_reason:?}"
+        );
+        let v = cases
+            .resolve(
+                &a,
+                id,
+                ResolveInput {
+                    version: 3,
+                    confirmed_by_customer: true,
+                    note: Some("Ana and Rosa are happy".into()),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(v.case.status, CaseStatus::Resolved);
+        assert!(v.case.confirmed_by_customer && v.case.resolved_at.is_some());
+        let stored = w.store.case(id).await.unwrap().unwrap().0;
+        assert_eq!(stored, v.case);
+        let stale = cases
+            .change_status(
+                &a,
+                id,
+                CaseStatusChange {
+                    version: 3,
+                    status: "open".into(),
+                },
+            )
+            .await;
+        assert!(matches!(stale, Err(DomainError::Conflict(_))));
+        let history = w
+            .store
+            .audit_events(&AuditFilter {
+                entity_id: Some(id.0),
+                limit: 20,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            history.iter().filter(|e| e.entity_type == "case").count(),
+            4
+        );
+    })
+    .await;
+}

@@ -1,4 +1,5 @@
 use extramile_domain::admin::{SigninPolicy, StaffService};
+use extramile_domain::cases::CaseService;
 use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
 use extramile_domain::store::Store;
@@ -9,6 +10,7 @@ pub struct AppState {
     pub customers: CustomerService,
     pub staff: StaffService,
     pub interactions: InteractionService,
+    pub cases: CaseService,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -20,6 +22,7 @@ impl AppState {
             customers: CustomerService::new(store.clone(), region),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()),
+            cases: CaseService::new(store.clone()),
             store,
             secure_cookies,
         }

@@ -1076,3 +1076,158 @@ async fn interactions_belong_to_their_owner_participants_and_supervisors() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_case_has_one_owner_clocks_handover_and_confirmed_resolution() {
+    for app in apps().await {
+        let (_, account) = app.rosa().await;
+        let call = app
+            .post(
+                &app.agent,
+                "/api/v1/interactions",
+                json!({"channel": "outbound_call", "account_id": account}),
+            )
+            .await;
+        let call_id = call.body["interaction"]["id"].as_str().unwrap().to_string();
+        let opened = app.post(&app.agent, "/api/v1/cases", json!({"account_id": account, "title": "Internet drops since upgrade", "category": "technical", "priority": "urgent", "interaction_id": call_id})).await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+        let id = opened.body["case"]["id"].as_str().unwrap().to_string();
+        assert_eq!(opened.body["interactions"][0], call_id.as_str());
+        assert_eq!(opened.body["sla"]["first_response"], "running");
+        assert!(
+            opened.body["sla"]["customer_waiting_secs"]
+                .as_i64()
+                .unwrap()
+                >= 0
+        );
+
+        let not_mine = app
+            .post(
+                &app.agent2,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 1, "status": "open"}),
+            )
+            .await;
+        assert_problem(&not_mine, StatusCode::FORBIDDEN, None);
+        assert!(
+            not_mine.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("consult")
+        );
+        let open = app
+            .post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 1, "status": "open"}),
+            )
+            .await;
+        assert_eq!(open.body["sla"]["first_response"], "met", "{}", open.text);
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 2, "status": "resolved"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("status"),
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 2, "status": "closed"}),
+            )
+            .await,
+            StatusCode::CONFLICT,
+            None,
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/resolve"),
+                json!({"version": 2, "confirmed_by_customer": false}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("note"),
+        );
+
+        let teams = app.get(&app.admin, "/api/v1/staff").await;
+        assert_eq!(teams.status, StatusCode::OK);
+        let agent2_id = app.get(&app.agent2, "/api/v1/me").await.body["id"].clone();
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/handover"),
+                json!({"version": 2, "new_owner_id": agent2_id, "note": " "}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("note"),
+        );
+        let handed = app.post(&app.agent, &format!("/api/v1/cases/{id}/handover"), json!({"version": 2, "new_owner_id": agent2_id, "note": "Power cord looked frayed; call back Friday"})).await;
+        assert_eq!(handed.status, StatusCode::OK, "{}", handed.text);
+        assert_eq!(
+            (
+                handed.body["case"]["owner_id"].clone(),
+                handed.body["case"]["handovers"].clone()
+            ),
+            (agent2_id.clone(), json!(1))
+        );
+        assert_problem(
+            &app.post(
+                &app.agent,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 3, "status": "waiting_on_customer"}),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            None,
+        );
+
+        let resolved = app.post(&app.agent2, &format!("/api/v1/cases/{id}/resolve"), json!({"version": 3, "confirmed_by_customer": false, "note": "Customer did not answer two callbacks"})).await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.text);
+        assert_eq!(resolved.body["case"]["status"], "resolved");
+        assert_eq!(resolved.body["case"]["confirmed_by_customer"], false);
+        assert_eq!(
+            resolved.body["case"]["resolution_note"],
+            "Customer did not answer two callbacks"
+        );
+        let reopened = app
+            .post(
+                &app.supervisor,
+                &format!("/api/v1/cases/{id}/status"),
+                json!({"version": 4, "status": "open"}),
+            )
+            .await;
+        assert_eq!(
+            reopened.body["case"]["resolved_at"],
+            Value::Null,
+            "{}",
+            reopened.text
+        );
+
+        let history = app
+            .get(&app.supervisor, &format!("/api/v1/audit?entity={id}"))
+            .await;
+        let handover = history
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "handover")
+            .unwrap();
+        assert_eq!(
+            handover["reason"],
+            "Power cord looked frayed; call back Friday"
+        );
+        assert_problem(
+            &app.get(&app.agent, "/api/v1/cases/nope").await,
+            StatusCode::NOT_FOUND,
+            None,
+        );
+        assert_problem(&app.post(&app.agent, "/api/v1/cases", json!({"account_id": account, "title": "x", "category": "billing", "priority": "asap"})).await, StatusCode::UNPROCESSABLE_ENTITY, Some("priority"));
+    }
+}

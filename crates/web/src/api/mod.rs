@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod cases;
 mod customers;
 mod interactions;
 mod records;
@@ -27,6 +28,7 @@ use utoipa::OpenApi;
         audit::list_audit, admin::me, admin::list_staff, admin::create_staff,
         interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
         interactions::leave, interactions::verify, interactions::wrap_up,
+        cases::open, cases::get, cases::status, cases::resolve, cases::handover, cases::escalate, cases::link,
     ),
     components(schemas(
         Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -42,6 +44,9 @@ use utoipa::OpenApi;
         extramile_domain::interactions::Verification, extramile_domain::interactions::NewInteraction,
         extramile_domain::interactions::NewParticipant, extramile_domain::interactions::VerifyInput,
         extramile_domain::interactions::StateChange, extramile_domain::interactions::WrapUpInput,
+        extramile_domain::cases::Case, extramile_domain::cases::CaseView, extramile_domain::cases::SlaView,
+        extramile_domain::cases::NewCase, extramile_domain::cases::CaseStatusChange, extramile_domain::cases::ResolveInput,
+        extramile_domain::cases::HandoverInput, extramile_domain::cases::EscalateInput, cases::LinkInput,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -112,6 +117,13 @@ pub fn router() -> Router<AppState> {
             "/api/v1/staff",
             get(admin::list_staff).post(admin::create_staff),
         )
+        .route("/api/v1/cases", post(cases::open))
+        .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/status", post(cases::status))
+        .route("/api/v1/cases/{id}/resolve", post(cases::resolve))
+        .route("/api/v1/cases/{id}/handover", post(cases::handover))
+        .route("/api/v1/cases/{id}/escalate", post(cases::escalate))
+        .route("/api/v1/cases/{id}/interactions", post(cases::link))
         .route("/api/v1/interactions", post(interactions::create))
         .route("/api/v1/interactions/{id}", get(interactions::get))
         .route(

@@ -1,0 +1,9 @@
+//! C3: cases with one owner, an explicit status machine, SLA targets, a
+//! waiting clock, handover, escalation and confirmed resolution.
+
+mod model;
+mod service;
+pub mod state;
+
+pub use model::*;
+pub use service::{CaseService, sla_view};

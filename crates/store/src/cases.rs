@@ -1,0 +1,146 @@
+//! Cases and their linked interactions.
+
+use crate::audit::insert_audit;
+use crate::{SqlStore, db_err, read, write};
+use async_trait::async_trait;
+use extramile_domain::audit::AuditEvent;
+use extramile_domain::cases::Case;
+use extramile_domain::cases::state::{CaseStatus, Priority};
+use extramile_domain::ids::*;
+use extramile_domain::store::CaseStore;
+use extramile_domain::time::{micros_to_ts, ts_to_micros};
+use extramile_domain::{DomainError, Result};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: Uuid,
+    account_id: Uuid,
+    owner_id: Uuid,
+    status: String,
+    priority: String,
+    category: String,
+    title: String,
+    description: Option<String>,
+    opened_at: i64,
+    first_response_at: Option<i64>,
+    resolved_at: Option<i64>,
+    confirmed_by_customer: bool,
+    resolution_note: Option<String>,
+    escalated_to: Option<Uuid>,
+    escalation_note: Option<String>,
+    handovers: i64,
+    version: i64,
+}
+
+fn corrupt(e: DomainError) -> DomainError {
+    DomainError::Store(format!("stored value does not parse: {e}"))
+}
+
+impl CaseRow {
+    fn into_domain(self) -> Result<Case> {
+        Ok(Case {
+            id: self.id.into(),
+            account_id: self.account_id.into(),
+            owner_id: self.owner_id.into(),
+            status: CaseStatus::parse("status", &self.status).map_err(corrupt)?,
+            priority: Priority::parse("priority", &self.priority).map_err(corrupt)?,
+            category: self.category,
+            title: self.title,
+            description: self.description,
+            opened_at: micros_to_ts(self.opened_at),
+            first_response_at: self.first_response_at.map(micros_to_ts),
+            resolved_at: self.resolved_at.map(micros_to_ts),
+            confirmed_by_customer: self.confirmed_by_customer,
+            resolution_note: self.resolution_note,
+            escalated_to: self.escalated_to.map(Into::into),
+            escalation_note: self.escalation_note,
+            handovers: self.handovers,
+            version: self.version,
+        })
+    }
+}
+
+macro_rules! link {
+    ($conn:expr, $case:expr, $interaction:expr) => {
+        sqlx::query("INSERT INTO case_interactions (case_id, interaction_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind($case.0).bind($interaction.0).bind(ts_to_micros(extramile_domain::time::now()))
+            .execute($conn).await.map(|_| ()).map_err(db_err)
+    };
+}
+
+#[async_trait]
+impl CaseStore for SqlStore {
+    #[tracing::instrument(skip_all, err)]
+    async fn insert_case(
+        &self,
+        c: &Case,
+        interaction: Option<InteractionId>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                .bind(c.id.0).bind(c.account_id.0).bind(c.owner_id.0).bind(c.status.as_str()).bind(c.priority.as_str())
+                .bind(c.category.as_str()).bind(c.title.as_str()).bind(c.description.as_deref()).bind(ts_to_micros(c.opened_at))
+                .bind(c.first_response_at.map(ts_to_micros)).bind(c.resolved_at.map(ts_to_micros)).bind(c.confirmed_by_customer)
+                .bind(c.resolution_note.as_deref()).bind(c.escalated_to.map(|t| t.0)).bind(c.escalation_note.as_deref())
+                .bind(c.handovers).bind(c.version)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if let Some(i) = interaction {
+                link!(&mut *tx, c.id, i)?;
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<(Case, Vec<InteractionId>)>> {
+        let (row, links) = read!(&self.db, p => async {
+            let row: Option<CaseRow> = sqlx::query_as("SELECT id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version FROM cases WHERE id = $1")
+                .bind(id.0).fetch_optional(p).await?;
+            let links: Vec<Uuid> = sqlx::query_scalar("SELECT interaction_id FROM case_interactions WHERE case_id = $1 ORDER BY linked_at, interaction_id")
+                .bind(id.0).fetch_all(p).await?;
+            Ok::<_, sqlx::Error>((row, links))
+        }.await).map_err(db_err)?;
+        row.map(|r| {
+            Ok((
+                r.into_domain()?,
+                links.into_iter().map(Into::into).collect(),
+            ))
+        })
+        .transpose()
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_case(&self, c: &Case, audit: &AuditEvent) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query("UPDATE cases SET owner_id = $1, status = $2, priority = $3, first_response_at = $4, resolved_at = $5, confirmed_by_customer = $6, resolution_note = $7, escalated_to = $8, escalation_note = $9, handovers = $10, version = $11 WHERE id = $12 AND version = $13")
+                .bind(c.owner_id.0).bind(c.status.as_str()).bind(c.priority.as_str()).bind(c.first_response_at.map(ts_to_micros))
+                .bind(c.resolved_at.map(ts_to_micros)).bind(c.confirmed_by_customer).bind(c.resolution_note.as_deref())
+                .bind(c.escalated_to.map(|t| t.0)).bind(c.escalation_note.as_deref()).bind(c.handovers)
+                .bind(c.version).bind(c.id.0).bind(c.version - 1)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Err(crate::customers::stale("case"));
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn link_case_interaction(
+        &self,
+        case: CaseId,
+        interaction: InteractionId,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            link!(&mut *tx, case, interaction)?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+}
