@@ -50,4 +50,5 @@ id_type!(
     InteractionEventId,
     VerificationId,
     CaseId,
+    QueueId,
 );

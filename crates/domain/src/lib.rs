@@ -42,6 +42,7 @@ pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod interactions;
+pub mod routing;
 pub mod store;
 pub mod time;
 

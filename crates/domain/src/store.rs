@@ -14,6 +14,7 @@ use crate::customers::model::*;
 use crate::error::Result;
 use crate::ids::*;
 use crate::interactions::*;
+use crate::routing::*;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -184,6 +185,47 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<()>;
 }
 
+#[async_trait]
+pub trait RoutingStore: Send + Sync {
+    async fn insert_queue(&self, q: &Queue, audit: &AuditEvent) -> Result<()>;
+    async fn queues(&self) -> Result<Vec<Queue>>;
+    async fn queue(&self, id: QueueId) -> Result<Option<Queue>>;
+    async fn set_skills(&self, staff: StaffId, skills: &[String], audit: &AuditEvent)
+    -> Result<()>;
+    /// Availability and since when (for idle agents: idle since).
+    async fn set_presence(&self, staff: StaffId, state: Availability, at: Timestamp) -> Result<()>;
+    /// Queue the contact (its new state and version) in one transaction.
+    async fn enqueue(
+        &self,
+        i: &Interaction,
+        entry: &QueueEntry,
+        ev: &InteractionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn queue_entry(&self, interaction: InteractionId) -> Result<Option<QueueEntry>>;
+    /// Not yet offered, oldest first.
+    async fn waiting(&self, queue: QueueId) -> Result<Vec<QueueEntry>>;
+    async fn waiting_counts(&self) -> Result<Vec<(QueueId, i64)>>;
+    async fn available_by_skill(&self) -> Result<Vec<(String, i64)>>;
+    /// Available agents with the skill.
+    async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>>;
+    /// Atomically offer the contact to the agent: only if the contact is
+    /// still unoffered and the agent still available (the agent becomes
+    /// busy). False when either was taken meanwhile.
+    async fn claim(
+        &self,
+        interaction: InteractionId,
+        agent: StaffId,
+        ev: &InteractionEvent,
+    ) -> Result<bool>;
+}
+
 /// Everything, as one object the services hold.
-pub trait Store: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore {}
-impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore> Store for T {}
+pub trait Store:
+    CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore
+{
+}
+impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore> Store
+    for T
+{
+}

@@ -14,3 +14,11 @@ pub fn ts_to_micros(ts: Timestamp) -> i64 {
 pub fn micros_to_ts(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
 }
+
+/// Where "now" comes from, so rules that depend on the time of day (opening
+/// hours) can be played at 04:45 in a test.
+pub type Clock = std::sync::Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    std::sync::Arc::new(now)
+}

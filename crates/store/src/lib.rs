@@ -13,6 +13,7 @@ mod customers;
 mod interactions;
 mod lookup;
 mod records;
+mod routing;
 mod rows;
 pub mod testing;
 mod view;

@@ -2,7 +2,9 @@ use extramile_domain::admin::{SigninPolicy, StaffService};
 use extramile_domain::cases::CaseService;
 use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
+use extramile_domain::routing::RoutingService;
 use extramile_domain::store::Store;
+use extramile_domain::time::{Clock, system_clock};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -11,6 +13,7 @@ pub struct AppState {
     pub staff: StaffService,
     pub interactions: InteractionService,
     pub cases: CaseService,
+    pub routing: RoutingService,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -18,11 +21,22 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, region: &str, secure_cookies: bool) -> Self {
+        Self::with_clock(store, region, secure_cookies, system_clock())
+    }
+
+    /// With a given clock for time-of-day rules (tests play 04:45).
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        region: &str,
+        secure_cookies: bool,
+        clock: Clock,
+    ) -> Self {
         Self {
             customers: CustomerService::new(store.clone(), region),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()),
             cases: CaseService::new(store.clone()),
+            routing: RoutingService::new(store.clone(), clock),
             store,
             secure_cookies,
         }

@@ -6,4 +6,4 @@ mod service;
 pub mod state;
 
 pub use model::*;
-pub use service::InteractionService;
+pub use service::{InteractionService, may_act_on};

@@ -28,7 +28,7 @@ fn staff_role(r: StaffRole) -> ParticipantRole {
 }
 
 /// The owner, a current staff participant, or a supervisor or admin.
-pub fn may_act(actor: &Actor, v: &InteractionView) -> Result<()> {
+pub fn may_act_on(actor: &Actor, v: &InteractionView) -> Result<()> {
     if matches!(actor.role, StaffRole::Supervisor | StaffRole::Admin) {
         return Ok(());
     }
@@ -231,7 +231,7 @@ impl InteractionService {
                 InteractionState::Offered | InteractionState::Queued
             );
         if !(answering && before.owner_id.is_none()) {
-            may_act(actor, &v)?;
+            may_act_on(actor, &v)?;
         }
         if before.version != input.version {
             return Err(DomainError::Conflict(format!(
@@ -320,7 +320,7 @@ impl InteractionService {
     ) -> Result<InteractionView> {
         authorize(actor.role, Action::EditCustomer)?;
         let v = self.view(actor, id).await?;
-        may_act(actor, &v)?;
+        may_act_on(actor, &v)?;
         if !v.interaction.state.is_live() {
             return Err(DomainError::Conflict(
                 "participants join only while the contact is live".into(),
@@ -414,7 +414,7 @@ impl InteractionService {
             .ok_or_else(|| DomainError::NotFound("participant".into()))?;
         // Anyone may leave on their own; removing others needs the right to act.
         if p.staff_id.is_none() || p.staff_id != actor.id {
-            may_act(actor, &v)?;
+            may_act_on(actor, &v)?;
         }
         if p.left_at.is_some() {
             return Err(DomainError::Conflict(format!(
@@ -446,7 +446,7 @@ impl InteractionService {
     ) -> Result<InteractionView> {
         authorize(actor.role, Action::EditCustomer)?;
         let v = self.view(actor, id).await?;
-        may_act(actor, &v)?;
+        may_act_on(actor, &v)?;
         let method = VerificationMethod::parse("method", input.method.trim())?;
         let Some(p) = v
             .participants
@@ -510,7 +510,7 @@ impl InteractionService {
     ) -> Result<InteractionView> {
         authorize(actor.role, Action::EditCustomer)?;
         let v = self.view(actor, id).await?;
-        may_act(actor, &v)?;
+        may_act_on(actor, &v)?;
         let before = v.interaction.clone();
         if before.version != input.version {
             return Err(DomainError::Conflict(
@@ -607,14 +607,14 @@ mod tests {
     #[test]
     fn owner_participant_and_supervisor_may_act_nobody_else() {
         let me = actor(StaffRole::Agent);
-        assert!(may_act(&me, &view(me.id, None)).is_ok());
-        assert!(may_act(&me, &view(Some(StaffId::new()), me.id)).is_ok());
+        assert!(may_act_on(&me, &view(me.id, None)).is_ok());
+        assert!(may_act_on(&me, &view(Some(StaffId::new()), me.id)).is_ok());
         assert!(matches!(
-            may_act(&me, &view(Some(StaffId::new()), None)),
+            may_act_on(&me, &view(Some(StaffId::new()), None)),
             Err(DomainError::Forbidden(_))
         ));
         assert!(
-            may_act(
+            may_act_on(
                 &actor(StaffRole::Supervisor),
                 &view(Some(StaffId::new()), None)
             )
@@ -623,7 +623,7 @@ mod tests {
         let mut left = view(Some(StaffId::new()), me.id);
         left.participants[0].left_at = Some(Timestamp::UNIX_EPOCH);
         assert!(
-            may_act(&me, &left).is_err(),
+            may_act_on(&me, &left).is_err(),
             "a participant who left no longer acts"
         );
     }

@@ -6,6 +6,7 @@ mod cases;
 mod customers;
 mod interactions;
 mod records;
+mod routing;
 
 use crate::error::Problem;
 use crate::state::AppState;
@@ -29,6 +30,7 @@ use utoipa::OpenApi;
         interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
         interactions::leave, interactions::verify, interactions::wrap_up,
         cases::open, cases::get, cases::status, cases::resolve, cases::handover, cases::escalate, cases::link,
+        routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
     ),
     components(schemas(
         Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -47,6 +49,9 @@ use utoipa::OpenApi;
         extramile_domain::cases::Case, extramile_domain::cases::CaseView, extramile_domain::cases::SlaView,
         extramile_domain::cases::NewCase, extramile_domain::cases::CaseStatusChange, extramile_domain::cases::ResolveInput,
         extramile_domain::cases::HandoverInput, extramile_domain::cases::EscalateInput, cases::LinkInput,
+        extramile_domain::routing::Queue, extramile_domain::routing::QueueSummary, extramile_domain::routing::QueuePosition,
+        extramile_domain::routing::NewQueue, extramile_domain::routing::SkillsInput, extramile_domain::routing::AvailabilityInput,
+        extramile_domain::routing::EnqueueInput, extramile_domain::routing::Availability, routing::AvailabilityState,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -116,6 +121,17 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/staff",
             get(admin::list_staff).post(admin::create_staff),
+        )
+        .route("/api/v1/queues", get(routing::list).post(routing::create))
+        .route(
+            "/api/v1/staff/{id}/skills",
+            axum::routing::put(routing::skills),
+        )
+        .route("/api/v1/me/availability", post(routing::availability))
+        .route("/api/v1/interactions/{id}/enqueue", post(routing::enqueue))
+        .route(
+            "/api/v1/interactions/{id}/queue-position",
+            get(routing::position),
         )
         .route("/api/v1/cases", post(cases::open))
         .route("/api/v1/cases/{id}", get(cases::get))

@@ -1,0 +1,84 @@
+use crate::ids::*;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+crate::str_enum!(Availability { Available => "available", Busy => "busy", Away => "away", Offline => "offline" });
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Queue {
+    pub id: QueueId,
+    /// The department the queue belongs to.
+    pub team_id: Option<TeamId>,
+    pub name: String,
+    /// The skill an agent needs to take work from this queue.
+    pub skill: String,
+    /// IANA name, e.g. America/Chicago.
+    pub time_zone: String,
+    /// `24/7`, or e.g. `mon-fri 08:00-18:00; sat 09:00-13:00`.
+    pub hours: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueSummary {
+    pub queue: Queue,
+    pub open_now: bool,
+    /// Local date and time of the next opening, when closed.
+    pub next_opening: Option<String>,
+    pub waiting: i64,
+    pub available_agents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueEntry {
+    pub interaction_id: InteractionId,
+    pub queue_id: QueueId,
+    pub queued_at: Timestamp,
+    /// The agent the contact was routed to.
+    pub offered_to: Option<StaffId>,
+    pub offered_at: Option<Timestamp>,
+}
+
+/// Where a contact stands in its queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueuePosition {
+    pub queue_id: QueueId,
+    pub queue_name: String,
+    /// 1 = next; 0 once routed to an agent.
+    pub position: i64,
+    pub expected_wait_secs: i64,
+    pub offered_to: Option<StaffId>,
+}
+
+/// An agent who could take work, and since when they have been idle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub staff_id: StaffId,
+    pub idle_since: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct NewQueue {
+    pub name: String,
+    pub team_id: Option<TeamId>,
+    pub skill: String,
+    pub time_zone: String,
+    pub hours: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct SkillsInput {
+    pub skills: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct AvailabilityInput {
+    /// available, busy, away, offline
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct EnqueueInput {
+    pub queue_id: QueueId,
+}

@@ -1,0 +1,176 @@
+//! Queues, skills, presence and routing claims.
+
+use crate::audit::insert_audit;
+use crate::{SqlStore, db_err, read, write};
+use async_trait::async_trait;
+use extramile_domain::audit::AuditEvent;
+use extramile_domain::ids::*;
+use extramile_domain::interactions::{Interaction, InteractionEvent};
+use extramile_domain::routing::*;
+use extramile_domain::store::RoutingStore;
+use extramile_domain::time::{micros_to_ts, ts_to_micros};
+use extramile_domain::{DomainError, Result};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+type QueueRow = (Uuid, Option<Uuid>, String, String, String, String, i64);
+type EntryRow = (Uuid, Uuid, i64, Option<Uuid>, Option<i64>);
+
+fn queue(r: QueueRow) -> Queue {
+    Queue {
+        id: r.0.into(),
+        team_id: r.1.map(Into::into),
+        name: r.2,
+        skill: r.3,
+        time_zone: r.4,
+        hours: r.5,
+        created_at: micros_to_ts(r.6),
+    }
+}
+
+fn entry(r: EntryRow) -> QueueEntry {
+    QueueEntry {
+        interaction_id: r.0.into(),
+        queue_id: r.1.into(),
+        queued_at: micros_to_ts(r.2),
+        offered_to: r.3.map(Into::into),
+        offered_at: r.4.map(micros_to_ts),
+    }
+}
+
+const QUEUE_COLS: &str =
+    "SELECT id, team_id, name, skill, time_zone, hours, created_at FROM queues";
+const ENTRY_COLS: &str =
+    "SELECT interaction_id, queue_id, queued_at, offered_to, offered_at FROM queue_entries";
+
+#[async_trait]
+impl RoutingStore for SqlStore {
+    async fn insert_queue(&self, q: &Queue, audit: &AuditEvent) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("INSERT INTO queues (id, team_id, name, skill, time_zone, hours, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(q.id.0).bind(q.team_id.map(|t| t.0)).bind(q.name.as_str()).bind(q.skill.as_str()).bind(q.time_zone.as_str())
+                .bind(q.hours.as_str()).bind(ts_to_micros(q.created_at))
+                .execute(&mut *tx).await.map_err(|e| match db_err(e) {
+                    DomainError::Conflict(_) => DomainError::Conflict(format!("a queue named {} exists", q.name)),
+                    other => other,
+                })?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn queues(&self) -> Result<Vec<Queue>> {
+        let rows: Vec<QueueRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{QUEUE_COLS} ORDER BY name"))).fetch_all(p).await).map_err(db_err)?;
+        Ok(rows.into_iter().map(queue).collect())
+    }
+
+    async fn queue(&self, id: QueueId) -> Result<Option<Queue>> {
+        let row: Option<QueueRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{QUEUE_COLS} WHERE id = $1"))).bind(id.0).fetch_optional(p).await).map_err(db_err)?;
+        Ok(row.map(queue))
+    }
+
+    async fn set_skills(
+        &self,
+        staff: StaffId,
+        skills: &[String],
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("DELETE FROM staff_skills WHERE staff_id = $1").bind(staff.0).execute(&mut *tx).await.map_err(db_err)?;
+            for s in skills {
+                sqlx::query("INSERT INTO staff_skills (staff_id, skill) VALUES ($1, $2)").bind(staff.0).bind(s.as_str()).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn set_presence(&self, staff: StaffId, state: Availability, at: Timestamp) -> Result<()> {
+        write!(&self.db, p => sqlx::query("INSERT INTO staff_presence (staff_id, state, since) VALUES ($1, $2, $3) ON CONFLICT (staff_id) DO UPDATE SET state = excluded.state, since = excluded.since")
+            .bind(staff.0).bind(state.as_str()).bind(ts_to_micros(at)).execute(p).await.map(|_| ())).map_err(db_err)
+    }
+
+    async fn enqueue(
+        &self,
+        i: &Interaction,
+        e: &QueueEntry,
+        ev: &InteractionEvent,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query("UPDATE interactions SET state = $1, version = $2 WHERE id = $3 AND version = $4")
+                .bind(i.state.as_str()).bind(i.version).bind(i.id.0).bind(i.version - 1)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Err(crate::customers::stale("interaction"));
+            }
+            sqlx::query("INSERT INTO queue_entries (interaction_id, queue_id, queued_at, offered_to, offered_at) VALUES ($1, $2, $3, NULL, NULL) ON CONFLICT (interaction_id) DO UPDATE SET queue_id = excluded.queue_id, queued_at = excluded.queued_at, offered_to = NULL, offered_at = NULL")
+                .bind(e.interaction_id.0).bind(e.queue_id.0).bind(ts_to_micros(e.queued_at))
+                .execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("INSERT INTO interaction_events (id, interaction_id, at, kind, actor_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(ev.id.0).bind(ev.interaction_id.0).bind(ts_to_micros(ev.at)).bind(ev.kind.as_str()).bind(ev.actor_name.as_str()).bind(ev.detail.as_str())
+                .execute(&mut *tx).await.map_err(db_err)?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn queue_entry(&self, interaction: InteractionId) -> Result<Option<QueueEntry>> {
+        let row: Option<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE interaction_id = $1"))).bind(interaction.0).fetch_optional(p).await).map_err(db_err)?;
+        Ok(row.map(entry))
+    }
+
+    async fn waiting(&self, q: QueueId) -> Result<Vec<QueueEntry>> {
+        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE queue_id = $1 AND offered_to IS NULL ORDER BY queued_at, interaction_id"))).bind(q.0).fetch_all(p).await).map_err(db_err)?;
+        Ok(rows.into_iter().map(entry).collect())
+    }
+
+    async fn waiting_counts(&self) -> Result<Vec<(QueueId, i64)>> {
+        let rows: Vec<(Uuid, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
+        Ok(rows.into_iter().map(|(q, n)| (q.into(), n)).collect())
+    }
+
+    async fn available_by_skill(&self) -> Result<Vec<(String, i64)>> {
+        read!(&self.db, p => sqlx::query_as("SELECT s.skill, CAST(COUNT(*) AS BIGINT) FROM staff_skills s JOIN staff_presence p ON p.staff_id = s.staff_id WHERE p.state = 'available' GROUP BY s.skill").fetch_all(p).await).map_err(db_err)
+    }
+
+    async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>> {
+        let rows: Vec<(Uuid, i64)> = read!(&self.db, p => sqlx::query_as("SELECT p.staff_id, p.since FROM staff_presence p JOIN staff_skills s ON s.staff_id = p.staff_id WHERE s.skill = $1 AND p.state = 'available' ORDER BY p.since LIMIT 50")
+            .bind(skill).fetch_all(p).await).map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, since)| Candidate {
+                staff_id: id.into(),
+                idle_since: micros_to_ts(since),
+            })
+            .collect())
+    }
+
+    async fn claim(
+        &self,
+        interaction: InteractionId,
+        agent: StaffId,
+        ev: &InteractionEvent,
+    ) -> Result<bool> {
+        let now = ts_to_micros(ev.at);
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let agent_taken = sqlx::query("UPDATE staff_presence SET state = 'busy', since = $1 WHERE staff_id = $2 AND state = 'available'")
+                .bind(now).bind(agent.0).execute(&mut *tx).await.map_err(db_err)?;
+            let contact_taken = sqlx::query("UPDATE queue_entries SET offered_to = $1, offered_at = $2 WHERE interaction_id = $3 AND offered_to IS NULL")
+                .bind(agent.0).bind(now).bind(interaction.0).execute(&mut *tx).await.map_err(db_err)?;
+            if agent_taken.rows_affected() == 0 || contact_taken.rows_affected() == 0 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(false);
+            }
+            sqlx::query("INSERT INTO interaction_events (id, interaction_id, at, kind, actor_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(ev.id.0).bind(ev.interaction_id.0).bind(now).bind(ev.kind.as_str()).bind(ev.actor_name.as_str()).bind(ev.detail.as_str())
+                .execute(&mut *tx).await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+}
