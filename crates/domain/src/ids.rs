@@ -51,4 +51,5 @@ id_type!(
     VerificationId,
     CaseId,
     QueueId,
+    ConsultId,
 );

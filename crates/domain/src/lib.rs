@@ -38,6 +38,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod cases;
+pub mod consults;
 pub mod customers;
 pub mod error;
 pub mod ids;

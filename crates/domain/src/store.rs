@@ -9,6 +9,7 @@
 use crate::admin::{ApiToken, Session, StaffUser, Team};
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::cases::Case;
+use crate::consults::Consult;
 use crate::customers::lookup::{LookupHit, MatchKind, TermField, TermMatch};
 use crate::customers::model::*;
 use crate::error::Result;
@@ -220,12 +221,31 @@ pub trait RoutingStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+#[async_trait]
+pub trait ConsultStore: Send + Sync {
+    async fn insert_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()>;
+    async fn consult(&self, id: ConsultId) -> Result<Option<Consult>>;
+    /// Store `c` where the stored version is `c.version - 1`.
+    async fn update_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()>;
+    /// Waiting consults of the same department requested before this one.
+    async fn consults_ahead(&self, c: &Consult) -> Result<i64>;
+    async fn waiting_consults(&self, team: TeamId) -> Result<Vec<Consult>>;
+    /// An event on an interaction's timeline, with its audit row.
+    async fn append_event(&self, ev: &InteractionEvent, audit: &AuditEvent) -> Result<()>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
-    CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore
+    CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore + ConsultStore
 {
 }
-impl<T: CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore> Store
-    for T
+impl<T> Store for T where
+    T: CustomerStore
+        + AuditStore
+        + StaffStore
+        + InteractionStore
+        + CaseStore
+        + RoutingStore
+        + ConsultStore
 {
 }

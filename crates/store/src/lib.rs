@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 pub mod bulk;
 mod cases;
+mod consults;
 mod customers;
 mod interactions;
 mod lookup;

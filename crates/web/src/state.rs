@@ -1,5 +1,6 @@
 use extramile_domain::admin::{SigninPolicy, StaffService};
 use extramile_domain::cases::CaseService;
+use extramile_domain::consults::ConsultService;
 use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
 use extramile_domain::routing::RoutingService;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub staff: StaffService,
     pub interactions: InteractionService,
     pub cases: CaseService,
+    pub consults: ConsultService,
     pub routing: RoutingService,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
@@ -36,6 +38,7 @@ impl AppState {
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()),
             cases: CaseService::new(store.clone()),
+            consults: ConsultService::new(store.clone()),
             routing: RoutingService::new(store.clone(), clock),
             store,
             secure_cookies,

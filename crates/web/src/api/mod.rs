@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod cases;
+mod consults;
 mod customers;
 mod interactions;
 mod records;
@@ -30,6 +31,8 @@ use utoipa::OpenApi;
         interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
         interactions::leave, interactions::verify, interactions::wrap_up,
         cases::open, cases::get, cases::status, cases::resolve, cases::handover, cases::escalate, cases::link,
+        consults::request, consults::inbox, consults::get, consults::pick_up, consults::join, consults::answer,
+        consults::cancel, consults::update,
         routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
     ),
     components(schemas(
@@ -52,6 +55,9 @@ use utoipa::OpenApi;
         extramile_domain::routing::Queue, extramile_domain::routing::QueueSummary, extramile_domain::routing::QueuePosition,
         extramile_domain::routing::NewQueue, extramile_domain::routing::SkillsInput, extramile_domain::routing::AvailabilityInput,
         extramile_domain::routing::EnqueueInput, extramile_domain::routing::Availability, routing::AvailabilityState,
+        extramile_domain::consults::Consult, extramile_domain::consults::ConsultView, extramile_domain::consults::ConsultStatus,
+        extramile_domain::consults::NewConsult, extramile_domain::consults::ConsultStep, extramile_domain::consults::ConsultAnswer,
+        extramile_domain::consults::StatusUpdate,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -133,6 +139,16 @@ pub fn router() -> Router<AppState> {
             "/api/v1/interactions/{id}/queue-position",
             get(routing::position),
         )
+        .route(
+            "/api/v1/consults",
+            get(consults::inbox).post(consults::request),
+        )
+        .route("/api/v1/consults/{id}", get(consults::get))
+        .route("/api/v1/consults/{id}/pick-up", post(consults::pick_up))
+        .route("/api/v1/consults/{id}/join", post(consults::join))
+        .route("/api/v1/consults/{id}/answer", post(consults::answer))
+        .route("/api/v1/consults/{id}/cancel", post(consults::cancel))
+        .route("/api/v1/consults/{id}/updates", post(consults::update))
         .route("/api/v1/cases", post(cases::open))
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/status", post(cases::status))

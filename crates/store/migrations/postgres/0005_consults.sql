@@ -1,0 +1,17 @@
+CREATE TABLE consults (
+    id UUID PRIMARY KEY,
+    case_id UUID NOT NULL REFERENCES cases(id),
+    interaction_id UUID REFERENCES interactions(id),
+    team_id UUID NOT NULL REFERENCES teams(id),
+    question TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_by UUID NOT NULL REFERENCES staff_users(id),
+    requested_at BIGINT NOT NULL,
+    picked_by UUID REFERENCES staff_users(id),
+    picked_at BIGINT,
+    answer TEXT,
+    answered_at BIGINT,
+    version BIGINT NOT NULL
+);
+CREATE INDEX consults_waiting ON consults(team_id, status, requested_at);
+CREATE INDEX consults_case ON consults(case_id);

@@ -1,0 +1,118 @@
+//! Consults: ask another department without handing the case over.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiJson, path_id};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use extramile_domain::consults::*;
+
+type Res<T> = Result<T, ApiError>;
+
+#[utoipa::path(post, path = "/api/v1/consults", request_body = NewConsult, tag = "consults",
+    responses((status = 201, body = ConsultView, description = "Waiting, with its position in the department's list"), (status = 403, body = crate::error::Problem)))]
+pub async fn request(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    ApiJson(b): ApiJson<NewConsult>,
+) -> Res<(StatusCode, Json<ConsultView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.consults.request(&u.actor(), b).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/consults", tag = "consults",
+    responses((status = 200, body = Vec<ConsultView>, description = "Waiting consults of the caller's department, oldest first")))]
+pub async fn inbox(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<ConsultView>>> {
+    Ok(Json(s.consults.inbox(&u.actor()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/consults/{id}", tag = "consults", responses((status = 200, body = ConsultView), (status = 404, body = crate::error::Problem)))]
+pub async fn get(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .view(&u.actor(), path_id(&id, "consult")?)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/consults/{id}/pick-up", request_body = ConsultStep, tag = "consults",
+    responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn pick_up(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsultStep>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .pick_up(&u.actor(), path_id(&id, "consult")?, b)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/consults/{id}/join", request_body = ConsultStep, tag = "consults",
+    responses((status = 200, body = ConsultView), (status = 409, body = crate::error::Problem)))]
+pub async fn join(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsultStep>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .join(&u.actor(), path_id(&id, "consult")?, b)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/consults/{id}/answer", request_body = ConsultAnswer, tag = "consults",
+    responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem)))]
+pub async fn answer(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsultAnswer>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .answer(&u.actor(), path_id(&id, "consult")?, b)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/consults/{id}/cancel", request_body = ConsultStep, tag = "consults",
+    responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsultStep>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .cancel(&u.actor(), path_id(&id, "consult")?, b)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/consults/{id}/updates", request_body = StatusUpdate, tag = "consults",
+    responses((status = 200, body = ConsultView), (status = 422, body = crate::error::Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusUpdate>,
+) -> Res<Json<ConsultView>> {
+    Ok(Json(
+        s.consults
+            .post_update(&u.actor(), path_id(&id, "consult")?, b)
+            .await?,
+    ))
+}
