@@ -3,18 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+mod common;
+use common::call;
+
+use axum::http::StatusCode;
 use extramile_domain::admin::NewStaff;
 use extramile_domain::audit::Actor;
 use extramile_store::{Options, SqlStore, testing};
 use extramile_web::{AppState, router};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use tower::ServiceExt;
 
 /// 04:45 local time, advancing one second per reading so that idle times
 /// differ and order is observable.
@@ -33,33 +32,6 @@ fn clock_at_4_45() -> extramile_domain::time::Clock {
             ))
             .unwrap()
     })
-}
-
-async fn call(
-    app: &Router,
-    token: &str,
-    method: &str,
-    uri: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            b = b.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 #[tokio::test]

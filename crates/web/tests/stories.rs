@@ -7,44 +7,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+mod common;
+use common::call;
+
+use axum::http::StatusCode;
 use extramile_domain::admin::NewStaff;
 use extramile_domain::audit::Actor;
 use extramile_store::{Options, SqlStore, testing};
 use extramile_web::{AppState, router};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
-use tower::ServiceExt;
-
-async fn call(
-    app: &Router,
-    token: &str,
-    method: &str,
-    uri: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            b = b.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 #[tokio::test]
 async fn s1_the_conference_and_the_consult() {
