@@ -240,6 +240,29 @@ async fn s4_at_4_45_the_24_7_queue_answers_while_day_queues_are_closed() {
             q("Technical support")
         );
 
+        // Only the agent a contact was routed to answers it.
+        let (s, _) = call(
+            &app,
+            tom,
+            "POST",
+            &format!("/api/v1/interactions/{}/state", calls[0]),
+            Some(json!({"version": 2, "state": "connected"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, answered) = call(
+            &app,
+            maya,
+            "POST",
+            &format!("/api/v1/interactions/{}/state", calls[0]),
+            Some(json!({"version": 2, "state": "connected"})),
+        )
+        .await;
+        assert_eq!(
+            (s, answered["interaction"]["owner_id"].clone()),
+            (StatusCode::OK, maya_me["id"].clone())
+        );
+
         // Tom finishes and becomes available: the waiting contact goes to him.
         call(
             &app,

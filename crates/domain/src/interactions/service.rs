@@ -233,6 +233,16 @@ impl InteractionService {
         if !(answering && before.owner_id.is_none()) {
             may_act_on(actor, &v)?;
         }
+        // A routed contact is answered by the agent it was offered to.
+        if answering
+            && !matches!(actor.role, StaffRole::Supervisor | StaffRole::Admin)
+            && let Some(offered) = self.store.queue_entry(id).await?.and_then(|e| e.offered_to)
+            && Some(offered) != actor.id
+        {
+            return Err(DomainError::Forbidden(
+                "this contact was routed to another agent".into(),
+            ));
+        }
         if before.version != input.version {
             return Err(DomainError::Conflict(format!(
                 "this interaction changed since you opened it (version {}, you sent {}); reload and try again",
