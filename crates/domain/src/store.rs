@@ -156,6 +156,16 @@ pub trait InteractionStore: Send + Sync {
         ev: &InteractionEvent,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// A hand-over of the contact: the interaction, a participant joining
+    /// and one leaving, events and audit, in one transaction.
+    async fn transfer(
+        &self,
+        i: &Interaction,
+        join: Option<&Participant>,
+        leave: Option<ParticipantId>,
+        events: &[InteractionEvent],
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// `Conflict` when this person is already verified on this interaction.
     async fn insert_verification(
         &self,

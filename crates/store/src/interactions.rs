@@ -32,10 +32,12 @@ struct InteractionRow {
     disposition: Option<String>,
     wrap_notes: Option<String>,
     transfers: i64,
+    pending_transfer_to: Option<Uuid>,
+    pending_transfer_note: Option<String>,
     version: i64,
 }
 
-const INTERACTION_SELECT: &str = "SELECT id, channel, state, account_id, owner_id, subject, started_at, answered_at, ended_at, outcome, disposition, wrap_notes, transfers, version FROM interactions WHERE id = $1";
+const INTERACTION_SELECT: &str = "SELECT id, channel, state, account_id, owner_id, subject, started_at, answered_at, ended_at, outcome, disposition, wrap_notes, transfers, pending_transfer_to, pending_transfer_note, version FROM interactions WHERE id = $1";
 
 impl InteractionRow {
     fn into_domain(self) -> Result<Interaction> {
@@ -53,6 +55,8 @@ impl InteractionRow {
             disposition: self.disposition,
             wrap_notes: self.wrap_notes,
             transfers: self.transfers,
+            pending_transfer_to: self.pending_transfer_to.map(Into::into),
+            pending_transfer_note: self.pending_transfer_note,
             version: self.version,
         })
     }
@@ -209,9 +213,11 @@ impl InteractionStore for SqlStore {
     ) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let done = sqlx::query("UPDATE interactions SET state = $1, owner_id = $2, answered_at = $3, ended_at = $4, outcome = $5, disposition = $6, wrap_notes = $7, transfers = $8, version = $9 WHERE id = $10 AND version = $11")
+            let done = sqlx::query("UPDATE interactions SET state = $1, owner_id = $2, answered_at = $3, ended_at = $4, outcome = $5, disposition = $6, wrap_notes = $7, transfers = $8, pending_transfer_to = $9, pending_transfer_note = $10, version = $11 WHERE id = $12 AND version = $13")
                 .bind(i.state.as_str()).bind(i.owner_id.map(|x| x.0)).bind(i.answered_at.map(ts_to_micros)).bind(i.ended_at.map(ts_to_micros))
                 .bind(i.outcome.as_deref()).bind(i.disposition.as_deref()).bind(i.wrap_notes.as_deref()).bind(i.transfers)
+                .bind(i.pending_transfer_to.map(|x| x.0))
+                .bind(i.pending_transfer_note.as_deref())
                 .bind(i.version).bind(i.id.0).bind(i.version - 1)
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
@@ -223,6 +229,39 @@ impl InteractionStore for SqlStore {
             for a in audit {
                 insert_audit!(&mut *tx, a)?;
             }
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn transfer(
+        &self,
+        i: &Interaction,
+        join: Option<&Participant>,
+        leave: Option<ParticipantId>,
+        events: &[InteractionEvent],
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query("UPDATE interactions SET owner_id = $1, transfers = $2, pending_transfer_to = $3, pending_transfer_note = $4, version = $5 WHERE id = $6 AND version = $7")
+                .bind(i.owner_id.map(|x| x.0)).bind(i.transfers).bind(i.pending_transfer_to.map(|x| x.0)).bind(i.pending_transfer_note.as_deref())
+                .bind(i.version).bind(i.id.0).bind(i.version - 1)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Err(crate::customers::stale("interaction"));
+            }
+            if let Some(p) = join {
+                insert_participant!(&mut *tx, p)?;
+            }
+            if let Some(id) = leave {
+                sqlx::query("UPDATE interaction_participants SET left_at = $1 WHERE id = $2 AND left_at IS NULL")
+                    .bind(ts_to_micros(extramile_domain::time::now())).bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            for e in events {
+                insert_event!(&mut *tx, e)?;
+            }
+            insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
         })
     }

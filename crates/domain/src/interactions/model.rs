@@ -48,6 +48,9 @@ pub struct Interaction {
     pub wrap_notes: Option<String>,
     /// How many times it was handed to someone else.
     pub transfers: i64,
+    /// A warm transfer waiting for the receiver to accept, and its note.
+    pub pending_transfer_to: Option<StaffId>,
+    pub pending_transfer_note: Option<String>,
     pub version: i64,
 }
 
@@ -139,4 +142,19 @@ pub struct WrapUpInput {
     /// The reason category, e.g. billing_dispute, outage, move
     pub disposition: String,
     pub notes: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct TransferInput {
+    pub version: i64,
+    pub to_staff_id: StaffId,
+    /// cold: ownership moves now; warm: the receiver reads the note, talks
+    /// to the caller and accepts.
+    pub mode: String,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct AcceptTransfer {
+    pub version: i64,
 }

@@ -121,3 +121,33 @@ pub async fn wrap_up(
             .await?,
     ))
 }
+
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/transfer", request_body = TransferInput, tag = "interactions",
+    responses((status = 200, body = InteractionView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn transfer(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TransferInput>,
+) -> Res<Json<InteractionView>> {
+    Ok(Json(
+        s.interactions
+            .transfer(&u.actor(), path_id(&id, "interaction")?, b)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/accept-transfer", request_body = AcceptTransfer, tag = "interactions",
+    responses((status = 200, body = InteractionView), (status = 403, body = crate::error::Problem)))]
+pub async fn accept_transfer(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AcceptTransfer>,
+) -> Res<Json<InteractionView>> {
+    Ok(Json(
+        s.interactions
+            .accept_transfer(&u.actor(), path_id(&id, "interaction")?, b)
+            .await?,
+    ))
+}

@@ -29,6 +29,8 @@ use utoipa::OpenApi;
         records::add_subscription, records::change_subscription, records::add_note,
         audit::list_audit, admin::me, admin::list_staff, admin::create_staff,
         interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
+        interactions::transfer,
+        interactions::accept_transfer,
         interactions::leave, interactions::verify, interactions::wrap_up,
         cases::open, cases::get, cases::status, cases::resolve, cases::handover, cases::escalate, cases::link,
         consults::request, consults::inbox, consults::get, consults::pick_up, consults::join, consults::answer,
@@ -48,6 +50,8 @@ use utoipa::OpenApi;
         extramile_domain::interactions::Participant, extramile_domain::interactions::InteractionEvent,
         extramile_domain::interactions::Verification, extramile_domain::interactions::NewInteraction,
         extramile_domain::interactions::NewParticipant, extramile_domain::interactions::VerifyInput,
+        extramile_domain::interactions::TransferInput,
+        extramile_domain::interactions::AcceptTransfer,
         extramile_domain::interactions::StateChange, extramile_domain::interactions::WrapUpInput,
         extramile_domain::cases::Case, extramile_domain::cases::CaseView, extramile_domain::cases::SlaView,
         extramile_domain::cases::NewCase, extramile_domain::cases::CaseStatusChange, extramile_domain::cases::ResolveInput,
@@ -156,6 +160,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/handover", post(cases::handover))
         .route("/api/v1/cases/{id}/escalate", post(cases::escalate))
         .route("/api/v1/cases/{id}/interactions", post(cases::link))
+        .route(
+            "/api/v1/interactions/{id}/transfer",
+            post(interactions::transfer),
+        )
+        .route(
+            "/api/v1/interactions/{id}/accept-transfer",
+            post(interactions::accept_transfer),
+        )
         .route("/api/v1/interactions", post(interactions::create))
         .route("/api/v1/interactions/{id}", get(interactions::get))
         .route(
