@@ -13,10 +13,12 @@ pub enum Action {
     ManageCatalog,
     ViewAudit,
     ManageStaff,
+    /// Post phone-system events (integration users only).
+    TelephonyEvents,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::ViewCustomer,
         Action::EditCustomer,
         Action::ChangeAccountRoles,
@@ -24,6 +26,7 @@ impl Action {
         Action::ManageCatalog,
         Action::ViewAudit,
         Action::ManageStaff,
+        Action::TelephonyEvents,
     ];
 
     fn describe(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Action {
             Action::ManageCatalog => "change the product catalog",
             Action::ViewAudit => "read the audit log",
             Action::ManageStaff => "manage staff users and tokens",
+            Action::TelephonyEvents => "post phone-system events",
         }
     }
 }
@@ -42,7 +46,11 @@ impl Action {
 pub fn allowed(role: StaffRole, action: Action) -> bool {
     use Action::*;
     use StaffRole::*;
+    if role == Integration {
+        return matches!(action, ViewCustomer | TelephonyEvents);
+    }
     match action {
+        TelephonyEvents => false,
         ViewCustomer | AddNote => true,
         EditCustomer => matches!(role, Agent | Specialist | Supervisor | Admin | Dispatcher),
         ChangeAccountRoles => matches!(role, Agent | Specialist | Supervisor | Admin),
@@ -71,6 +79,8 @@ mod tests {
         use Action::*;
         use StaffRole::*;
         let expect = |role, action| match (role, action) {
+            (Integration, ViewCustomer | TelephonyEvents) => true,
+            (Integration, _) | (_, TelephonyEvents) => false,
             (_, ViewCustomer | AddNote) => true,
             (Technician, _) => false,
             (Dispatcher, EditCustomer) => true,

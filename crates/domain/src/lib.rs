@@ -45,6 +45,7 @@ pub mod ids;
 pub mod interactions;
 pub mod routing;
 pub mod store;
+pub mod telephony;
 pub mod time;
 
 pub use error::{DomainError, Result};

@@ -244,9 +244,30 @@ pub trait ConsultStore: Send + Sync {
     async fn append_event(&self, ev: &InteractionEvent, audit: &AuditEvent) -> Result<()>;
 }
 
+#[async_trait]
+pub trait TelephonyStore: Send + Sync {
+    /// The interaction an already applied event id led to.
+    async fn call_event(&self, event_id: &str) -> Result<Option<InteractionId>>;
+    async fn record_call_event(
+        &self,
+        event_id: &str,
+        call_id: &str,
+        interaction: InteractionId,
+    ) -> Result<()>;
+    async fn call_interaction(&self, call_id: &str) -> Result<Option<InteractionId>>;
+    async fn link_call(&self, call_id: &str, interaction: InteractionId) -> Result<()>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
-    CustomerStore + AuditStore + StaffStore + InteractionStore + CaseStore + RoutingStore + ConsultStore
+    CustomerStore
+    + AuditStore
+    + StaffStore
+    + InteractionStore
+    + CaseStore
+    + RoutingStore
+    + ConsultStore
+    + TelephonyStore
 {
 }
 impl<T> Store for T where
@@ -257,5 +278,6 @@ impl<T> Store for T where
         + CaseStore
         + RoutingStore
         + ConsultStore
+        + TelephonyStore
 {
 }

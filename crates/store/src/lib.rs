@@ -16,6 +16,7 @@ mod lookup;
 mod records;
 mod routing;
 mod rows;
+mod telephony;
 pub mod testing;
 mod view;
 

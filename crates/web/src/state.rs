@@ -5,6 +5,7 @@ use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
 use extramile_domain::routing::RoutingService;
 use extramile_domain::store::Store;
+use extramile_domain::telephony::TelephonyService;
 use extramile_domain::time::{Clock, system_clock};
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ pub struct AppState {
     pub cases: CaseService,
     pub consults: ConsultService,
     pub routing: RoutingService,
+    pub telephony: TelephonyService,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -40,6 +42,10 @@ impl AppState {
             cases: CaseService::new(store.clone()),
             consults: ConsultService::new(store.clone()),
             routing: RoutingService::new(store.clone(), clock),
+            telephony: TelephonyService::new(
+                store.clone(),
+                CustomerService::new(store.clone(), region),
+            ),
             store,
             secure_cookies,
         }

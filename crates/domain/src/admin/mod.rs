@@ -20,6 +20,7 @@ crate::str_enum!(StaffRole {
     Dispatcher => "dispatcher",
     Technician => "technician",
     Admin => "admin",
+    Integration => "integration",
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

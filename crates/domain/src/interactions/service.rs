@@ -21,9 +21,10 @@ fn staff_role(r: StaffRole) -> ParticipantRole {
     match r {
         StaffRole::Agent => ParticipantRole::Agent,
         StaffRole::Supervisor | StaffRole::Admin => ParticipantRole::Supervisor,
-        StaffRole::Specialist | StaffRole::Dispatcher | StaffRole::Technician => {
-            ParticipantRole::Specialist
-        }
+        StaffRole::Specialist
+        | StaffRole::Dispatcher
+        | StaffRole::Technician
+        | StaffRole::Integration => ParticipantRole::Specialist,
     }
 }
 

@@ -8,6 +8,7 @@ mod customers;
 mod interactions;
 mod records;
 mod routing;
+mod telephony;
 
 use crate::error::Problem;
 use crate::state::AppState;
@@ -35,6 +36,7 @@ use utoipa::OpenApi;
         cases::open, cases::get, cases::status, cases::resolve, cases::handover, cases::escalate, cases::link,
         consults::request, consults::inbox, consults::get, consults::pick_up, consults::join, consults::answer,
         consults::cancel, consults::update,
+        telephony::event,
         routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
     ),
     components(schemas(
@@ -58,7 +60,7 @@ use utoipa::OpenApi;
         extramile_domain::cases::HandoverInput, extramile_domain::cases::EscalateInput, cases::LinkInput,
         extramile_domain::routing::Queue, extramile_domain::routing::QueueSummary, extramile_domain::routing::QueuePosition,
         extramile_domain::routing::NewQueue, extramile_domain::routing::SkillsInput, extramile_domain::routing::AvailabilityInput,
-        extramile_domain::routing::EnqueueInput, extramile_domain::routing::Availability, routing::AvailabilityState,
+        extramile_domain::routing::EnqueueInput, extramile_domain::routing::Availability, routing::AvailabilityState, extramile_domain::telephony::CallEvent, extramile_domain::telephony::CallEventResult, extramile_domain::telephony::ScreenPop,
         extramile_domain::consults::Consult, extramile_domain::consults::ConsultView, extramile_domain::consults::ConsultStatus,
         extramile_domain::consults::NewConsult, extramile_domain::consults::ConsultStep, extramile_domain::consults::ConsultAnswer,
         extramile_domain::consults::StatusUpdate,
@@ -132,6 +134,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/staff",
             get(admin::list_staff).post(admin::create_staff),
         )
+        .route("/api/v1/telephony/events", post(telephony::event))
         .route("/api/v1/queues", get(routing::list).post(routing::create))
         .route(
             "/api/v1/staff/{id}/skills",
