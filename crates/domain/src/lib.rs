@@ -43,6 +43,7 @@ pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod interactions;
+pub mod live;
 pub mod routing;
 pub mod store;
 pub mod telephony;

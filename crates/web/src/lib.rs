@@ -4,6 +4,7 @@
 pub mod api;
 mod auth;
 mod error;
+mod live;
 mod metrics;
 mod state;
 pub mod ui;

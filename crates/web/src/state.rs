@@ -1,3 +1,4 @@
+use crate::live::Hub;
 use extramile_domain::admin::{SigninPolicy, StaffService};
 use extramile_domain::cases::CaseService;
 use extramile_domain::consults::ConsultService;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub consults: ConsultService,
     pub routing: RoutingService,
     pub telephony: TelephonyService,
+    /// Live updates to signed-in browsers.
+    pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -35,17 +38,20 @@ impl AppState {
         secure_cookies: bool,
         clock: Clock,
     ) -> Self {
+        let hub = Arc::new(Hub::new());
         Self {
             customers: CustomerService::new(store.clone(), region),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()),
             cases: CaseService::new(store.clone()),
             consults: ConsultService::new(store.clone()),
-            routing: RoutingService::new(store.clone(), clock),
+            routing: RoutingService::new(store.clone(), clock, hub.clone()),
             telephony: TelephonyService::new(
                 store.clone(),
                 CustomerService::new(store.clone(), region),
+                hub.clone(),
             ),
+            hub,
             store,
             secure_cookies,
         }

@@ -28,6 +28,7 @@ pub fn pick_agent(candidates: &[Candidate]) -> Option<StaffId> {
 pub struct RoutingService {
     store: Arc<dyn Store>,
     clock: crate::time::Clock,
+    notifier: crate::live::SharedNotifier,
 }
 
 fn normalize_skill(s: &str) -> Result<String> {
@@ -45,8 +46,16 @@ fn normalize_skill(s: &str) -> Result<String> {
 }
 
 impl RoutingService {
-    pub fn new(store: Arc<dyn Store>, clock: crate::time::Clock) -> Self {
-        Self { store, clock }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: crate::time::Clock,
+        notifier: crate::live::SharedNotifier,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            notifier,
+        }
     }
 
     pub async fn create_queue(&self, actor: &Actor, input: NewQueue) -> Result<Queue> {
@@ -295,7 +304,10 @@ impl RoutingService {
                     detail: format!("{} queue", q.name),
                 };
                 match self.store.claim(entry.interaction_id, agent, &ev).await? {
-                    true => break,
+                    true => {
+                        self.notifier.publish(crate::live::LiveEvent::for_staff(agent, "offer", serde_json::json!({"interaction_id": entry.interaction_id, "queue": q.name})));
+                        break;
+                    }
                     // The agent or the contact was taken meanwhile: look again.
                     false
                         if self

@@ -51,6 +51,7 @@ pub struct CallEventResult {
 
 #[derive(Clone)]
 pub struct TelephonyService {
+    notifier: crate::live::SharedNotifier,
     store: Arc<dyn Store>,
     customers: CustomerService,
     interactions: InteractionService,
@@ -67,11 +68,16 @@ fn pbx(user: &Actor) -> Actor {
 }
 
 impl TelephonyService {
-    pub fn new(store: Arc<dyn Store>, customers: CustomerService) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        customers: CustomerService,
+        notifier: crate::live::SharedNotifier,
+    ) -> Self {
         Self {
             interactions: InteractionService::new(store.clone()),
             store,
             customers,
+            notifier,
         }
     }
 
@@ -278,6 +284,19 @@ impl TelephonyService {
             )
             .await?;
         self.store.link_call(call_id, v.interaction.id).await?;
+        // The phone is ringing at this agent: show them who is calling.
+        if let Some(agent) = match e.agent_email.as_deref().filter(|a| !a.trim().is_empty()) {
+            Some(ringing) => self.agent(Some(ringing)).await.ok().and_then(|a| a.id),
+            None => None,
+        } {
+            self.notifier.publish(crate::live::LiveEvent::for_staff(
+                agent,
+                "screen_pop",
+                serde_json::json!({
+                    "interaction_id": v.interaction.id, "caller_id": caller, "screen_pop": pop,
+                }),
+            ));
+        }
         Ok((v.interaction.id, pop))
     }
 }

@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         consults::request, consults::inbox, consults::get, consults::pick_up, consults::join, consults::answer,
         consults::cancel, consults::update,
         telephony::event,
+        crate::live::stream,
         routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
     ),
     components(schemas(
@@ -135,6 +136,7 @@ pub fn router() -> Router<AppState> {
             get(admin::list_staff).post(admin::create_staff),
         )
         .route("/api/v1/telephony/events", post(telephony::event))
+        .route("/api/v1/stream", get(crate::live::stream))
         .route("/api/v1/queues", get(routing::list).post(routing::create))
         .route(
             "/api/v1/staff/{id}/skills",
