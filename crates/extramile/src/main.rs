@@ -154,7 +154,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve { .. } => {
             let store = open(&config).await?;
-            serve(state(store, &config), &config).await
+            serve(state(store.clone(), &config), &store, &config).await
         }
         Command::Migrate => {
             let store = open(&config).await?;
@@ -208,7 +208,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             if no_serve {
                 return Ok(());
             }
-            serve(st, &config).await
+            serve(st, &store, &config).await
         }
         Command::User {
             command:
@@ -314,7 +314,13 @@ async fn ensure_demo_staff(st: &AppState) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(st: AppState, config: &Config) -> Result<(), String> {
+async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), String> {
+    // Several nodes on one PostgreSQL share live updates.
+    let (outgoing, incoming) = st.hub.bridge();
+    store
+        .bridge_live(outgoing, incoming)
+        .await
+        .map_err(|e| format!("live updates: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -12,6 +12,7 @@ mod cases;
 mod consults;
 mod customers;
 mod interactions;
+mod live;
 mod lookup;
 mod records;
 mod routing;

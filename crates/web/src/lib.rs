@@ -4,7 +4,7 @@
 pub mod api;
 mod auth;
 mod error;
-mod live;
+pub mod live;
 mod metrics;
 mod state;
 pub mod ui;

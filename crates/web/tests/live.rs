@@ -103,3 +103,80 @@ async fn the_ringing_agent_sees_the_screen_pop_on_their_stream() {
         assert_eq!(data["screen_pop"]["account_id"], account["id"]);
     }
 }
+
+/// Two nodes on one PostgreSQL: a call offered through node A pops on a
+/// stream held by node B. (SQLite is one node; nothing to share.)
+#[tokio::test]
+async fn an_offer_on_node_a_reaches_a_stream_on_node_b() {
+    let Some(url) = testing::postgres_url().await else {
+        return;
+    };
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let store = Arc::new(SqlStore::open(&url, &Options::default()).await.unwrap());
+        let state = AppState::new(store.clone(), "US", false);
+        let (outgoing, incoming) = state.hub.bridge();
+        store.bridge_live(outgoing, incoming).await.unwrap();
+        nodes.push(state);
+    }
+    let mut tokens = Vec::new();
+    for (email, role) in [
+        ("pbx@t.example", "integration"),
+        ("maya@t.example", "agent"),
+    ] {
+        nodes[0]
+            .staff
+            .create_staff(
+                &Actor::system(),
+                NewStaff {
+                    email: email.into(),
+                    name: email.into(),
+                    role: role.into(),
+                    team_id: None,
+                    password: "a long test password".into(),
+                },
+            )
+            .await
+            .unwrap();
+        tokens.push(
+            nodes[0]
+                .staff
+                .create_token(&Actor::system(), email, "t")
+                .await
+                .unwrap(),
+        );
+    }
+    let node_b = router(nodes.pop().unwrap());
+    let node_a = router(nodes.pop().unwrap());
+    let (pbx, maya) = (&tokens[0], &tokens[1]);
+
+    let res = node_b
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/stream")
+                .header(header::AUTHORIZATION, format!("Bearer {maya}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut body = res.into_body();
+    let (s, offered) = call(&node_a, pbx, "POST", "/api/v1/telephony/events", Some(json!({"event_id": "x", "call_id": "c9", "kind": "offered", "caller_id": "+1 517 555 0190", "agent_email": "maya@t.example"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+            .await
+            .expect("the event crosses nodes within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    assert!(text.starts_with("event: screen_pop\n"), "{text}");
+    assert!(
+        text.contains(offered["interaction_id"].as_str().unwrap()),
+        "{text}"
+    );
+}
