@@ -194,6 +194,13 @@ pub trait CaseStore: Send + Sync {
         interaction: InteractionId,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// The account's contacts that started at or after `since`, with the
+    /// cases (and their categories) each is linked to.
+    async fn account_contacts_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<Vec<crate::cases::fcr::LaterContact>>;
 }
 
 #[async_trait]

@@ -130,6 +130,30 @@ impl CaseStore for SqlStore {
         })
     }
 
+    async fn account_contacts_since(
+        &self,
+        account: AccountId,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<extramile_domain::cases::fcr::LaterContact>> {
+        let rows: Vec<(Uuid, i64, Option<Uuid>, Option<String>)> = read!(&self.db, p => sqlx::query_as(
+            "SELECT i.id, i.started_at, ci.case_id, c.category FROM interactions i LEFT JOIN case_interactions ci ON ci.interaction_id = i.id LEFT JOIN cases c ON c.id = ci.case_id WHERE i.account_id = $1 AND i.started_at >= $2 ORDER BY i.id LIMIT 1000")
+            .bind(account.0).bind(ts_to_micros(since)).fetch_all(p).await).map_err(db_err)?;
+        let mut out: Vec<extramile_domain::cases::fcr::LaterContact> = Vec::new();
+        for (id, at, case, category) in rows {
+            if out.last().is_none_or(|l| l.interaction_id.0 != id) {
+                out.push(extramile_domain::cases::fcr::LaterContact {
+                    interaction_id: id.into(),
+                    started_at: micros_to_ts(at),
+                    cases: Vec::new(),
+                });
+            }
+            if let (Some(case), Some(category), Some(last)) = (case, category, out.last_mut()) {
+                last.cases.push((case.into(), category));
+            }
+        }
+        Ok(out)
+    }
+
     async fn link_case_interaction(
         &self,
         case: CaseId,

@@ -738,6 +738,7 @@ async fn interactions_participants_verification_and_timeline() {
 async fn cases_keep_one_owner_and_resolve_with_confirmation() {
     use extramile_domain::cases::state::CaseStatus;
     use extramile_domain::cases::*;
+    use extramile_domain::interactions::*;
     each(async |w| {
         let a = agent();
         for (id, email) in [(a.id.unwrap(), "owner@example.com")] {
@@ -886,6 +887,44 @@ async fn cases_keep_one_owner_and_resolve_with_confirmation() {
         assert_eq!(
             history.iter().filter(|e| e.entity_type == "case").count(),
             4
+        );
+        let v = cases.view(&a, id).await.unwrap();
+        assert_eq!(
+            v.first_contact_resolution,
+            fcr::FirstContactResolution::Pending,
+            "not counted before a quiet week"
+        );
+        // The customer calls again about billing: not a first-contact resolution.
+        let svc = InteractionService::new(w.store.clone());
+        let again = svc
+            .create(
+                &a,
+                NewInteraction {
+                    channel: "outbound_call".into(),
+                    account_id: Some(w.account.id),
+                    person_id: None,
+                    subject: None,
+                },
+            )
+            .await
+            .unwrap();
+        cases
+            .open(
+                &a,
+                NewCase {
+                    account_id: w.account.id,
+                    title: "Charged again".into(),
+                    category: "billing".into(),
+                    priority: None,
+                    description: None,
+                    interaction_id: Some(again.interaction.id),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            cases.view(&a, id).await.unwrap().first_contact_resolution,
+            fcr::FirstContactResolution::No
         );
     })
     .await;

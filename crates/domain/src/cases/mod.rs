@@ -1,6 +1,7 @@
 //! C3: cases with one owner, an explicit status machine, SLA targets, a
 //! waiting clock, handover, escalation and confirmed resolution.
 
+pub mod fcr;
 mod model;
 mod service;
 pub mod state;

@@ -47,6 +47,8 @@ pub struct CaseView {
     pub case: Case,
     pub sla: SlaView,
     pub interactions: Vec<InteractionId>,
+    /// yes only after a week with no further contact about it.
+    pub first_contact_resolution: super::fcr::FirstContactResolution,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

@@ -122,10 +122,21 @@ impl CaseService {
             .case(id)
             .await?
             .ok_or_else(|| DomainError::NotFound("case".into()))?;
+        let now = crate::time::now();
+        let fcr = if case.resolved_at.is_some() {
+            let later = self
+                .store
+                .account_contacts_since(case.account_id, case.opened_at)
+                .await?;
+            super::fcr::first_contact_resolution(&case, &interactions, &later, now)
+        } else {
+            super::fcr::FirstContactResolution::NotResolved
+        };
         Ok(CaseView {
-            sla: sla_view(&case, crate::time::now()),
+            sla: sla_view(&case, now),
             case,
             interactions,
+            first_contact_resolution: fcr,
         })
     }
 

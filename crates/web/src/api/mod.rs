@@ -56,7 +56,7 @@ use utoipa::OpenApi;
         extramile_domain::interactions::TransferInput,
         extramile_domain::interactions::AcceptTransfer,
         extramile_domain::interactions::StateChange, extramile_domain::interactions::WrapUpInput,
-        extramile_domain::cases::Case, extramile_domain::cases::CaseView, extramile_domain::cases::SlaView,
+        extramile_domain::cases::Case, extramile_domain::cases::CaseView, extramile_domain::cases::SlaView, extramile_domain::cases::fcr::FirstContactResolution,
         extramile_domain::cases::NewCase, extramile_domain::cases::CaseStatusChange, extramile_domain::cases::ResolveInput,
         extramile_domain::cases::HandoverInput, extramile_domain::cases::EscalateInput, cases::LinkInput,
         extramile_domain::routing::Queue, extramile_domain::routing::QueueSummary, extramile_domain::routing::QueuePosition,
