@@ -29,6 +29,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Interactions and cases created per second through the services.
+    Writes {
+        #[arg(long, default_value_t = 5_000)]
+        count: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }
 
 const KINDS: [&str; 4] = ["phone", "account number", "e-mail", "name"];
@@ -106,12 +113,18 @@ fn report(title: &str, mut per_kind: Vec<Vec<Duration>>) {
 }
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
+    if let BenchCommand::Writes { count, concurrency } = cmd {
+        return crate::bench_writes::run(count, concurrency, config).await;
+    }
     let BenchCommand::Lookup {
         customers,
         samples,
         requests,
         concurrency,
-    } = cmd;
+    } = cmd
+    else {
+        return Ok(());
+    };
     let url = if config.database_url == crate::config::DEFAULT_DATABASE {
         format!(
             "sqlite:{}",
