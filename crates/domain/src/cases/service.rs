@@ -112,7 +112,14 @@ impl CaseService {
         self.store
             .insert_case(&c, input.interaction_id, &ev)
             .await?;
-        self.view(actor, c.id).await
+        // Answer with what was just written: a new case is unresolved.
+        let now = crate::time::now();
+        Ok(CaseView {
+            sla: sla_view(&c, now),
+            interactions: input.interaction_id.into_iter().collect(),
+            first_contact_resolution: super::fcr::FirstContactResolution::NotResolved,
+            case: c,
+        })
     }
 
     pub async fn view(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
