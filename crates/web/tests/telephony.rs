@@ -5,45 +5,21 @@
 mod common;
 use axum::http::StatusCode;
 use common::call;
-use extramile_domain::admin::NewStaff;
-use extramile_domain::audit::Actor;
-use extramile_store::{Options, SqlStore, testing};
-use extramile_web::{AppState, router};
+use extramile_store::testing;
+use extramile_web::router;
 use serde_json::json;
-use std::sync::Arc;
 
 #[tokio::test]
 async fn an_offered_call_pops_the_account_and_events_apply_once_in_order() {
     for url in testing::databases().await {
-        let store = Arc::new(SqlStore::open(&url, &Options::default()).await.unwrap());
-        let state = AppState::new(store, "US", false);
-        let mut tokens = Vec::new();
-        for (email, role) in [
-            ("pbx@t.example", "integration"),
-            ("maya@t.example", "agent"),
-        ] {
-            state
-                .staff
-                .create_staff(
-                    &Actor::system(),
-                    NewStaff {
-                        email: email.into(),
-                        name: email.split('@').next().unwrap().into(),
-                        role: role.into(),
-                        team_id: None,
-                        password: "a long test password".into(),
-                    },
-                )
-                .await
-                .unwrap();
-            tokens.push(
-                state
-                    .staff
-                    .create_token(&Actor::system(), email, "t")
-                    .await
-                    .unwrap(),
-            );
-        }
+        let (state, tokens) = common::state_with_staff(
+            &url,
+            &[
+                ("pbx@t.example", "integration", None),
+                ("maya@t.example", "agent", None),
+            ],
+        )
+        .await;
         let app = router(state);
         let (pbx, maya) = (&tokens[0], &tokens[1]);
         let (_, david) = call(&app, maya, "POST", "/api/v1/people", Some(json!({"given_name": "David", "family_name": "Kim", "contact_points": [{"kind": "phone", "value": "(517) 555-0190"}]}))).await;

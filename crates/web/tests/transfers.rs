@@ -5,46 +5,22 @@
 mod common;
 use axum::http::StatusCode;
 use common::call;
-use extramile_domain::admin::NewStaff;
-use extramile_domain::audit::Actor;
-use extramile_store::{Options, SqlStore, testing};
-use extramile_web::{AppState, router};
+use extramile_store::testing;
+use extramile_web::router;
 use serde_json::json;
-use std::sync::Arc;
 
 #[tokio::test]
 async fn cold_moves_ownership_now_warm_after_the_receiver_accepts_both_counted() {
     for url in testing::databases().await {
-        let store = Arc::new(SqlStore::open(&url, &Options::default()).await.unwrap());
-        let state = AppState::new(store, "US", false);
-        let mut tokens = Vec::new();
-        for (email, role) in [
-            ("maya@t.example", "agent"),
-            ("tom@t.example", "agent"),
-            ("sam@t.example", "supervisor"),
-        ] {
-            state
-                .staff
-                .create_staff(
-                    &Actor::system(),
-                    NewStaff {
-                        email: email.into(),
-                        name: email.split('@').next().unwrap().into(),
-                        role: role.into(),
-                        team_id: None,
-                        password: "a long test password".into(),
-                    },
-                )
-                .await
-                .unwrap();
-            tokens.push(
-                state
-                    .staff
-                    .create_token(&Actor::system(), email, "t")
-                    .await
-                    .unwrap(),
-            );
-        }
+        let (state, tokens) = common::state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("tom@t.example", "agent", None),
+                ("sam@t.example", "supervisor", None),
+            ],
+        )
+        .await;
         let app = router(state);
         let (maya, tom, sam) = (&tokens[0], &tokens[1], &tokens[2]);
         let id_of = |v: &serde_json::Value| v["id"].clone();
