@@ -49,6 +49,60 @@ async fn shot(c: &fantoccini::Client, name: &str) {
     }
 }
 
+/// An integration user and token, made with the real CLI on the same
+/// database while the server runs.
+fn integration_token(db: &std::path::Path) -> String {
+    use std::io::Write;
+    let url = format!("sqlite:{}", db.display());
+    let mut add = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .args([
+            "--database-url",
+            &url,
+            "user",
+            "add",
+            "pbx@demo.test",
+            "--role",
+            "integration",
+            "--name",
+            "PBX",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long pbx password\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let out = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .args(["--database-url", &url, "token", "create", "pbx@demo.test"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+async fn post_event(port: u16, token: &str, body: &str) {
+    use http_body_util::{BodyExt, Full};
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<hyper::body::Bytes>>();
+    let req = hyper::Request::post(format!("http://127.0.0.1:{port}/api/v1/telephony/events"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(hyper::body::Bytes::from(body.to_string())))
+        .unwrap();
+    let res = client.request(req).await.unwrap();
+    let status = res.status();
+    let text = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        status.is_success(),
+        "telephony event: {status} {}",
+        String::from_utf8_lossy(&text)
+    );
+}
+
 #[tokio::test]
 async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
     let driver = "/usr/bin/chromedriver";
@@ -170,6 +224,19 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
             former.contains("Miguel Álvarez") && former.contains("deceased"),
             "former holder card: {former}"
         );
+
+        // A call rings at the agent: the account pops without a reload.
+        let token = integration_token(&db);
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-live=connected]")).await?;
+        let before = c.current_url().await?;
+        post_event(app_port, &token, r#"{"event_id":"b1","call_id":"call-1","kind":"offered","caller_id":"+1 517 555 0190","agent_email":"agent@demo.extramile.dev"}"#).await;
+        let pop = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#screen-pop a.pop-account")).await?;
+        shot(&c, "5-screen-pop").await;
+        let text = pop.text().await?;
+        assert!(text.contains("EM00000004") && text.contains("David Kim"), "screen pop: {text}");
+        assert_eq!(c.current_url().await?, before, "no reload");
+        c.find(Locator::Css("#screen-pop .pop-close")).await?.click().await?;
+        assert!(!c.find(Locator::Id("screen-pop")).await?.is_displayed().await?, "dismissed");
 
         // Closing an account without a reason is refused at the field.
         c.find(Locator::LinkText("Edit account"))

@@ -42,3 +42,45 @@
   });
   document.addEventListener('click', (e) => { if (!inPage && !panel.contains(e.target) && e.target !== box) panel.hidden = true; });
 })();
+
+// Live updates: a call ringing at me pops the caller's account before I
+// answer; the page never reloads.
+(function () {
+  if (!window.EventSource || !document.getElementById('screen-pop')) return;
+  const pop = document.getElementById('screen-pop');
+  const es = new EventSource('/api/v1/stream');
+  es.onopen = () => { document.body.dataset.live = 'connected'; };
+  es.onerror = () => { document.body.dataset.live = 'reconnecting'; };
+  es.addEventListener('screen_pop', (e) => {
+    const d = JSON.parse(e.data);
+    pop.replaceChildren();
+    const title = document.createElement('strong');
+    const p = d.screen_pop;
+    title.textContent = 'Incoming call' + (p && p.person_name ? ': ' + p.person_name : '');
+    pop.appendChild(title);
+    const line = document.createElement('div');
+    line.className = 'muted';
+    line.textContent = 'From ' + (d.caller_id || 'a withheld number');
+    pop.appendChild(line);
+    if (p) {
+      const a = document.createElement('a');
+      a.href = '/accounts/' + p.account_id;
+      a.className = 'pop-account';
+      a.textContent = 'Open ' + p.account_number + ' · ' + p.account_name;
+      pop.appendChild(a);
+    } else {
+      const none = document.createElement('div');
+      none.textContent = 'No account matches this number.';
+      pop.appendChild(none);
+    }
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'pop-close';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.textContent = '×';
+    close.addEventListener('click', () => { pop.hidden = true; });
+    pop.appendChild(close);
+    pop.hidden = false;
+  });
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') pop.hidden = true; });
+})();
