@@ -47,3 +47,13 @@ impl DomainError {
         }
     }
 }
+
+/// Optimistic concurrency: the caller read `sent`; the store holds `stored`.
+pub fn expect_version(what: &str, stored: i64, sent: i64) -> Result<()> {
+    if stored == sent {
+        return Ok(());
+    }
+    Err(DomainError::Conflict(format!(
+        "this {what} was changed by someone else since you opened it (version {stored}, you sent {sent}); reload and try again"
+    )))
+}

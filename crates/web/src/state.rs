@@ -39,18 +39,15 @@ impl AppState {
         clock: Clock,
     ) -> Self {
         let hub = Arc::new(Hub::new());
+        let customers = CustomerService::new(store.clone(), region);
         Self {
-            customers: CustomerService::new(store.clone(), region),
+            customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()),
             cases: CaseService::new(store.clone()),
             consults: ConsultService::new(store.clone()),
             routing: RoutingService::new(store.clone(), clock, hub.clone()),
-            telephony: TelephonyService::new(
-                store.clone(),
-                CustomerService::new(store.clone(), region),
-                hub.clone(),
-            ),
+            telephony: TelephonyService::new(store.clone(), customers, hub.clone()),
             hub,
             store,
             secure_cookies,

@@ -54,13 +54,7 @@ fn may_act(actor: &Actor, c: &Case) -> Result<()> {
 }
 
 fn version_check(c: &Case, sent: i64) -> Result<()> {
-    if c.version != sent {
-        return Err(DomainError::Conflict(format!(
-            "this case changed since you opened it (version {}, you sent {sent}); reload and try again",
-            c.version
-        )));
-    }
-    Ok(())
+    crate::error::expect_version("case", c.version, sent)
 }
 
 impl CaseService {

@@ -165,11 +165,7 @@ impl ConsultService {
                 _ => "only the specialist who picked up this consult may answer or join".into(),
             }));
         }
-        if before.version != version {
-            return Err(DomainError::Conflict(
-                "this consult changed since you opened it; reload and try again".into(),
-            ));
-        }
+        crate::error::expect_version("consult", before.version, version)?;
         before.status.check(to)?;
         let mut after = before.clone();
         after.status = to;

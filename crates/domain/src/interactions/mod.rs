@@ -2,8 +2,10 @@
 //! verified once per person, and wrap-up.
 
 mod model;
+mod participants;
 mod service;
 pub mod state;
+mod transfer;
 
 pub use model::*;
 pub use service::{InteractionService, may_act_on};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct InteractionService {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
 }
 
 fn staff_role(r: StaffRole) -> ParticipantRole {
@@ -49,7 +49,7 @@ pub fn may_act_on(actor: &Actor, v: &InteractionView) -> Result<()> {
     }
 }
 
-fn event(
+pub(super) fn event(
     id: InteractionId,
     actor: &Actor,
     kind: &str,
@@ -65,7 +65,7 @@ fn event(
     }
 }
 
-fn audit(
+pub(super) fn audit(
     actor: &Actor,
     i: &Interaction,
     action: &str,
@@ -87,7 +87,12 @@ impl InteractionService {
         Self { store }
     }
 
-    fn staff_participant(&self, id: InteractionId, actor: &Actor, staff: StaffId) -> Participant {
+    pub(super) fn staff_participant(
+        &self,
+        id: InteractionId,
+        actor: &Actor,
+        staff: StaffId,
+    ) -> Participant {
         Participant {
             id: ParticipantId::new(),
             interaction_id: id,
@@ -252,12 +257,7 @@ impl InteractionService {
                 "this contact was routed to another agent".into(),
             ));
         }
-        if before.version != input.version {
-            return Err(DomainError::Conflict(format!(
-                "this interaction changed since you opened it (version {}, you sent {}); reload and try again",
-                before.version, input.version
-            )));
-        }
+        crate::error::expect_version("interaction", before.version, input.version)?;
         before.state.check(to)?;
         if to == InteractionState::Ended
             && !matches!(
@@ -331,353 +331,6 @@ impl InteractionService {
         self.view(actor, id).await
     }
 
-    pub async fn add_participant(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        input: NewParticipant,
-    ) -> Result<InteractionView> {
-        authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        may_act_on(actor, &v)?;
-        if !v.interaction.state.is_live() {
-            return Err(DomainError::Conflict(
-                "participants join only while the contact is live".into(),
-            ));
-        }
-        let role = ParticipantRole::parse("role", input.role.trim())?;
-        let (person_id, staff_id, name) = match (input.person_id, input.staff_id) {
-            (Some(p), None) => {
-                if matches!(
-                    role,
-                    ParticipantRole::Agent
-                        | ParticipantRole::Specialist
-                        | ParticipantRole::Supervisor
-                ) {
-                    return Err(DomainError::invalid(
-                        "role",
-                        "a person joins as customer or representative",
-                    ));
-                }
-                let person =
-                    self.store.person(p).await?.ok_or_else(|| {
-                        DomainError::invalid("person_id", "no person with this id")
-                    })?;
-                (Some(p), None, person.full_name())
-            }
-            (None, Some(s)) => {
-                if matches!(
-                    role,
-                    ParticipantRole::Customer | ParticipantRole::Representative
-                ) {
-                    return Err(DomainError::invalid(
-                        "role",
-                        "a staff user joins as agent, specialist or supervisor",
-                    ));
-                }
-                let staff = self.store.staff(s).await?.ok_or_else(|| {
-                    DomainError::invalid("staff_id", "no staff user with this id")
-                })?;
-                (None, Some(s), staff.name)
-            }
-            _ => {
-                return Err(DomainError::invalid(
-                    "person_id",
-                    "give exactly one of person_id and staff_id",
-                ));
-            }
-        };
-        if v.participants.iter().any(|p| {
-            p.left_at.is_none()
-                && ((person_id.is_some() && p.person_id == person_id)
-                    || (staff_id.is_some() && p.staff_id == staff_id))
-        }) {
-            return Err(DomainError::Conflict(format!(
-                "{name} is already on this interaction"
-            )));
-        }
-        let p = Participant {
-            id: ParticipantId::new(),
-            interaction_id: id,
-            person_id,
-            staff_id,
-            role,
-            display_name: name.clone(),
-            joined_at: crate::time::now(),
-            left_at: None,
-        };
-        let ev = event(id, actor, "participant_joined", format!("{name} ({role})"));
-        let a = audit(
-            actor,
-            &v.interaction,
-            "join",
-            format!("{name} joined as {role}"),
-            None,
-        );
-        self.store.insert_participant(&p, &ev, &a).await?;
-        self.view(actor, id).await
-    }
-
-    pub async fn remove_participant(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        participant: ParticipantId,
-    ) -> Result<InteractionView> {
-        authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        let p = v
-            .participants
-            .iter()
-            .find(|p| p.id == participant)
-            .ok_or_else(|| DomainError::NotFound("participant".into()))?;
-        // Anyone may leave on their own; removing others needs the right to act.
-        if p.staff_id.is_none() || p.staff_id != actor.id {
-            may_act_on(actor, &v)?;
-        }
-        if p.left_at.is_some() {
-            return Err(DomainError::Conflict(format!(
-                "{} has already left",
-                p.display_name
-            )));
-        }
-        let ev = event(id, actor, "participant_left", p.display_name.clone());
-        let a = audit(
-            actor,
-            &v.interaction,
-            "leave",
-            format!("{} left", p.display_name),
-            None,
-        );
-        self.store
-            .end_participant(participant, crate::time::now(), &ev, &a)
-            .await?;
-        self.view(actor, id).await
-    }
-
-    /// Record that a customer-side participant proved who they are. Once
-    /// per person per interaction; everyone who joins later sees it.
-    pub async fn verify(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        input: VerifyInput,
-    ) -> Result<InteractionView> {
-        authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        may_act_on(actor, &v)?;
-        let method = VerificationMethod::parse("method", input.method.trim())?;
-        let Some(p) = v
-            .participants
-            .iter()
-            .find(|p| p.left_at.is_none() && p.person_id == Some(input.person_id))
-        else {
-            return Err(DomainError::invalid(
-                "person_id",
-                "only a customer on this interaction can be verified",
-            ));
-        };
-        if let Some(done) = v
-            .verifications
-            .iter()
-            .find(|x| x.person_id == input.person_id)
-        {
-            return Err(DomainError::Conflict(format!(
-                "{} was already verified by {} at {} ({}); no need to ask again",
-                p.display_name,
-                done.verified_by_name,
-                done.at.strftime("%H:%M UTC"),
-                done.method.as_str().replace('_', " ")
-            )));
-        }
-        let ver = Verification {
-            id: VerificationId::new(),
-            interaction_id: id,
-            person_id: input.person_id,
-            method,
-            verified_by: actor.id,
-            verified_by_name: actor.name.clone(),
-            at: crate::time::now(),
-        };
-        let ev = event(
-            id,
-            actor,
-            "verified",
-            format!(
-                "{} by {}",
-                p.display_name,
-                method.as_str().replace('_', " ")
-            ),
-        );
-        let a = audit(
-            actor,
-            &v.interaction,
-            "verify",
-            format!("Verified {}", p.display_name),
-            None,
-        );
-        self.store.insert_verification(&ver, &ev, &a).await?;
-        self.view(actor, id).await
-    }
-
-    /// Hand the contact to another staff user. Cold: ownership moves now.
-    /// Warm: the receiver joins, reads the note and accepts; only then does
-    /// ownership move. Either way the transfer is counted.
-    pub async fn transfer(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        input: TransferInput,
-    ) -> Result<InteractionView> {
-        authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        may_act_on(actor, &v)?;
-        let before = v.interaction.clone();
-        if before.version != input.version {
-            return Err(DomainError::Conflict(
-                "this interaction changed since you opened it; reload and try again".into(),
-            ));
-        }
-        if !matches!(
-            before.state,
-            InteractionState::Connected | InteractionState::OnHold
-        ) {
-            return Err(DomainError::Conflict(
-                "only a connected contact is transferred".into(),
-            ));
-        }
-        if before.pending_transfer_to.is_some() {
-            return Err(DomainError::Conflict(
-                "a warm transfer is already waiting to be accepted".into(),
-            ));
-        }
-        let to = self
-            .store
-            .staff(input.to_staff_id)
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| {
-                DomainError::invalid("to_staff_id", "no active staff user with this id")
-            })?;
-        if Some(to.id) == before.owner_id {
-            return Err(DomainError::invalid(
-                "to_staff_id",
-                "this staff user already owns the contact",
-            ));
-        }
-        let warm = match input.mode.trim() {
-            "warm" => true,
-            "cold" => false,
-            _ => return Err(DomainError::invalid("mode", "must be one of: cold, warm")),
-        };
-        let note = optional_text("note", input.note.as_deref(), 1000)?;
-        if warm && note.is_none() {
-            return Err(DomainError::invalid(
-                "note",
-                "a warm transfer tells the receiver what it is about",
-            ));
-        }
-        let receiver = crate::admin::StaffService::actor(&to);
-        let already_on = v
-            .participants
-            .iter()
-            .any(|p| p.left_at.is_none() && p.staff_id == Some(to.id));
-        let join = (!already_on).then(|| self.staff_participant(id, &receiver, to.id));
-        let owner_part = v
-            .participants
-            .iter()
-            .find(|p| {
-                p.left_at.is_none() && before.owner_id.is_some() && p.staff_id == before.owner_id
-            })
-            .map(|p| p.id);
-        let mut after = before.clone();
-        after.version += 1;
-        let (events, leave, summary) = if warm {
-            after.pending_transfer_to = Some(to.id);
-            after.pending_transfer_note = note.clone();
-            (
-                vec![event(
-                    id,
-                    actor,
-                    "transfer_offered",
-                    format!("warm to {}: {}", to.name, note.clone().unwrap_or_default()),
-                )],
-                None,
-                format!("Warm transfer offered to {}", to.name),
-            )
-        } else {
-            after.owner_id = Some(to.id);
-            after.transfers += 1;
-            let detail = format!(
-                "cold to {}{}",
-                to.name,
-                note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
-            );
-            (
-                vec![event(id, actor, "transferred", detail)],
-                owner_part,
-                format!("Cold transfer to {}", to.name),
-            )
-        };
-        let a = audit(actor, &after, "transfer", summary, Some(&before));
-        self.store
-            .transfer(&after, join.as_ref(), leave, &events, &a)
-            .await?;
-        self.view(actor, id).await
-    }
-
-    /// The receiver of a warm transfer takes the contact over.
-    pub async fn accept_transfer(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        input: AcceptTransfer,
-    ) -> Result<InteractionView> {
-        authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        let before = v.interaction.clone();
-        if before.pending_transfer_to.is_none() || before.pending_transfer_to != actor.id {
-            return Err(DomainError::Forbidden(
-                "only the receiver of a pending warm transfer accepts it".into(),
-            ));
-        }
-        if before.version != input.version {
-            return Err(DomainError::Conflict(
-                "this interaction changed since you opened it; reload and try again".into(),
-            ));
-        }
-        let mut after = before.clone();
-        after.owner_id = actor.id;
-        after.transfers += 1;
-        after.pending_transfer_to = None;
-        after.pending_transfer_note = None;
-        after.version += 1;
-        let leave = v
-            .participants
-            .iter()
-            .find(|p| {
-                p.left_at.is_none() && before.owner_id.is_some() && p.staff_id == before.owner_id
-            })
-            .map(|p| p.id);
-        let events = vec![event(
-            id,
-            actor,
-            "transferred",
-            format!("warm to {}", actor.name),
-        )];
-        let a = audit(
-            actor,
-            &after,
-            "transfer",
-            format!("{} accepted the warm transfer", actor.name),
-            Some(&before),
-        );
-        self.store
-            .transfer(&after, None, leave, &events, &a)
-            .await?;
-        self.view(actor, id).await
-    }
-
     /// Record outcome, disposition and notes, and end the interaction.
     pub async fn wrap_up(
         &self,
@@ -689,11 +342,7 @@ impl InteractionService {
         let v = self.view(actor, id).await?;
         may_act_on(actor, &v)?;
         let before = v.interaction.clone();
-        if before.version != input.version {
-            return Err(DomainError::Conflict(
-                "this interaction changed since you opened it; reload and try again".into(),
-            ));
-        }
+        crate::error::expect_version("interaction", before.version, input.version)?;
         if !matches!(
             before.state,
             InteractionState::Connected | InteractionState::OnHold | InteractionState::WrapUp

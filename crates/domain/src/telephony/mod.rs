@@ -81,6 +81,19 @@ impl TelephonyService {
         }
     }
 
+    /// The staff user who holds the call; `unanswered` says why there is none.
+    async fn owner(&self, v: &InteractionView, unanswered: &str) -> Result<Actor> {
+        let Some(o) = v.interaction.owner_id else {
+            return Err(DomainError::Conflict(unanswered.into()));
+        };
+        let u = self
+            .store
+            .staff(o)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("owner".into()))?;
+        Ok(crate::admin::StaffService::actor(&u))
+    }
+
     async fn agent(&self, email: Option<&str>) -> Result<Actor> {
         let email = email
             .map(str::trim)
@@ -139,19 +152,9 @@ impl TelephonyService {
             ("transferred", Some(i)) => {
                 let to = self.agent(e.agent_email.as_deref()).await?;
                 let v = self.interactions.view(&pbx(user), i).await?;
-                let owner = match v.interaction.owner_id {
-                    Some(o) => self
-                        .store
-                        .staff(o)
-                        .await?
-                        .map(|u| crate::admin::StaffService::actor(&u))
-                        .ok_or_else(|| DomainError::NotFound("owner".into()))?,
-                    None => {
-                        return Err(DomainError::Conflict(
-                            "an unanswered call is routed, not transferred".into(),
-                        ));
-                    }
-                };
+                let owner = self
+                    .owner(&v, "an unanswered call is routed, not transferred")
+                    .await?;
                 let to_id = to
                     .id
                     .ok_or_else(|| DomainError::invalid("agent_email", "not a staff user"))?;
@@ -172,19 +175,9 @@ impl TelephonyService {
             ("conferenced", Some(i)) => {
                 let joiner = self.agent(e.agent_email.as_deref()).await?;
                 let v = self.interactions.view(&pbx(user), i).await?;
-                let owner = match v.interaction.owner_id {
-                    Some(o) => self
-                        .store
-                        .staff(o)
-                        .await?
-                        .map(|u| crate::admin::StaffService::actor(&u))
-                        .ok_or_else(|| DomainError::NotFound("owner".into()))?,
-                    None => {
-                        return Err(DomainError::Conflict(
-                            "an unanswered call has no conference".into(),
-                        ));
-                    }
-                };
+                let owner = self
+                    .owner(&v, "an unanswered call has no conference")
+                    .await?;
                 self.interactions
                     .add_participant(
                         &owner,

@@ -25,11 +25,7 @@ fn not_found(what: &str) -> DomainError {
 }
 
 fn next_version(stored: i64, sent: i64, what: &str) -> Result<i64> {
-    if stored != sent {
-        return Err(DomainError::Conflict(format!(
-            "this {what} was changed by someone else since you opened it (version {stored}, you sent {sent}); reload and try again"
-        )));
-    }
+    crate::error::expect_version(what, stored, sent)?;
     Ok(stored + 1)
 }
 
