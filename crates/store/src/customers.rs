@@ -117,11 +117,18 @@ impl CustomerStore for SqlStore {
     async fn person_accounts(&self, id: PersonId) -> Result<Vec<(AccountRole, Account)>> {
         let roles: Vec<RoleRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", role_cols!(), " FROM account_roles WHERE person_id = $1 ORDER BY id"))
             .bind(id.0).fetch_all(p).await).map_err(db_err)?;
+        // The accounts in one more query, not one per role.
+        let accounts: Vec<AccountRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id IN (SELECT account_id FROM account_roles WHERE person_id = $1)"))
+            .bind(id.0).fetch_all(p).await).map_err(db_err)?;
+        let accounts: std::collections::HashMap<AccountId, Account> = accounts
+            .into_iter()
+            .map(|r| r.into_domain().map(|a| (a.id, a)))
+            .collect::<Result<_>>()?;
         let mut out = Vec::with_capacity(roles.len());
         for r in roles {
             let role = r.into_domain()?;
-            if let Some(a) = self.account(role.account_id).await? {
-                out.push((role, a));
+            if let Some(a) = accounts.get(&role.account_id) {
+                out.push((role, a.clone()));
             }
         }
         Ok(out)

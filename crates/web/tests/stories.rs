@@ -148,6 +148,10 @@ async fn s1_the_conference_and_the_consult() {
         // Billing sees it; another department cannot take it.
         let (_, inbox) = call(&app, bea, "GET", "/api/v1/consults", None).await;
         assert_eq!(inbox[0]["consult"]["id"], id.as_str());
+        assert_eq!(
+            (inbox[0]["position"].clone(), inbox[0]["team_name"].clone()),
+            (json!(1), json!("Billing"))
+        );
         let (s, _) = call(
             &app,
             tom,

@@ -126,11 +126,25 @@ impl ConsultService {
             .await?
             .and_then(|u| u.team_id)
             .ok_or_else(|| DomainError::Conflict("you belong to no department".into()))?;
-        let mut out = Vec::new();
-        for c in self.store.waiting_consults(team).await? {
-            out.push(self.view(actor, c.id).await?);
-        }
-        Ok(out)
+        // Oldest first, so a consult's position is its place in this list.
+        let team_name = self
+            .store
+            .teams()
+            .await?
+            .into_iter()
+            .find(|t| t.id == team)
+            .map(|t| t.name)
+            .unwrap_or_default();
+        let waiting = self.store.waiting_consults(team).await?;
+        Ok(waiting
+            .into_iter()
+            .enumerate()
+            .map(|(i, consult)| ConsultView {
+                consult,
+                team_name: team_name.clone(),
+                position: i as i64 + 1,
+            })
+            .collect())
     }
 
     async fn step(
