@@ -15,10 +15,12 @@ pub enum Action {
     ManageStaff,
     /// Post phone-system events (integration users only).
     TelephonyEvents,
+    /// The queue wall: every queue and every agent's availability.
+    WatchQueues,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ViewCustomer,
         Action::EditCustomer,
         Action::ChangeAccountRoles,
@@ -27,6 +29,7 @@ impl Action {
         Action::ViewAudit,
         Action::ManageStaff,
         Action::TelephonyEvents,
+        Action::WatchQueues,
     ];
 
     fn describe(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Action {
             Action::ViewAudit => "read the audit log",
             Action::ManageStaff => "manage staff users and tokens",
             Action::TelephonyEvents => "post phone-system events",
+            Action::WatchQueues => "watch the queue wall",
         }
     }
 }
@@ -55,7 +59,7 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
         EditCustomer => matches!(role, Agent | Specialist | Supervisor | Admin | Dispatcher),
         ChangeAccountRoles => matches!(role, Agent | Specialist | Supervisor | Admin),
         ManageCatalog | ManageStaff => role == Admin,
-        ViewAudit => matches!(role, Supervisor | Admin),
+        ViewAudit | WatchQueues => matches!(role, Supervisor | Admin),
     }
 }
 
@@ -87,8 +91,8 @@ mod tests {
             (Dispatcher, _) => false,
             (Admin, _) => true,
             (_, ManageCatalog | ManageStaff) => false,
-            (Supervisor, ViewAudit) => true,
-            (_, ViewAudit) => false,
+            (Supervisor, ViewAudit | WatchQueues) => true,
+            (_, ViewAudit | WatchQueues) => false,
             _ => true,
         };
         for role in StaffRole::ALL {

@@ -30,6 +30,15 @@ impl LiveEvent {
         }
     }
 
+    /// For every signed-in screen; pages keep what concerns them.
+    pub fn everyone(kind: &str, data: serde_json::Value) -> Self {
+        Self {
+            audience: Audience::Everyone,
+            kind: kind.into(),
+            data,
+        }
+    }
+
     pub fn is_for(&self, staff: StaffId) -> bool {
         match self.audience {
             Audience::Staff(s) => s == staff,

@@ -173,6 +173,15 @@ pub trait InteractionStore: Send + Sync {
         ev: &InteractionEvent,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// Contacts not yet ended that the staff user owns, takes part in, was
+    /// offered by routing or is asked to accept by warm transfer; oldest first.
+    async fn staff_interactions(&self, staff: StaffId) -> Result<Vec<InteractionSummary>>;
+    /// The account's most recent contacts, newest first.
+    async fn account_interactions(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<Interaction>>;
 }
 
 #[async_trait]
@@ -201,6 +210,13 @@ pub trait CaseStore: Send + Sync {
         account: AccountId,
         since: Timestamp,
     ) -> Result<Vec<crate::cases::fcr::LaterContact>>;
+    /// Unresolved cases the staff user owns, with the account's number and
+    /// name; oldest first.
+    async fn owner_cases(&self, staff: StaffId) -> Result<Vec<(Case, String, String)>>;
+    /// Cases the interaction is linked to.
+    async fn interaction_cases(&self, interaction: InteractionId) -> Result<Vec<Case>>;
+    /// The account's cases, newest first.
+    async fn account_cases(&self, account: AccountId, limit: u32) -> Result<Vec<Case>>;
 }
 
 #[async_trait]
@@ -223,7 +239,7 @@ pub trait RoutingStore: Send + Sync {
     async fn queue_entry(&self, interaction: InteractionId) -> Result<Option<QueueEntry>>;
     /// Not yet offered, oldest first.
     async fn waiting(&self, queue: QueueId) -> Result<Vec<QueueEntry>>;
-    async fn waiting_counts(&self) -> Result<Vec<(QueueId, i64)>>;
+    async fn waiting_counts(&self) -> Result<Vec<WaitingCount>>;
     async fn available_by_skill(&self) -> Result<Vec<(String, i64)>>;
     /// Available agents with the skill.
     async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>>;
@@ -236,6 +252,9 @@ pub trait RoutingStore: Send + Sync {
         agent: StaffId,
         ev: &InteractionEvent,
     ) -> Result<bool>;
+    async fn presence(&self, staff: StaffId) -> Result<Option<(Availability, Timestamp)>>;
+    /// Every active staff user who can take contacts, with availability and skills.
+    async fn presence_board(&self) -> Result<Vec<AgentPresence>>;
 }
 
 #[async_trait]
@@ -247,6 +266,8 @@ pub trait ConsultStore: Send + Sync {
     /// Waiting consults of the same department requested before this one.
     async fn consults_ahead(&self, c: &Consult) -> Result<i64>;
     async fn waiting_consults(&self, team: TeamId) -> Result<Vec<Consult>>;
+    /// Every consult raised on the case, oldest first.
+    async fn case_consults(&self, case: CaseId) -> Result<Vec<Consult>>;
     /// An event on an interaction's timeline, with its audit row.
     async fn append_event(&self, ev: &InteractionEvent, audit: &AuditEvent) -> Result<()>;
 }

@@ -33,6 +33,16 @@ struct CaseRow {
     version: i64,
 }
 
+const CASE_COLS: &str = "c.id, c.account_id, c.owner_id, c.status, c.priority, c.category, c.title, c.description, c.opened_at, c.first_response_at, c.resolved_at, c.confirmed_by_customer, c.resolution_note, c.escalated_to, c.escalation_note, c.handovers, c.version";
+
+#[derive(sqlx::FromRow)]
+struct OwnedRow {
+    #[sqlx(flatten)]
+    c: CaseRow,
+    account_number: String,
+    account_name: String,
+}
+
 fn corrupt(e: DomainError) -> DomainError {
     DomainError::Store(format!("stored value does not parse: {e}"))
 }
@@ -166,5 +176,33 @@ impl CaseStore for SqlStore {
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
         })
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn owner_cases(&self, staff: StaffId) -> Result<Vec<(Case, String, String)>> {
+        let sql = format!(
+            "SELECT {CASE_COLS}, a.number AS account_number, a.name AS account_name FROM cases c JOIN accounts a ON a.id = c.account_id \
+            WHERE c.owner_id = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.opened_at, c.id"
+        );
+        let rows: Vec<OwnedRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| Ok((r.c.into_domain()?, r.account_number, r.account_name)))
+            .collect()
+    }
+
+    async fn interaction_cases(&self, interaction: InteractionId) -> Result<Vec<Case>> {
+        let sql = format!(
+            "SELECT {CASE_COLS} FROM cases c JOIN case_interactions ci ON ci.case_id = c.id WHERE ci.interaction_id = $1 ORDER BY c.id"
+        );
+        let rows: Vec<CaseRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(interaction.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(CaseRow::into_domain).collect()
+    }
+
+    async fn account_cases(&self, account: AccountId, limit: u32) -> Result<Vec<Case>> {
+        let sql = format!(
+            "SELECT {CASE_COLS} FROM cases c WHERE c.account_id = $1 ORDER BY c.id DESC LIMIT $2"
+        );
+        let rows: Vec<CaseRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(account.0).bind(i64::from(limit)).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(CaseRow::into_domain).collect()
     }
 }

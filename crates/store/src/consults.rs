@@ -107,4 +107,9 @@ impl ConsultStore for SqlStore {
             tx.commit().await.map_err(db_err)
         })
     }
+
+    async fn case_consults(&self, case: CaseId) -> Result<Vec<Consult>> {
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE case_id = $1 ORDER BY requested_at, id"))).bind(case.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(ConsultRow::into_domain).collect()
+    }
 }

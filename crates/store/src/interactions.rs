@@ -39,6 +39,17 @@ struct InteractionRow {
 
 const INTERACTION_SELECT: &str = "SELECT id, channel, state, account_id, owner_id, subject, started_at, answered_at, ended_at, outcome, disposition, wrap_notes, transfers, pending_transfer_to, pending_transfer_note, version FROM interactions WHERE id = $1";
 
+const INTERACTION_COLS: &str = "i.id, i.channel, i.state, i.account_id, i.owner_id, i.subject, i.started_at, i.answered_at, i.ended_at, i.outcome, i.disposition, i.wrap_notes, i.transfers, i.pending_transfer_to, i.pending_transfer_note, i.version";
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    #[sqlx(flatten)]
+    i: InteractionRow,
+    account_number: Option<String>,
+    account_name: Option<String>,
+    offered_to_me: bool,
+}
+
 impl InteractionRow {
     fn into_domain(self) -> Result<Interaction> {
         Ok(Interaction {
@@ -320,5 +331,44 @@ impl InteractionStore for SqlStore {
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
         })
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn staff_interactions(&self, staff: StaffId) -> Result<Vec<InteractionSummary>> {
+        let sql = format!(
+            "SELECT {INTERACTION_COLS}, a.number AS account_number, a.name AS account_name, \
+            COALESCE(q.offered_to = $1 AND i.state IN ('offered', 'queued'), FALSE) AS offered_to_me \
+            FROM interactions i LEFT JOIN accounts a ON a.id = i.account_id LEFT JOIN queue_entries q ON q.interaction_id = i.id \
+            WHERE i.state <> 'ended' AND i.id IN ( \
+              SELECT id FROM interactions WHERE owner_id = $1 AND state <> 'ended' \
+              UNION SELECT id FROM interactions WHERE pending_transfer_to = $1 \
+              UNION SELECT interaction_id FROM interaction_participants WHERE staff_id = $1 AND left_at IS NULL \
+              UNION SELECT interaction_id FROM queue_entries WHERE offered_to = $1) \
+            ORDER BY i.started_at, i.id"
+        );
+        let rows: Vec<SummaryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(InteractionSummary {
+                    interaction: r.i.into_domain()?,
+                    account_number: r.account_number,
+                    account_name: r.account_name,
+                    offered_to_me: r.offered_to_me,
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn account_interactions(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<Interaction>> {
+        let sql = format!(
+            "SELECT {INTERACTION_COLS} FROM interactions i WHERE i.account_id = $1 ORDER BY i.id DESC LIMIT $2"
+        );
+        let rows: Vec<InteractionRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(account.0).bind(i64::from(limit)).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(InteractionRow::into_domain).collect()
     }
 }

@@ -128,9 +128,16 @@ impl RoutingStore for SqlStore {
         Ok(rows.into_iter().map(entry).collect())
     }
 
-    async fn waiting_counts(&self) -> Result<Vec<(QueueId, i64)>> {
-        let rows: Vec<(Uuid, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
-        Ok(rows.into_iter().map(|(q, n)| (q.into(), n)).collect())
+    async fn waiting_counts(&self) -> Result<Vec<WaitingCount>> {
+        let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(queued_at) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(q, n, oldest)| WaitingCount {
+                queue_id: q.into(),
+                waiting: n,
+                oldest: micros_to_ts(oldest),
+            })
+            .collect())
     }
 
     async fn available_by_skill(&self) -> Result<Vec<(String, i64)>> {
@@ -172,5 +179,56 @@ impl RoutingStore for SqlStore {
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
+    }
+
+    async fn presence(&self, staff: StaffId) -> Result<Option<(Availability, Timestamp)>> {
+        let row: Option<(String, i64)> = read!(&self.db, p => sqlx::query_as("SELECT state, since FROM staff_presence WHERE staff_id = $1").bind(staff.0).fetch_optional(p).await).map_err(db_err)?;
+        row.map(|(s, since)| {
+            Ok((
+                Availability::parse("state", &s).map_err(|e| DomainError::Store(e.to_string()))?,
+                micros_to_ts(since),
+            ))
+        })
+        .transpose()
+    }
+
+    /// Two queries: people with their presence, then every skill.
+    async fn presence_board(&self) -> Result<Vec<AgentPresence>> {
+        type Row = (
+            Uuid,
+            String,
+            String,
+            Option<Uuid>,
+            Option<String>,
+            Option<i64>,
+        );
+        let (rows, skills) = read!(&self.db, p => async {
+            let rows: Vec<Row> = sqlx::query_as("SELECT u.id, u.name, u.role, u.team_id, p.state, p.since FROM staff_users u LEFT JOIN staff_presence p ON p.staff_id = u.id \
+                WHERE u.active AND u.role IN ('agent', 'specialist', 'supervisor') ORDER BY u.name, u.id").fetch_all(p).await?;
+            let skills: Vec<(Uuid, String)> = sqlx::query_as("SELECT staff_id, skill FROM staff_skills ORDER BY staff_id, skill").fetch_all(p).await?;
+            Ok::<_, sqlx::Error>((rows, skills))
+        }.await).map_err(db_err)?;
+        let parse = |e: DomainError| DomainError::Store(e.to_string());
+        let mut by_staff: std::collections::HashMap<Uuid, Vec<String>> = Default::default();
+        for (s, k) in skills {
+            by_staff.entry(s).or_default().push(k);
+        }
+        rows.into_iter()
+            .map(|(id, name, role, team, state, since)| {
+                Ok(AgentPresence {
+                    staff_id: id.into(),
+                    name,
+                    role: extramile_domain::admin::StaffRole::parse("role", &role)
+                        .map_err(parse)?,
+                    team_id: team.map(Into::into),
+                    state: match state {
+                        Some(s) => Availability::parse("state", &s).map_err(parse)?,
+                        None => Availability::Offline,
+                    },
+                    since: since.map(micros_to_ts),
+                    skills: by_staff.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 }

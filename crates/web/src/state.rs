@@ -43,9 +43,9 @@ impl AppState {
         Self {
             customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
-            interactions: InteractionService::new(store.clone()),
-            cases: CaseService::new(store.clone()),
-            consults: ConsultService::new(store.clone()),
+            interactions: InteractionService::new(store.clone()).with_notifier(hub.clone()),
+            cases: CaseService::new(store.clone()).with_notifier(hub.clone()),
+            consults: ConsultService::new(store.clone()).with_notifier(hub.clone()),
             routing: RoutingService::new(store.clone(), clock, hub.clone()),
             telephony: TelephonyService::new(store.clone(), customers, hub.clone()),
             hub,

@@ -2,6 +2,7 @@
 //! waiting clock, handover, escalation and confirmed resolution.
 
 pub mod fcr;
+mod lists;
 mod model;
 mod service;
 pub mod state;

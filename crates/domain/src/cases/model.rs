@@ -93,3 +93,12 @@ pub struct EscalateInput {
     pub team_id: TeamId,
     pub note: String,
 }
+
+/// A case on a list, with its account and clocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CaseSummary {
+    pub case: Case,
+    pub account_number: String,
+    pub account_name: String,
+    pub sla: SlaView,
+}

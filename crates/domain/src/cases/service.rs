@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct CaseService {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
+    notifier: crate::live::SharedNotifier,
 }
 
 fn clock(done: Option<Timestamp>, due: Timestamp, now: Timestamp) -> ClockState {
@@ -59,7 +60,24 @@ fn version_check(c: &Case, sent: i64) -> Result<()> {
 
 impl CaseService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            notifier: Arc::new(crate::live::Silent),
+        }
+    }
+
+    /// Publish case changes to the owners' screens.
+    pub fn with_notifier(mut self, notifier: crate::live::SharedNotifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    fn announce(&self, c: &Case, also: Option<StaffId>) {
+        let data = serde_json::json!({"case_id": c.id, "status": c.status});
+        for s in std::iter::once(c.owner_id).chain(also.filter(|a| *a != c.owner_id)) {
+            self.notifier
+                .publish(crate::live::LiveEvent::for_staff(s, "case", data.clone()));
+        }
     }
 
     pub async fn open(&self, actor: &Actor, input: NewCase) -> Result<CaseView> {
@@ -106,6 +124,7 @@ impl CaseService {
         self.store
             .insert_case(&c, input.interaction_id, &ev)
             .await?;
+        self.announce(&c, None);
         // Answer with what was just written: a new case is unresolved.
         let now = crate::time::now();
         Ok(CaseView {
@@ -158,6 +177,7 @@ impl CaseService {
             .after(&after)
             .build();
         self.store.update_case(&after, &ev).await?;
+        self.announce(&after, Some(before.owner_id));
         self.view(actor, after.id).await
     }
 
@@ -328,10 +348,17 @@ impl CaseService {
         interaction: InteractionId,
     ) -> Result<CaseView> {
         let c = self.load(actor, id).await?;
-        self.store
+        let v = self
+            .store
             .interaction_view(interaction)
             .await?
             .ok_or_else(|| DomainError::invalid("interaction_id", "no interaction with this id"))?;
+        if v.interaction.account_id.is_some_and(|a| a != c.account_id) {
+            return Err(DomainError::invalid(
+                "interaction_id",
+                "this contact is about another account",
+            ));
+        }
         let ev = change(actor, "link", "case", c.id.0)
             .account(Some(c.account_id))
             .summary("Linked a contact")
@@ -339,6 +366,7 @@ impl CaseService {
         self.store
             .link_case_interaction(id, interaction, &ev)
             .await?;
+        self.announce(&c, None);
         self.view(actor, id).await
     }
 }

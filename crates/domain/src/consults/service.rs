@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub struct ConsultService {
     store: Arc<dyn Store>,
     interactions: crate::interactions::InteractionService,
+    notifier: crate::live::SharedNotifier,
 }
 
 impl ConsultService {
@@ -22,7 +23,56 @@ impl ConsultService {
         Self {
             interactions: crate::interactions::InteractionService::new(store.clone()),
             store,
+            notifier: Arc::new(crate::live::Silent),
         }
+    }
+
+    /// Publish consult changes (and the contact timelines they touch).
+    pub fn with_notifier(mut self, notifier: crate::live::SharedNotifier) -> Self {
+        self.interactions = self.interactions.with_notifier(notifier.clone());
+        self.notifier = notifier;
+        self
+    }
+
+    /// Every screen may show a consult (the requester's contact and case,
+    /// the department's inbox); each page keeps the ones it shows.
+    fn announce(&self, c: &Consult) {
+        self.notifier.publish(crate::live::LiveEvent::everyone(
+            "consult",
+            serde_json::json!({
+                "consult_id": c.id,
+                "case_id": c.case_id,
+                "interaction_id": c.interaction_id,
+                "team_id": c.team_id,
+                "status": c.status,
+            }),
+        ));
+    }
+
+    /// Every consult raised on a case, oldest first, with positions.
+    pub async fn for_case(&self, actor: &Actor, case: CaseId) -> Result<Vec<ConsultView>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let consults = self.store.case_consults(case).await?;
+        let teams = self.store.teams().await?;
+        let mut out = Vec::with_capacity(consults.len());
+        for consult in consults {
+            // Waiting consults are few per case; their rank is one count each.
+            let position = if consult.status == ConsultStatus::Waiting {
+                self.store.consults_ahead(&consult).await? + 1
+            } else {
+                0
+            };
+            out.push(ConsultView {
+                team_name: teams
+                    .iter()
+                    .find(|t| t.id == consult.team_id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
+                consult,
+                position,
+            });
+        }
+        Ok(out)
     }
 
     pub async fn request(&self, actor: &Actor, input: NewConsult) -> Result<ConsultView> {
@@ -84,6 +134,7 @@ impl ConsultService {
             .after(&c)
             .build();
         self.store.insert_consult(&c, &ev).await?;
+        self.announce(&c);
         self.view(actor, c.id).await
     }
 
@@ -206,6 +257,7 @@ impl ConsultService {
             .after(c)
             .build();
         self.store.update_consult(c, &ev).await?;
+        self.announce(c);
         self.view(actor, c.id).await
     }
 
@@ -368,6 +420,8 @@ impl ConsultService {
             .summary(ev.detail.clone())
             .build();
         self.store.append_event(&ev, &audit).await?;
+        self.interactions.announce(&v);
+        self.announce(&c);
         self.view(actor, id).await
     }
 }

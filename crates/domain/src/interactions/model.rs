@@ -158,3 +158,13 @@ pub struct TransferInput {
 pub struct AcceptTransfer {
     pub version: i64,
 }
+
+/// A contact on someone's work list, with the account it is about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InteractionSummary {
+    pub interaction: Interaction,
+    pub account_number: Option<String>,
+    pub account_name: Option<String>,
+    /// Routing offered it to this person and it is not answered yet.
+    pub offered_to_me: bool,
+}

@@ -93,7 +93,7 @@ impl InteractionService {
             None,
         );
         self.store.insert_participant(&p, &ev, &a).await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 
     pub async fn remove_participant(
@@ -130,7 +130,7 @@ impl InteractionService {
         self.store
             .end_participant(participant, crate::time::now(), &ev, &a)
             .await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 
     /// Record that a customer-side participant proved who they are. Once
@@ -195,6 +195,6 @@ impl InteractionService {
             None,
         );
         self.store.insert_verification(&ver, &ev, &a).await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 }

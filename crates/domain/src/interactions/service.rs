@@ -9,12 +9,14 @@ use crate::audit::{Actor, AuditEvent, change};
 use crate::customers::values::{optional_text, required_text};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::live::{LiveEvent, SharedNotifier, Silent};
 use crate::store::Store;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct InteractionService {
     pub(super) store: Arc<dyn Store>,
+    notifier: SharedNotifier,
 }
 
 fn staff_role(r: StaffRole) -> ParticipantRole {
@@ -84,7 +86,52 @@ pub(super) fn audit(
 
 impl InteractionService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            notifier: Arc::new(Silent),
+        }
+    }
+
+    /// Publish changes to the screens of the staff on each contact.
+    pub fn with_notifier(mut self, notifier: SharedNotifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Tell every staff member on the contact (owner, participants past and
+    /// present, a warm transfer's receiver) that it changed.
+    pub fn announce(&self, v: &InteractionView) {
+        let mut staff: Vec<StaffId> = Vec::new();
+        let all = v
+            .participants
+            .iter()
+            .filter_map(|p| p.staff_id)
+            .chain(v.interaction.owner_id)
+            .chain(v.interaction.pending_transfer_to);
+        for s in all {
+            if !staff.contains(&s) {
+                staff.push(s);
+            }
+        }
+        let data = serde_json::json!({
+            "interaction_id": v.interaction.id,
+            "state": v.interaction.state,
+        });
+        for s in staff {
+            self.notifier
+                .publish(LiveEvent::for_staff(s, "interaction", data.clone()));
+        }
+    }
+
+    /// The contact as it is now, announced to those on it.
+    pub(super) async fn changed(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+    ) -> Result<InteractionView> {
+        let v = self.view(actor, id).await?;
+        self.announce(&v);
+        Ok(v)
     }
 
     pub(super) fn staff_participant(
@@ -210,12 +257,30 @@ impl InteractionService {
             .insert_interaction(&i, &participants, &events, &[a])
             .await?;
         // Answer with what was just written; reading it back costs four queries.
-        Ok(InteractionView {
+        let v = InteractionView {
             interaction: i,
             participants,
             verifications: Vec::new(),
             events,
-        })
+        };
+        self.announce(&v);
+        Ok(v)
+    }
+
+    /// My work: contacts I own, take part in, was offered or am asked to
+    /// accept, oldest first.
+    pub async fn mine(&self, actor: &Actor) -> Result<Vec<InteractionSummary>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("a work list belongs to a staff user".into()))?;
+        self.store.staff_interactions(me).await
+    }
+
+    /// The account's recent contacts, newest first.
+    pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<Interaction>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        self.store.account_interactions(account, 50).await
     }
 
     pub async fn view(&self, actor: &Actor, id: InteractionId) -> Result<InteractionView> {
@@ -328,7 +393,7 @@ impl InteractionService {
             Some(&before),
         );
         self.store.update_interaction(&after, &events, &[a]).await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 
     /// Record outcome, disposition and notes, and end the interaction.
@@ -376,7 +441,7 @@ impl InteractionService {
             Some(&before),
         );
         self.store.update_interaction(&after, &events, &[a]).await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 }
 

@@ -110,7 +110,7 @@ impl InteractionService {
         self.store
             .transfer(&after, join.as_ref(), leave, &events, &a)
             .await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 
     /// The receiver of a warm transfer takes the contact over.
@@ -158,6 +158,6 @@ impl InteractionService {
         self.store
             .transfer(&after, None, leave, &events, &a)
             .await?;
-        self.view(actor, id).await
+        self.changed(actor, id).await
     }
 }

@@ -4,6 +4,7 @@
 pub mod hours;
 mod model;
 mod service;
+mod wall;
 
 pub use model::*;
 pub use service::{RoutingService, pick_agent};

@@ -27,6 +27,8 @@ pub struct QueueSummary {
     /// Local date and time of the next opening, when closed.
     pub next_opening: Option<String>,
     pub waiting: i64,
+    /// When the longest-waiting contact still unrouted was queued.
+    pub oldest_waiting_since: Option<Timestamp>,
     pub available_agents: i64,
 }
 
@@ -81,4 +83,32 @@ pub struct AvailabilityInput {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct EnqueueInput {
     pub queue_id: QueueId,
+}
+
+/// Waiting contacts of one queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitingCount {
+    pub queue_id: QueueId,
+    pub waiting: i64,
+    pub oldest: Timestamp,
+}
+
+/// A staff member's availability for the queue wall.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AgentPresence {
+    pub staff_id: StaffId,
+    pub name: String,
+    pub role: crate::admin::StaffRole,
+    pub team_id: Option<TeamId>,
+    /// offline when the person never said otherwise.
+    pub state: Availability,
+    pub since: Option<Timestamp>,
+    pub skills: Vec<String>,
+}
+
+/// What a supervisor watches: every queue and every agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueWall {
+    pub queues: Vec<QueueSummary>,
+    pub agents: Vec<AgentPresence>,
 }

@@ -26,9 +26,9 @@ pub fn pick_agent(candidates: &[Candidate]) -> Option<StaffId> {
 
 #[derive(Clone)]
 pub struct RoutingService {
-    store: Arc<dyn Store>,
-    clock: crate::time::Clock,
-    notifier: crate::live::SharedNotifier,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) clock: crate::time::Clock,
+    pub(super) notifier: crate::live::SharedNotifier,
 }
 
 fn normalize_skill(s: &str) -> Result<String> {
@@ -91,6 +91,7 @@ impl RoutingService {
         authorize(actor.role, Action::ViewCustomer)?;
         let now = (self.clock)();
         let waiting = self.store.waiting_counts().await?;
+        let waiting_in = |q: QueueId| waiting.iter().find(|w| w.queue_id == q);
         let agents = self.store.available_by_skill().await?;
         let mut out = Vec::new();
         for q in self.store.queues().await? {
@@ -105,10 +106,8 @@ impl RoutingService {
                         .next_opening(&tz, now)
                         .map(|z| z.strftime("%a %Y-%m-%d %H:%M %Z").to_string())
                 },
-                waiting: waiting
-                    .iter()
-                    .find(|(id, _)| *id == q.id)
-                    .map_or(0, |(_, n)| *n),
+                waiting: waiting_in(q.id).map_or(0, |w| w.waiting),
+                oldest_waiting_since: waiting_in(q.id).map(|w| w.oldest),
                 available_agents: agents
                     .iter()
                     .find(|(s, _)| *s == q.skill)
@@ -162,6 +161,7 @@ impl RoutingService {
         if state == Availability::Available {
             self.route_all().await?;
         }
+        self.queues_changed();
         Ok(state)
     }
 
@@ -226,6 +226,7 @@ impl RoutingService {
             .build();
         self.store.enqueue(&after, &entry, &ev, &audit).await?;
         self.route_queue(&q).await?;
+        self.queues_changed();
         self.position(actor, interaction).await
     }
 

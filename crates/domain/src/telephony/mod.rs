@@ -74,7 +74,7 @@ impl TelephonyService {
         notifier: crate::live::SharedNotifier,
     ) -> Self {
         Self {
-            interactions: InteractionService::new(store.clone()),
+            interactions: InteractionService::new(store.clone()).with_notifier(notifier.clone()),
             store,
             customers,
             notifier,

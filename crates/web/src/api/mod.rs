@@ -9,6 +9,7 @@ mod interactions;
 mod records;
 mod routing;
 mod telephony;
+pub mod work;
 
 use crate::error::Problem;
 use crate::state::AppState;
@@ -39,6 +40,7 @@ use utoipa::OpenApi;
         telephony::event,
         crate::live::stream,
         routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
+        work::me_work, work::wall, work::case_consults, work::interaction_cases, work::account_cases, work::account_interactions,
     ),
     components(schemas(
         Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -65,6 +67,8 @@ use utoipa::OpenApi;
         extramile_domain::consults::Consult, extramile_domain::consults::ConsultView, extramile_domain::consults::ConsultStatus,
         extramile_domain::consults::NewConsult, extramile_domain::consults::ConsultStep, extramile_domain::consults::ConsultAnswer,
         extramile_domain::consults::StatusUpdate,
+        work::MyWork, extramile_domain::interactions::InteractionSummary, extramile_domain::cases::CaseSummary,
+        extramile_domain::routing::QueueWall, extramile_domain::routing::AgentPresence,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -143,6 +147,18 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(routing::skills),
         )
         .route("/api/v1/me/availability", post(routing::availability))
+        .route("/api/v1/me/work", get(work::me_work))
+        .route("/api/v1/queues/wall", get(work::wall))
+        .route("/api/v1/cases/{id}/consults", get(work::case_consults))
+        .route(
+            "/api/v1/interactions/{id}/cases",
+            get(work::interaction_cases),
+        )
+        .route("/api/v1/accounts/{id}/cases", get(work::account_cases))
+        .route(
+            "/api/v1/accounts/{id}/interactions",
+            get(work::account_interactions),
+        )
         .route("/api/v1/interactions/{id}/enqueue", post(routing::enqueue))
         .route(
             "/api/v1/interactions/{id}/queue-position",

@@ -1,0 +1,112 @@
+//! Work lists: my work, the queue wall, and the lists behind the contact,
+//! case and account pages.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, path_id};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use extramile_domain::cases::{Case, CaseSummary};
+use extramile_domain::consults::ConsultView;
+use extramile_domain::interactions::{Interaction, InteractionSummary};
+use extramile_domain::routing::{Availability, QueueWall};
+use jiff::Timestamp;
+use serde::Serialize;
+
+type Res<T> = Result<T, ApiError>;
+
+/// Everything on a staff member's plate.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MyWork {
+    pub availability: Availability,
+    pub availability_since: Option<Timestamp>,
+    /// Contacts I own, take part in, was offered or am asked to accept.
+    pub interactions: Vec<InteractionSummary>,
+    /// My unresolved cases with their clocks.
+    pub cases: Vec<CaseSummary>,
+    /// My department's waiting consults, oldest first (empty without a department).
+    pub consults: Vec<ConsultView>,
+}
+
+pub async fn my_work(
+    s: &AppState,
+    u: &CurrentUser,
+) -> Result<MyWork, extramile_domain::DomainError> {
+    let actor = u.actor();
+    let (availability, availability_since) = s.routing.my_availability(&actor).await?;
+    Ok(MyWork {
+        availability,
+        availability_since,
+        interactions: s.interactions.mine(&actor).await?,
+        cases: s.cases.mine(&actor).await?,
+        consults: if u.user.team_id.is_some() {
+            s.consults.inbox(&actor).await?
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/me/work", tag = "routing",
+    responses((status = 200, body = MyWork)))]
+pub async fn me_work(State(s): State<AppState>, u: CurrentUser) -> Res<Json<MyWork>> {
+    Ok(Json(my_work(&s, &u).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/queues/wall", tag = "routing",
+    responses((status = 200, body = QueueWall), (status = 403, body = crate::error::Problem, description = "supervisors and admins only")))]
+pub async fn wall(State(s): State<AppState>, u: CurrentUser) -> Res<Json<QueueWall>> {
+    Ok(Json(s.routing.wall(&u.actor()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/consults", tag = "consults",
+    responses((status = 200, body = Vec<ConsultView>)))]
+pub async fn case_consults(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Res<Json<Vec<ConsultView>>> {
+    let id = path_id(&id, "case")?;
+    s.cases.view(&u.actor(), id).await?;
+    Ok(Json(s.consults.for_case(&u.actor(), id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/interactions/{id}/cases", tag = "cases",
+    responses((status = 200, body = Vec<Case>)))]
+pub async fn interaction_cases(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Res<Json<Vec<Case>>> {
+    let id = path_id(&id, "interaction")?;
+    s.interactions.view(&u.actor(), id).await?;
+    Ok(Json(s.cases.for_interaction(&u.actor(), id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/cases", tag = "cases",
+    responses((status = 200, body = Vec<Case>, description = "Newest first, at most 50")))]
+pub async fn account_cases(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Res<Json<Vec<Case>>> {
+    Ok(Json(
+        s.cases
+            .for_account(&u.actor(), path_id(&id, "account")?)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/interactions", tag = "interactions",
+    responses((status = 200, body = Vec<Interaction>, description = "Newest first, at most 50")))]
+pub async fn account_interactions(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Res<Json<Vec<Interaction>>> {
+    Ok(Json(
+        s.interactions
+            .for_account(&u.actor(), path_id(&id, "account")?)
+            .await?,
+    ))
+}
