@@ -266,6 +266,10 @@ pub trait ConsultStore: Send + Sync {
     /// Waiting consults of the same department requested before this one.
     async fn consults_ahead(&self, c: &Consult) -> Result<i64>;
     async fn waiting_consults(&self, team: TeamId) -> Result<Vec<Consult>>;
+    /// Consults raised from this live contact, oldest first.
+    async fn interaction_consults(&self, interaction: InteractionId) -> Result<Vec<Consult>>;
+    /// Consults the specialist picked up and has not answered yet.
+    async fn picked_consults(&self, staff: StaffId) -> Result<Vec<Consult>>;
     /// Every consult raised on the case, oldest first.
     async fn case_consults(&self, case: CaseId) -> Result<Vec<Consult>>;
     /// An event on an interaction's timeline, with its audit row.

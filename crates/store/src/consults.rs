@@ -112,4 +112,14 @@ impl ConsultStore for SqlStore {
         let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE case_id = $1 ORDER BY requested_at, id"))).bind(case.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
+
+    async fn picked_consults(&self, staff: StaffId) -> Result<Vec<Consult>> {
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE picked_by = $1 AND status IN ('picked_up', 'joined') ORDER BY requested_at, id"))).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(ConsultRow::into_domain).collect()
+    }
+
+    async fn interaction_consults(&self, interaction: InteractionId) -> Result<Vec<Consult>> {
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE interaction_id = $1 ORDER BY requested_at, id"))).bind(interaction.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(ConsultRow::into_domain).collect()
+    }
 }

@@ -124,12 +124,13 @@ impl RoutingStore for SqlStore {
     }
 
     async fn waiting(&self, q: QueueId) -> Result<Vec<QueueEntry>> {
-        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE queue_id = $1 AND offered_to IS NULL ORDER BY queued_at, interaction_id"))).bind(q.0).fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as("SELECT q.interaction_id, q.queue_id, q.queued_at, q.offered_to, q.offered_at FROM queue_entries q JOIN interactions i ON i.id = q.interaction_id \
+                WHERE q.queue_id = $1 AND q.offered_to IS NULL AND i.state = 'queued' ORDER BY q.queued_at, q.interaction_id").bind(q.0).fetch_all(p).await).map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
     }
 
     async fn waiting_counts(&self) -> Result<Vec<WaitingCount>> {
-        let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(queued_at) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT q.queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(q.queued_at) AS BIGINT) FROM queue_entries q JOIN interactions i ON i.id = q.interaction_id WHERE q.offered_to IS NULL AND i.state = 'queued' GROUP BY q.queue_id").fetch_all(p).await).map_err(db_err)?;
         Ok(rows
             .into_iter()
             .map(|(q, n, oldest)| WaitingCount {

@@ -49,6 +49,7 @@
   if (!window.EventSource || !document.getElementById('screen-pop')) return;
   const pop = document.getElementById('screen-pop');
   const es = new EventSource('/api/v1/stream');
+  window.extramileEvents = es;
   es.onopen = () => { document.body.dataset.live = 'connected'; };
   es.onerror = () => { document.body.dataset.live = 'reconnecting'; };
   es.addEventListener('screen_pop', (e) => {
@@ -83,4 +84,69 @@
     pop.hidden = false;
   });
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') pop.hidden = true; });
+})();
+
+// Live regions: a page part marked data-refresh="/ui/..." is fetched again
+// when an event it listens for (data-on) arrives and matches (data-match,
+// "key:value" against the event's data). While the user is typing in it,
+// the refresh waits and a notice offers it instead, so nothing typed is lost.
+(function () {
+  const regions = Array.from(document.querySelectorAll('[data-refresh]'));
+  if (!window.EventSource || !regions.length) return;
+  const es = window.extramileEvents || new EventSource('/api/v1/stream');
+  window.extramileEvents = es;
+
+  function busy(region) {
+    const a = document.activeElement;
+    if (a && region.contains(a) && a.matches('input:not([type=hidden]):not([type=submit]), textarea, select')) return true;
+    return Array.from(region.querySelectorAll('input[type=text], input:not([type]), textarea'))
+      .some((f) => f.value !== f.defaultValue);
+  }
+
+  function notice(region) {
+    let n = region.previousElementSibling;
+    if (n && n.classList.contains('live-notice')) return;
+    n = document.createElement('p');
+    n.className = 'live-notice';
+    n.setAttribute('role', 'status');
+    n.textContent = 'This changed meanwhile. ';
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = 'Show the latest';
+    b.addEventListener('click', () => { n.remove(); load(region, true); });
+    n.appendChild(b);
+    region.parentNode.insertBefore(n, region);
+  }
+
+  async function load(region, force) {
+    if (!force && busy(region)) { notice(region); return; }
+    const res = await fetch(region.dataset.refresh, { headers: { accept: 'text/html' } });
+    if (!res.ok) return;
+    region.innerHTML = await res.text();
+    region.dataset.refreshedAt = String(Date.now());
+    document.body.dataset.lastRefresh = region.dataset.refresh;
+  }
+
+  function schedule(region) {
+    // Events arriving within 250 ms of each other cause one refresh.
+    if (region._timer) return;
+    region._timer = setTimeout(() => { region._timer = null; load(region, false); }, 250);
+  }
+
+  function matches(region, data) {
+    const m = region.dataset.match;
+    if (!m) return true;
+    const [key, value] = m.split(':');
+    return String(data[key]) === value;
+  }
+
+  const kinds = new Set();
+  regions.forEach((r) => (r.dataset.on || '').split(',').forEach((k) => k && kinds.add(k)));
+  kinds.forEach((kind) => es.addEventListener(kind, (e) => {
+    let data = {};
+    try { data = JSON.parse(e.data); } catch (_) { /* keep {} */ }
+    regions.forEach((r) => {
+      if ((r.dataset.on || '').split(',').includes(kind) && matches(r, data)) schedule(r);
+    });
+  }));
 })();

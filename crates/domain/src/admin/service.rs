@@ -193,6 +193,19 @@ impl StaffService {
         self.store.list_staff().await
     }
 
+    /// Colleagues one can bring into a contact or hand a case to: active
+    /// people, not integrations.
+    pub async fn directory(&self, actor: &Actor) -> Result<Vec<StaffUser>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        Ok(self
+            .store
+            .list_staff()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.role != super::StaffRole::Integration)
+            .collect())
+    }
+
     pub async fn teams(&self) -> Result<Vec<Team>> {
         self.store.teams().await
     }

@@ -49,10 +49,49 @@ impl ConsultService {
         ));
     }
 
+    /// Consults I picked up and have not answered, oldest first.
+    pub async fn picked_by_me(&self, actor: &Actor) -> Result<Vec<ConsultView>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("staff only".into()))?;
+        let teams = self.store.teams().await?;
+        Ok(self
+            .store
+            .picked_consults(me)
+            .await?
+            .into_iter()
+            .map(|consult| ConsultView {
+                team_name: teams
+                    .iter()
+                    .find(|t| t.id == consult.team_id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
+                consult,
+                position: 0,
+            })
+            .collect())
+    }
+
     /// Every consult raised on a case, oldest first, with positions.
     pub async fn for_case(&self, actor: &Actor, case: CaseId) -> Result<Vec<ConsultView>> {
         authorize(actor.role, Action::ViewCustomer)?;
         let consults = self.store.case_consults(case).await?;
+        self.with_positions(consults).await
+    }
+
+    /// Consults raised from a live contact, oldest first, with positions.
+    pub async fn for_interaction(
+        &self,
+        actor: &Actor,
+        id: InteractionId,
+    ) -> Result<Vec<ConsultView>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let consults = self.store.interaction_consults(id).await?;
+        self.with_positions(consults).await
+    }
+
+    async fn with_positions(&self, consults: Vec<Consult>) -> Result<Vec<ConsultView>> {
         let teams = self.store.teams().await?;
         let mut out = Vec::with_capacity(consults.len());
         for consult in consults {

@@ -393,6 +393,11 @@ impl InteractionService {
             Some(&before),
         );
         self.store.update_interaction(&after, &events, &[a]).await?;
+        if before.state == InteractionState::Queued {
+            // Answered or abandoned: it no longer waits in its queue.
+            self.notifier
+                .publish(LiveEvent::everyone("queue", serde_json::json!({})));
+        }
         self.changed(actor, id).await
     }
 

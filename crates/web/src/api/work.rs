@@ -26,6 +26,8 @@ pub struct MyWork {
     pub cases: Vec<CaseSummary>,
     /// My department's waiting consults, oldest first (empty without a department).
     pub consults: Vec<ConsultView>,
+    /// Consults I picked up and have yet to answer.
+    pub my_consults: Vec<ConsultView>,
 }
 
 pub async fn my_work(
@@ -44,6 +46,7 @@ pub async fn my_work(
         } else {
             Vec::new()
         },
+        my_consults: s.consults.picked_by_me(&actor).await?,
     })
 }
 

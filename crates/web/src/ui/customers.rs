@@ -150,6 +150,12 @@ struct AccountPage {
     locations: Vec<(String, String)>,
     notes: Vec<(String, String, String)>,
     timeline: Vec<EventRow>,
+    /// Recent contacts: id, channel, state, started.
+    contacts: Vec<(String, String, String, String)>,
+    /// Cases: id, title, status, opened.
+    cases: Vec<(String, String, String, String)>,
+    /// People on the account for starting a contact: id, name.
+    people: Vec<(String, String)>,
 }
 
 fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -215,7 +221,40 @@ async fn account(
             .map(|l| l.one_line())
             .unwrap_or_default()
     };
+    let actor = u.actor();
+    let contacts = s.interactions.for_account(&actor, v.account.id).await?;
+    let cases = s.cases.for_account(&actor, v.account.id).await?;
     let page = AccountPage {
+        contacts: contacts
+            .iter()
+            .take(10)
+            .map(|i| {
+                (
+                    i.id.to_string(),
+                    i.channel.as_str().replace('_', " "),
+                    i.state.as_str().to_string(),
+                    when(i.started_at),
+                )
+            })
+            .collect(),
+        cases: cases
+            .iter()
+            .take(10)
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    c.title.clone(),
+                    c.status.as_str().to_string(),
+                    when(c.opened_at),
+                )
+            })
+            .collect(),
+        people: v
+            .parties
+            .iter()
+            .filter(|p| p.role.ended_on.is_none())
+            .map(|p| (p.person.id.to_string(), p.person.full_name()))
+            .collect(),
         shell: Shell::of(&u),
         since: v.account.created_at.strftime("%Y-%m-%d").to_string(),
         tab: tab.into(),

@@ -1,11 +1,14 @@
 //! The agent console: server-rendered pages (askama), a little JS for the
 //! live lookup. Page handlers call the same domain services as the API.
 
+mod cases;
 mod customers;
 mod edits;
 mod forms;
 mod records;
 mod session;
+mod work;
+mod interactions;
 
 use crate::auth::CurrentUser;
 use crate::state::AppState;
@@ -25,6 +28,7 @@ pub struct Shell {
     pub csrf: String,
     pub q: String,
     pub can_audit: bool,
+    pub can_watch: bool,
 }
 
 impl Shell {
@@ -36,6 +40,7 @@ impl Shell {
             csrf: u.csrf.clone().unwrap_or_default(),
             q: String::new(),
             can_audit: allowed(u.user.role, Action::ViewAudit),
+            can_watch: allowed(u.user.role, Action::WatchQueues),
         }
     }
 }
@@ -85,6 +90,7 @@ impl IntoResponse for UiError {
             csrf: String::new(),
             q: String::new(),
             can_audit: false,
+            can_watch: false,
         };
         (
             status,
@@ -95,6 +101,59 @@ impl IntoResponse for UiError {
             }),
         )
             .into_response()
+    }
+}
+
+/// A page whose main part refreshes itself when a live event concerns it.
+#[derive(Template)]
+#[template(path = "live.html")]
+pub struct LivePage {
+    pub shell: Shell,
+    pub title: String,
+    /// Why the last action was refused; what was typed is kept in the body.
+    pub error: Option<String>,
+    /// The fragment URL that renders `body` again.
+    pub refresh: String,
+    /// Event kinds that make it refresh, comma-separated.
+    pub on: &'static str,
+    /// `key:value` an event's data must carry, or empty.
+    pub matcher: String,
+    pub body: String,
+}
+
+/// Render a fragment template, or fail like a page does.
+pub fn fragment<T: Template>(t: &T) -> Result<String, UiError> {
+    t.render()
+        .map_err(|e| UiError(DomainError::Store(format!("template failed: {e}"))))
+}
+
+/// What an action did wrong, as one line for the top of the page.
+pub fn refusal(e: &DomainError) -> (StatusCode, String) {
+    let status = match e {
+        DomainError::NotFound(_) => StatusCode::NOT_FOUND,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+        DomainError::Conflict(_) => StatusCode::CONFLICT,
+        DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        DomainError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let text = match e {
+        DomainError::Invalid { field, message } => {
+            format!("{}: {message}", field.replace('_', " "))
+        }
+        DomainError::Store(_) => "Something went wrong on our side; nothing was changed.".into(),
+        other => other.to_string(),
+    };
+    (status, text)
+}
+
+/// What a form sent, to fill it again after a refusal.
+#[derive(Default)]
+pub struct Typed(pub std::collections::HashMap<String, String>);
+
+impl Typed {
+    pub fn get(&self, k: &str) -> &str {
+        self.0.get(k).map(String::as_str).unwrap_or("")
     }
 }
 
@@ -115,6 +174,22 @@ pub fn render<T: Template>(t: &T) -> Response {
 
 pub fn when(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A span of time as a person says it: "45 s", "12 min", "3 h 05 min", "2 d 4 h".
+pub fn span(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86400 => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// How long ago, from now.
+pub fn ago(ts: jiff::Timestamp) -> String {
+    span(jiff::Timestamp::now().as_second() - ts.as_second())
 }
 
 pub fn money(minor: i64, currency: &str) -> String {
@@ -164,10 +239,22 @@ pub fn router() -> Router<AppState> {
         .merge(forms::router())
         .merge(records::router())
         .merge(edits::router())
+        .merge(work::router())
+        .merge(interactions::router())
+        .merge(cases::router())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn spans_read_like_a_person_says_them() {
+        assert_eq!(super::span(-3), "0 s");
+        assert_eq!(super::span(59), "59 s");
+        assert_eq!(super::span(12 * 60 + 5), "12 min");
+        assert_eq!(super::span(3 * 3600 + 5 * 60), "3 h 05 min");
+        assert_eq!(super::span(2 * 86400 + 4 * 3600 + 59), "2 d 4 h");
+    }
+
     #[test]
     fn money_is_formatted_from_minor_units() {
         assert_eq!(super::money(3999, "USD"), "$39.99");

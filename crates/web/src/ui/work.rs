@@ -1,0 +1,371 @@
+//! My work, the consult inbox and the supervisors' queue wall.
+
+use super::{LivePage, Shell, UiError, ago, fragment, render, span, when};
+use crate::api::work::{MyWork, my_work};
+use crate::auth::CurrentUser;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use extramile_domain::consults::{ConsultAnswer, ConsultStep, ConsultView, StatusUpdate};
+use extramile_domain::interactions::InteractionSummary;
+use extramile_domain::routing::{AvailabilityInput, QueueWall};
+use serde::Deserialize;
+
+pub struct ContactRow {
+    pub id: String,
+    pub channel: String,
+    pub state: String,
+    pub account: String,
+    pub subject: String,
+    pub age: String,
+    pub why: &'static str,
+    pub version: i64,
+    pub transfer_note: Option<String>,
+}
+
+pub fn contact_row(c: &InteractionSummary, me: extramile_domain::ids::StaffId) -> ContactRow {
+    let i = &c.interaction;
+    let why = if c.offered_to_me {
+        "offered to you"
+    } else if i.pending_transfer_to == Some(me) {
+        "transfer to you"
+    } else if i.owner_id == Some(me) {
+        "yours"
+    } else {
+        "taking part"
+    };
+    ContactRow {
+        id: i.id.to_string(),
+        channel: i.channel.as_str().replace('_', " "),
+        state: i.state.as_str().to_string(),
+        account: match (&c.account_number, &c.account_name) {
+            (Some(n), Some(name)) => format!("{n} · {name}"),
+            _ => "no account yet".into(),
+        },
+        subject: i.subject.clone().unwrap_or_default(),
+        age: ago(i.started_at),
+        why,
+        version: i.version,
+        transfer_note: (i.pending_transfer_to == Some(me))
+            .then(|| i.pending_transfer_note.clone().unwrap_or_default()),
+    }
+}
+
+pub struct CaseRow {
+    pub id: String,
+    pub title: String,
+    pub account: String,
+    pub status: String,
+    pub priority: String,
+    pub due: String,
+    pub clock: String,
+    pub waiting: String,
+}
+
+pub struct ConsultRow {
+    pub id: String,
+    pub case_id: String,
+    pub interaction_id: Option<String>,
+    pub team: String,
+    pub question: String,
+    pub status: String,
+    pub position: i64,
+    pub asked: String,
+    pub answer: Option<String>,
+    pub version: i64,
+}
+
+pub fn consult_row(c: &ConsultView) -> ConsultRow {
+    ConsultRow {
+        id: c.consult.id.to_string(),
+        case_id: c.consult.case_id.to_string(),
+        interaction_id: c.consult.interaction_id.map(|i| i.to_string()),
+        team: c.team_name.clone(),
+        question: c.consult.question.clone(),
+        status: c.consult.status.as_str().to_string(),
+        position: c.position,
+        asked: ago(c.consult.requested_at),
+        answer: c.consult.answer.clone(),
+        version: c.consult.version,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "work.html")]
+struct WorkBody {
+    csrf: String,
+    availability: String,
+    since: String,
+    waiting_for_me: Vec<ContactRow>,
+    contacts: Vec<ContactRow>,
+    cases: Vec<CaseRow>,
+    inbox: Vec<ConsultRow>,
+    answering: Vec<ConsultRow>,
+    in_department: bool,
+}
+
+fn work_body(u: &CurrentUser, w: MyWork) -> Result<String, UiError> {
+    let me = u.user.id;
+    let (waiting_for_me, contacts): (Vec<_>, Vec<_>) = w
+        .interactions
+        .iter()
+        .map(|c| contact_row(c, me))
+        .partition(|r| r.why == "offered to you" || r.why == "transfer to you");
+    fragment(&WorkBody {
+        csrf: u.csrf.clone().unwrap_or_default(),
+        availability: w.availability.as_str().to_string(),
+        since: w.availability_since.map(ago).unwrap_or_default(),
+        waiting_for_me,
+        contacts,
+        cases: w
+            .cases
+            .iter()
+            .map(|c| CaseRow {
+                id: c.case.id.to_string(),
+                title: c.case.title.clone(),
+                account: format!("{} · {}", c.account_number, c.account_name),
+                status: c.case.status.as_str().to_string(),
+                priority: c.case.priority.as_str().to_string(),
+                due: when(c.sla.resolution_due),
+                clock: c.sla.resolution.as_str().to_string(),
+                waiting: span(c.sla.customer_waiting_secs),
+            })
+            .collect(),
+        inbox: w.consults.iter().map(consult_row).collect(),
+        answering: w.my_consults.iter().map(consult_row).collect(),
+        in_department: u.user.team_id.is_some(),
+    })
+}
+
+async fn page(
+    s: &AppState,
+    u: &CurrentUser,
+    refused: Option<(StatusCode, String)>,
+) -> Result<Response, UiError> {
+    let body = work_body(u, my_work(s, u).await?)?;
+    let (status, error) = match refused {
+        Some((st, text)) => (st, Some(text)),
+        None => (StatusCode::OK, None),
+    };
+    Ok((
+        status,
+        render(&LivePage {
+            shell: Shell::of(u),
+            title: "My work".into(),
+            error,
+            refresh: "/ui/work".into(),
+            on: "offer,interaction,case,consult",
+            matcher: String::new(),
+            body,
+        }),
+    )
+        .into_response())
+}
+
+async fn work_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    page(&s, &u, None).await
+}
+
+async fn work_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    Ok(Html(work_body(&u, my_work(&s, &u).await?)?).into_response())
+}
+
+async fn set_availability(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Form(f): Form<AvailabilityInput>,
+) -> Result<Response, UiError> {
+    match s.routing.set_availability(&u.actor(), f).await {
+        Ok(_) => Ok(Redirect::to("/work").into_response()),
+        Err(e) => page(&s, &u, Some(super::refusal(&e))).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "queues.html")]
+struct WallBody {
+    queues: Vec<QueueRow>,
+    agents: Vec<AgentRow>,
+    total_waiting: i64,
+    available: usize,
+    longest: String,
+}
+
+struct QueueRow {
+    name: String,
+    hours: String,
+    open: bool,
+    next_opening: String,
+    waiting: i64,
+    longest: String,
+    agents: i64,
+}
+
+struct AgentRow {
+    name: String,
+    role: String,
+    state: String,
+    since: String,
+    skills: String,
+}
+
+fn wall_body(w: QueueWall) -> Result<String, UiError> {
+    let now = jiff::Timestamp::now().as_second();
+    let longest = w
+        .queues
+        .iter()
+        .filter_map(|q| q.oldest_waiting_since)
+        .map(|t| now - t.as_second())
+        .max();
+    fragment(&WallBody {
+        total_waiting: w.queues.iter().map(|q| q.waiting).sum(),
+        available: w
+            .agents
+            .iter()
+            .filter(|a| a.state.as_str() == "available")
+            .count(),
+        longest: longest.map(span).unwrap_or_else(|| "—".into()),
+        queues: w
+            .queues
+            .iter()
+            .map(|q| QueueRow {
+                name: q.queue.name.clone(),
+                hours: format!("{} ({})", q.queue.hours, q.queue.time_zone),
+                open: q.open_now,
+                next_opening: q.next_opening.clone().unwrap_or_default(),
+                waiting: q.waiting,
+                longest: q.oldest_waiting_since.map(ago).unwrap_or_default(),
+                agents: q.available_agents,
+            })
+            .collect(),
+        agents: w
+            .agents
+            .iter()
+            .map(|a| AgentRow {
+                name: a.name.clone(),
+                role: a.role.as_str().to_string(),
+                state: a.state.as_str().to_string(),
+                since: a.since.map(ago).unwrap_or_default(),
+                skills: a.skills.join(", "),
+            })
+            .collect(),
+    })
+}
+
+async fn wall_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    let body = wall_body(s.routing.wall(&u.actor()).await?)?;
+    Ok(render(&LivePage {
+        shell: Shell::of(&u),
+        title: "Queue wall".into(),
+        error: None,
+        refresh: "/ui/queues".into(),
+        on: "queue,interaction",
+        matcher: String::new(),
+        body,
+    }))
+}
+
+async fn wall_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    Ok(Html(wall_body(s.routing.wall(&u.actor()).await?)?).into_response())
+}
+
+/// A consult action from any page; it goes back where it came from.
+#[derive(Deserialize)]
+struct ConsultForm {
+    version: Option<i64>,
+    answer: Option<String>,
+    message: Option<String>,
+    back: Option<String>,
+}
+
+fn back_to(f: &ConsultForm) -> String {
+    // Only paths on this site: never an open redirect.
+    f.back
+        .as_deref()
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or("/work")
+        .to_string()
+}
+
+async fn consult_action(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path((id, verb)): Path<(String, String)>,
+    Form(f): Form<ConsultForm>,
+) -> Result<Response, UiError> {
+    let id = super::path_id(&id, "consult")?;
+    let actor = u.actor();
+    let step = ConsultStep {
+        version: f.version.unwrap_or(0),
+    };
+    let c = &s.consults;
+    let done = match verb.as_str() {
+        "pick-up" => c.pick_up(&actor, id, step).await,
+        "join" => c.join(&actor, id, step).await,
+        "cancel" => c.cancel(&actor, id, step).await,
+        "answer" => {
+            c.answer(
+                &actor,
+                id,
+                ConsultAnswer {
+                    version: step.version,
+                    answer: f.answer.clone().unwrap_or_default(),
+                },
+            )
+            .await
+        }
+        "update" => {
+            c.post_update(
+                &actor,
+                id,
+                StatusUpdate {
+                    message: f.message.clone().unwrap_or_default(),
+                },
+            )
+            .await
+        }
+        _ => return Err(UiError(extramile_domain::DomainError::NotFound("page".into()))),
+    };
+    let back = back_to(&f);
+    match done {
+        // Joining puts the specialist on the call: open it.
+        Ok(v) if verb == "join" => Ok(Redirect::to(&format!(
+            "/interactions/{}",
+            v.consult.interaction_id.map(|i| i.to_string()).unwrap_or_default()
+        ))
+        .into_response()),
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        // Show the page the action came from, with the reason and what was typed.
+        Err(e) => {
+            let refused = Some(super::refusal(&e));
+            let typed = super::Typed(
+                [("answer", &f.answer), ("message", &f.message)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+                    .collect(),
+            );
+            if let Some(rest) = back.strip_prefix("/cases/") {
+                super::cases::page(&s, &u, super::path_id(rest, "case")?, refused, typed).await
+            } else if let Some(rest) = back.strip_prefix("/interactions/") {
+                let id = super::path_id(rest, "interaction")?;
+                super::interactions::page(&s, &u, id, refused, typed).await
+            } else {
+                page(&s, &u, refused).await
+            }
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/work", get(work_page))
+        .route("/ui/work", get(work_fragment))
+        .route("/work/availability", post(set_availability))
+        .route("/queues", get(wall_page))
+        .route("/ui/queues", get(wall_fragment))
+        .route("/consults/{id}/{verb}", post(consult_action))
+}
