@@ -186,6 +186,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let loaded = demo::load(&loader, customers, true).await;
             loader.close().await;
             let loaded = loaded?;
+            demo::routing::ensure(&st).await?;
             if loaded > 0 {
                 eprintln!(
                     "loaded {loaded} customers in {:.1}s",

@@ -29,12 +29,17 @@ struct PartRow {
     left: Option<String>,
     person_id: Option<String>,
     verified: Option<String>,
+    /// The owner does not "leave" their own contact: they transfer it.
+    is_owner: bool,
 }
 
 #[derive(Template)]
 #[template(path = "interaction.html")]
 struct Body {
     csrf: String,
+    me: String,
+    /// The owner (or a supervisor): transfers and wraps up; others leave.
+    in_charge: bool,
     id: String,
     version: i64,
     channel: String,
@@ -128,6 +133,9 @@ async fn body(
     let teams = s.staff.teams().await?;
     fragment(&Body {
         csrf: u.csrf.clone().unwrap_or_default(),
+        me: me.to_string(),
+        in_charge: i.owner_id == Some(me)
+            || matches!(u.user.role.as_str(), "supervisor" | "admin"),
         id: i.id.to_string(),
         version: i.version,
         channel: i.channel.as_str().replace('_', " "),
@@ -179,6 +187,7 @@ async fn body(
                 joined: when(p.joined_at),
                 left: p.left_at.map(when),
                 person_id: p.person_id.map(|x| x.to_string()),
+                is_owner: p.staff_id.is_some() && p.staff_id == i.owner_id,
                 verified: p.person_id.and_then(|pid| {
                     v.verifications.iter().find(|x| x.person_id == pid).map(|x| {
                         format!(

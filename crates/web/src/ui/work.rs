@@ -77,6 +77,8 @@ pub struct ConsultRow {
     pub asked: String,
     pub answer: Option<String>,
     pub version: i64,
+    /// The specialist working it, as an id string (empty while waiting).
+    pub picked_by: String,
 }
 
 pub fn consult_row(c: &ConsultView) -> ConsultRow {
@@ -91,6 +93,7 @@ pub fn consult_row(c: &ConsultView) -> ConsultRow {
         asked: ago(c.consult.requested_at),
         answer: c.consult.answer.clone(),
         version: c.consult.version,
+        picked_by: c.consult.picked_by.map(|p| p.to_string()).unwrap_or_default(),
     }
 }
 
