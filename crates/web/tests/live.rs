@@ -180,3 +180,141 @@ async fn an_offer_on_node_a_reaches_a_stream_on_node_b() {
         "{text}"
     );
 }
+
+/// The next event on a stream: its kind and data.
+async fn next_event(body: &mut axum::body::Body) -> (String, serde_json::Value) {
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    let kind = text
+        .lines()
+        .find_map(|l| l.strip_prefix("event: "))
+        .unwrap_or_default()
+        .to_string();
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .unwrap_or_default();
+    (kind, data)
+}
+
+async fn stream(app: &axum::Router, token: &str) -> axum::body::Body {
+    app.clone()
+        .oneshot(
+            Request::get("/api/v1/stream")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .into_body()
+}
+
+/// What changes on a contact reaches the screens of those on it (and no
+/// one else's); case changes reach the owner; queue changes reach everyone.
+#[tokio::test]
+async fn changes_reach_the_screens_of_those_they_concern() {
+    for url in testing::databases().await {
+        let (state, t) = common::state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("bea@t.example", "specialist", None),
+                ("tom@t.example", "agent", None),
+                ("ada@t.example", "admin", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (maya, bea, tom, ada) = (&t[0], &t[1], &t[2], &t[3]);
+        let (_, bea_me) = call(&app, bea, "GET", "/api/v1/me", None).await;
+        let (_, p) = call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/people",
+            Some(json!({"given_name": "Rosa", "family_name": "Alvarez"})),
+        )
+        .await;
+        let (_, account) = call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/accounts",
+            Some(json!({"holder_id": p["person"]["id"]})),
+        )
+        .await;
+        let (_, c) = call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/interactions",
+            Some(json!({"channel": "outbound_call", "account_id": account["id"]})),
+        )
+        .await;
+        let id = c["interaction"]["id"].clone();
+
+        let mut maya_stream = stream(&app, maya).await;
+        let mut bea_stream = stream(&app, bea).await;
+        let mut tom_stream = stream(&app, tom).await;
+
+        // Maya brings Bea in: both screens hear of it.
+        let (s, _) = call(
+            &app,
+            maya,
+            "POST",
+            &format!("/api/v1/interactions/{}/participants", id.as_str().unwrap()),
+            Some(json!({"staff_id": bea_me["id"], "role": "specialist"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        for st in [&mut maya_stream, &mut bea_stream] {
+            let (kind, data) = next_event(st).await;
+            assert_eq!(kind, "interaction");
+            assert_eq!(data["interaction_id"], id);
+        }
+
+        // A case Maya opens reaches her screen, not Tom's.
+        call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/cases",
+            Some(json!({"account_id": account["id"], "title": "Charge", "category": "billing"})),
+        )
+        .await;
+        let (kind, _) = next_event(&mut maya_stream).await;
+        assert_eq!(kind, "case");
+
+        // A queue change reaches everyone, Tom included; his first event
+        // is that one: nothing of Maya's contact or case reached him.
+        call(
+            &app,
+            ada,
+            "POST",
+            "/api/v1/queues",
+            Some(json!({"name": "Care", "skill": "general", "time_zone": "UTC", "hours": "24/7"})),
+        )
+        .await;
+        call(
+            &app,
+            tom,
+            "POST",
+            "/api/v1/me/availability",
+            Some(json!({"state": "away"})),
+        )
+        .await;
+        let (kind, _) = next_event(&mut tom_stream).await;
+        assert_eq!(kind, "queue");
+    }
+}

@@ -94,7 +94,8 @@ pub async fn ensure(st: &AppState) -> Result<(), String> {
                     category: "technical".into(),
                     priority: Some("high".into()),
                     description: Some(
-                        "Power source suspected; hard reboot advised. Call back in five days.".into(),
+                        "Power source suspected; hard reboot advised. Call back in five days."
+                            .into(),
                     ),
                     interaction_id: None,
                 },

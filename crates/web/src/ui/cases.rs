@@ -55,7 +55,11 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
     let actor = u.actor();
     let v = s.cases.view(&actor, id).await?;
     let c = &v.case;
-    let account = s.customers.customer_360(&actor, c.account_id).await?.account;
+    let account = s
+        .customers
+        .customer_360(&actor, c.account_id)
+        .await?
+        .account;
     let staff = s.staff.directory(&actor).await?;
     let teams = s.staff.teams().await?;
     let name = |sid| {
@@ -96,18 +100,29 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
         opened: format!("{} ({} ago)", when(c.opened_at), ago(c.opened_at)),
         handovers: c.handovers,
         escalated: c.escalated_to.map(|t| {
-            let team = teams.iter().find(|x| x.id == t).map(|x| x.name.clone()).unwrap_or_default();
+            let team = teams
+                .iter()
+                .find(|x| x.id == t)
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
             format!("{team}: {}", c.escalation_note.clone().unwrap_or_default())
         }),
         resolution: c.resolved_at.map(|at| {
             format!(
                 "{} on {} — {}",
-                if c.confirmed_by_customer { "Confirmed by the customer" } else { "Resolved without confirmation" },
+                if c.confirmed_by_customer {
+                    "Confirmed by the customer"
+                } else {
+                    "Resolved without confirmation"
+                },
                 when(at),
                 c.resolution_note.clone().unwrap_or_default()
             )
         }),
-        first_response: (v.sla.first_response.as_str().into(), when(v.sla.first_response_due)),
+        first_response: (
+            v.sla.first_response.as_str().into(),
+            when(v.sla.first_response_due),
+        ),
         resolution_clock: (v.sla.resolution.as_str().into(), when(v.sla.resolution_due)),
         waiting: span(v.sla.customer_waiting_secs),
         fcr: v.first_contact_resolution.as_str().replace('_', " "),
@@ -120,7 +135,16 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
         live_contacts: contacts
             .iter()
             .filter(|i| i.state.is_live())
-            .map(|i| (i.id.to_string(), format!("{} started {}", i.channel.as_str().replace('_', " "), when(i.started_at))))
+            .map(|i| {
+                (
+                    i.id.to_string(),
+                    format!(
+                        "{} started {}",
+                        i.channel.as_str().replace('_', " "),
+                        when(i.started_at)
+                    ),
+                )
+            })
             .collect(),
         contacts: contacts
             .iter()
@@ -133,13 +157,22 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
                 )
             })
             .collect(),
-        consults: s.consults.for_case(&actor, id).await?.iter().map(consult_row).collect(),
+        consults: s
+            .consults
+            .for_case(&actor, id)
+            .await?
+            .iter()
+            .map(consult_row)
+            .collect(),
         colleagues: staff
             .iter()
             .filter(|x| x.id != c.owner_id)
             .map(|x| (x.id.to_string(), format!("{} ({})", x.name, x.role)))
             .collect(),
-        teams: teams.iter().map(|t| (t.id.to_string(), t.name.clone())).collect(),
+        teams: teams
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect(),
         history: history
             .iter()
             .map(|e| (when(e.at), e.actor_name.clone(), e.summary.clone()))
@@ -175,11 +208,19 @@ pub async fn page(
         .into_response())
 }
 
-async fn show(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>) -> Result<Response, UiError> {
+async fn show(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
     page(&s, &u, path_id(&id, "case")?, None, Typed::default()).await
 }
 
-async fn show_fragment(State(s): State<AppState>, u: CurrentUser, Path(id): Path<String>) -> Result<Response, UiError> {
+async fn show_fragment(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
     let id = path_id(&id, "case")?;
     Ok(Html(body(&s, &u, id, Typed::default()).await?).into_response())
 }
@@ -209,13 +250,24 @@ async fn act(
     let done: Result<(), DomainError> = async {
         match verb.as_str() {
             "status" => {
-                c.change_status(&actor, id, CaseStatusChange { version, status: text(&f, "status") }).await?;
+                c.change_status(
+                    &actor,
+                    id,
+                    CaseStatusChange {
+                        version,
+                        status: text(&f, "status"),
+                    },
+                )
+                .await?;
             }
             "resolve" => {
                 let input = ResolveInput {
                     version,
                     confirmed_by_customer: f.get("confirmed").is_some_and(|v| v == "yes"),
-                    note: f.get("resolution_note").filter(|n| !n.trim().is_empty()).cloned(),
+                    note: f
+                        .get("resolution_note")
+                        .filter(|n| !n.trim().is_empty())
+                        .cloned(),
                 };
                 c.resolve(&actor, id, input).await?;
             }

@@ -100,7 +100,10 @@ async fn body(
         None => None,
     };
     let entry = s.store.queue_entry(id).await?;
-    let unanswered = matches!(i.state, InteractionState::Offered | InteractionState::Queued);
+    let unanswered = matches!(
+        i.state,
+        InteractionState::Offered | InteractionState::Queued
+    );
     let offered_to = entry.as_ref().and_then(|e| e.offered_to);
     let queue = match (&entry, unanswered) {
         (Some(_), true) => s.routing.position(&actor, id).await.ok().map(|p| {
@@ -117,7 +120,11 @@ async fn body(
         }),
         _ => None,
     };
-    let current: Vec<&Participant> = v.participants.iter().filter(|p| p.left_at.is_none()).collect();
+    let current: Vec<&Participant> = v
+        .participants
+        .iter()
+        .filter(|p| p.left_at.is_none())
+        .collect();
     let cases = s.cases.for_interaction(&actor, id).await?;
     let linkable = match i.account_id {
         Some(a) => s
@@ -134,16 +141,19 @@ async fn body(
     fragment(&Body {
         csrf: u.csrf.clone().unwrap_or_default(),
         me: me.to_string(),
-        in_charge: i.owner_id == Some(me)
-            || matches!(u.user.role.as_str(), "supervisor" | "admin"),
+        in_charge: i.owner_id == Some(me) || matches!(u.user.role.as_str(), "supervisor" | "admin"),
         id: i.id.to_string(),
         version: i.version,
         channel: i.channel.as_str().replace('_', " "),
         state: i.state.as_str().to_string(),
         subject: i.subject.clone().unwrap_or_default(),
-        account: c360
-            .as_ref()
-            .map(|c| (c.account.id.to_string(), c.account.number.clone(), c.account.name.clone())),
+        account: c360.as_ref().map(|c| {
+            (
+                c.account.id.to_string(),
+                c.account.number.clone(),
+                c.account.name.clone(),
+            )
+        }),
         owner: name_of(i.owner_id),
         started: format!("{} ({} ago)", when(i.started_at), ago(i.started_at)),
         transfers: i.transfers,
@@ -157,7 +167,10 @@ async fn body(
         offered_elsewhere: unanswered && offered_to.is_some_and(|o| o != me),
         pending_for_me: i.pending_transfer_to == Some(me),
         pending: i.pending_transfer_to.map(|t| {
-            (name_of(Some(t)), i.pending_transfer_note.clone().unwrap_or_default())
+            (
+                name_of(Some(t)),
+                i.pending_transfer_note.clone().unwrap_or_default(),
+            )
         }),
         queue,
         queues: if i.state == InteractionState::Offered {
@@ -189,14 +202,17 @@ async fn body(
                 person_id: p.person_id.map(|x| x.to_string()),
                 is_owner: p.staff_id.is_some() && p.staff_id == i.owner_id,
                 verified: p.person_id.and_then(|pid| {
-                    v.verifications.iter().find(|x| x.person_id == pid).map(|x| {
-                        format!(
-                            "verified by {} ({}) at {}",
-                            x.verified_by_name,
-                            x.method.as_str().replace('_', " "),
-                            when(x.at)
-                        )
-                    })
+                    v.verifications
+                        .iter()
+                        .find(|x| x.person_id == pid)
+                        .map(|x| {
+                            format!(
+                                "verified by {} ({}) at {}",
+                                x.verified_by_name,
+                                x.method.as_str().replace('_', " "),
+                                when(x.at)
+                            )
+                        })
                 }),
             })
             .collect(),
@@ -214,7 +230,11 @@ async fn body(
                         };
                         (
                             p.person.id.to_string(),
-                            format!("{} ({})", p.person.full_name(), p.role.kind.as_str().replace('_', " ")),
+                            format!(
+                                "{} ({})",
+                                p.person.full_name(),
+                                p.role.kind.as_str().replace('_', " ")
+                            ),
                             role,
                         )
                     })
@@ -230,12 +250,22 @@ async fn body(
                     .and_then(|t| teams.iter().find(|x| x.id == t))
                     .map(|t| format!(", {}", t.name))
                     .unwrap_or_default();
-                (c.id.to_string(), format!("{} ({}{team})", c.name, c.role), c.role.to_string())
+                (
+                    c.id.to_string(),
+                    format!("{} ({}{team})", c.name, c.role),
+                    c.role.to_string(),
+                )
             })
             .collect(),
         cases: cases
             .iter()
-            .map(|c| (c.id.to_string(), c.title.clone(), c.status.as_str().to_string()))
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    c.title.clone(),
+                    c.status.as_str().to_string(),
+                )
+            })
             .collect(),
         linkable,
         consults: s
@@ -245,7 +275,10 @@ async fn body(
             .iter()
             .map(consult_row)
             .collect(),
-        teams: teams.iter().map(|t| (t.id.to_string(), t.name.clone())).collect(),
+        teams: teams
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect(),
         events: v
             .events
             .iter()
@@ -342,8 +375,15 @@ async fn act(
     let done: Result<Option<String>, DomainError> = async {
         match verb.as_str() {
             "state" => {
-                x.change_state(&actor, id, StateChange { version, state: text(&f, "state") })
-                    .await?;
+                x.change_state(
+                    &actor,
+                    id,
+                    StateChange {
+                        version,
+                        state: text(&f, "state"),
+                    },
+                )
+                .await?;
             }
             "wrap-up" => {
                 let input = WrapUpInput {
@@ -365,12 +405,16 @@ async fn act(
                 let (person_id, staff_id, role) = if verb == "add-person" {
                     let raw = text(&f, "person");
                     let (pid, role) = raw.split_once('|').unwrap_or((raw.as_str(), "customer"));
-                    let pid = pid.parse().map_err(|_| DomainError::invalid("person", "choose a person"))?;
+                    let pid = pid
+                        .parse()
+                        .map_err(|_| DomainError::invalid("person", "choose a person"))?;
                     (Some(pid), None, role.to_string())
                 } else {
                     let raw = text(&f, "colleague");
                     let (sid, role) = raw.split_once('|').unwrap_or((raw.as_str(), "specialist"));
-                    let sid = sid.parse().map_err(|_| DomainError::invalid("colleague", "choose a colleague"))?;
+                    let sid = sid
+                        .parse()
+                        .map_err(|_| DomainError::invalid("colleague", "choose a colleague"))?;
                     let role = match role {
                         "supervisor" | "admin" => "supervisor",
                         "agent" => "agent",
@@ -378,7 +422,16 @@ async fn act(
                     };
                     (None, Some(sid), role.to_string())
                 };
-                x.add_participant(&actor, id, NewParticipant { person_id, staff_id, role }).await?;
+                x.add_participant(
+                    &actor,
+                    id,
+                    NewParticipant {
+                        person_id,
+                        staff_id,
+                        role,
+                    },
+                )
+                .await?;
             }
             "leave" => {
                 let p = id_of(&f, "participant_id", "participant")?;
@@ -394,10 +447,13 @@ async fn act(
                 x.transfer(&actor, id, input).await?;
             }
             "accept-transfer" => {
-                x.accept_transfer(&actor, id, AcceptTransfer { version }).await?;
+                x.accept_transfer(&actor, id, AcceptTransfer { version })
+                    .await?;
             }
             "enqueue" => {
-                let input = EnqueueInput { queue_id: id_of(&f, "queue_id", "queue_id")? };
+                let input = EnqueueInput {
+                    queue_id: id_of(&f, "queue_id", "queue_id")?,
+                };
                 s.routing.enqueue(&actor, id, input).await?;
             }
             "open-case" => {

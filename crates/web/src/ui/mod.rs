@@ -5,10 +5,10 @@ mod cases;
 mod customers;
 mod edits;
 mod forms;
+mod interactions;
 mod records;
 mod session;
 mod work;
-mod interactions;
 
 use crate::auth::CurrentUser;
 use crate::state::AppState;

@@ -93,7 +93,11 @@ pub fn consult_row(c: &ConsultView) -> ConsultRow {
         asked: ago(c.consult.requested_at),
         answer: c.consult.answer.clone(),
         version: c.consult.version,
-        picked_by: c.consult.picked_by.map(|p| p.to_string()).unwrap_or_default(),
+        picked_by: c
+            .consult
+            .picked_by
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -331,14 +335,21 @@ async fn consult_action(
             )
             .await
         }
-        _ => return Err(UiError(extramile_domain::DomainError::NotFound("page".into()))),
+        _ => {
+            return Err(UiError(extramile_domain::DomainError::NotFound(
+                "page".into(),
+            )));
+        }
     };
     let back = back_to(&f);
     match done {
         // Joining puts the specialist on the call: open it.
         Ok(v) if verb == "join" => Ok(Redirect::to(&format!(
             "/interactions/{}",
-            v.consult.interaction_id.map(|i| i.to_string()).unwrap_or_default()
+            v.consult
+                .interaction_id
+                .map(|i| i.to_string())
+                .unwrap_or_default()
         ))
         .into_response()),
         Ok(_) => Ok(Redirect::to(&back).into_response()),

@@ -84,3 +84,91 @@ pub async fn add_staff(state: &AppState, staff: &[(&str, &str, Option<TeamId>)])
     }
     tokens
 }
+
+/// A browser-like response: status, Location and the page text.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub text: String,
+}
+
+pub async fn browse(app: &Router, req: Request<Body>) -> Page {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_string());
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Page {
+        status,
+        location,
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
+
+/// Sign in through the form; the session cookie and the page's CSRF token.
+pub async fn session(app: &Router, email: &str) -> (String, String) {
+    let body = format!(
+        "email={}&password=a+long+test+password",
+        email.replace('@', "%40")
+    );
+    let res = app
+        .clone()
+        .oneshot(
+            Request::post("/signin")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = get_page(app, "/work", &cookie).await;
+    let csrf = page
+        .text
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+pub async fn get_page(app: &Router, uri: &str, cookie: &str) -> Page {
+    browse(
+        app,
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// Post a form (already URL-encoded, without the CSRF token) as a browser would.
+pub async fn post_form(
+    app: &Router,
+    uri: &str,
+    body: &str,
+    (cookie, csrf): &(String, String),
+) -> Page {
+    browse(
+        app,
+        Request::post(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("_csrf={csrf}&{body}")))
+            .unwrap(),
+    )
+    .await
+}
