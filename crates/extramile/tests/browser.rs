@@ -265,6 +265,31 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
         );
         let kept = c.find(Locator::Id("f-status")).await?.prop("value").await?;
         assert_eq!(kept.as_deref(), Some("closed"), "the choice is kept");
+
+        // The call rings again: open it from the pop and answer it.
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-live=connected]")).await?;
+        post_event(app_port, &token, r#"{"event_id":"b2","call_id":"call-2","kind":"offered","caller_id":"517-555-0190","agent_email":"agent@demo.extramile.dev"}"#).await;
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#screen-pop a.pop-contact")).await?.click().await?;
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("button[value=connected]")).await?.click().await?;
+        let state = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#contact-state")).await?;
+        assert_eq!(state.text().await?, "connected");
+
+        // The phone system conferences the billing specialist in: the open
+        // contact page shows her without a reload.
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-live=connected]")).await?;
+        c.execute("window.__sameDocument = true; return null;", vec![]).await?;
+        post_event(app_port, &token, r#"{"event_id":"b3","call_id":"call-2","kind":"conferenced","agent_email":"billing@demo.extramile.dev"}"#).await;
+        let bea = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".participant[data-name='Bea Billing']")).await?;
+        shot(&c, "6-contact-live").await;
+        assert!(bea.text().await?.contains("specialist"));
+        let same = c.execute("return window.__sameDocument === true;", vec![]).await?;
+        assert_eq!(same, serde_json::json!(true), "the page was not reloaded");
+
+        // My work lists the call in progress.
+        c.find(Locator::LinkText("My work")).await?.click().await?;
+        let row = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#live-region tr[data-interaction]")).await?;
+        shot(&c, "7-my-work").await;
+        assert!(row.text().await?.contains("David Kim"), "my work row");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -63,6 +63,13 @@
     line.className = 'muted';
     line.textContent = 'From ' + (d.caller_id || 'a withheld number');
     pop.appendChild(line);
+    if (d.interaction_id) {
+      const open = document.createElement('a');
+      open.href = '/interactions/' + d.interaction_id;
+      open.className = 'pop-contact button primary';
+      open.textContent = 'Open the call';
+      pop.appendChild(open);
+    }
     if (p) {
       const a = document.createElement('a');
       a.href = '/accounts/' + p.account_id;
