@@ -238,7 +238,10 @@ pub trait RoutingStore: Send + Sync {
     ) -> Result<()>;
     async fn queue_entry(&self, interaction: InteractionId) -> Result<Option<QueueEntry>>;
     /// Not yet offered, oldest first.
-    async fn waiting(&self, queue: QueueId) -> Result<Vec<QueueEntry>>;
+    /// The oldest `limit` contacts still waiting (queued, not offered).
+    async fn waiting(&self, queue: QueueId, limit: u32) -> Result<Vec<QueueEntry>>;
+    /// How many waiting contacts of the entry's queue were queued before it.
+    async fn waiting_ahead(&self, entry: &QueueEntry) -> Result<i64>;
     async fn waiting_counts(&self) -> Result<Vec<WaitingCount>>;
     async fn available_by_skill(&self) -> Result<Vec<(String, i64)>>;
     /// Available agents with the skill.

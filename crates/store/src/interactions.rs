@@ -234,6 +234,12 @@ impl InteractionStore for SqlStore {
             if done.rows_affected() == 0 {
                 return Err(crate::customers::stale("interaction"));
             }
+            if i.state != InteractionState::Queued {
+                // Out of its queue without being routed: no longer waiting.
+                let at = events.first().map_or(0, |e| ts_to_micros(e.at));
+                sqlx::query("UPDATE queue_entries SET left_at = $1 WHERE interaction_id = $2 AND offered_to IS NULL AND left_at IS NULL")
+                    .bind(at).bind(i.id.0).execute(&mut *tx).await.map_err(db_err)?;
+            }
             for e in events {
                 insert_event!(&mut *tx, e)?;
             }

@@ -107,7 +107,7 @@ impl RoutingStore for SqlStore {
             if done.rows_affected() == 0 {
                 return Err(crate::customers::stale("interaction"));
             }
-            sqlx::query("INSERT INTO queue_entries (interaction_id, queue_id, queued_at, offered_to, offered_at) VALUES ($1, $2, $3, NULL, NULL) ON CONFLICT (interaction_id) DO UPDATE SET queue_id = excluded.queue_id, queued_at = excluded.queued_at, offered_to = NULL, offered_at = NULL")
+            sqlx::query("INSERT INTO queue_entries (interaction_id, queue_id, queued_at, offered_to, offered_at) VALUES ($1, $2, $3, NULL, NULL) ON CONFLICT (interaction_id) DO UPDATE SET queue_id = excluded.queue_id, queued_at = excluded.queued_at, offered_to = NULL, offered_at = NULL, left_at = NULL")
                 .bind(e.interaction_id.0).bind(e.queue_id.0).bind(ts_to_micros(e.queued_at))
                 .execute(&mut *tx).await.map_err(db_err)?;
             sqlx::query("INSERT INTO interaction_events (id, interaction_id, at, kind, actor_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -123,14 +123,20 @@ impl RoutingStore for SqlStore {
         Ok(row.map(entry))
     }
 
-    async fn waiting(&self, q: QueueId) -> Result<Vec<QueueEntry>> {
-        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as("SELECT q.interaction_id, q.queue_id, q.queued_at, q.offered_to, q.offered_at FROM queue_entries q JOIN interactions i ON i.id = q.interaction_id \
-                WHERE q.queue_id = $1 AND q.offered_to IS NULL AND i.state = 'queued' ORDER BY q.queued_at, q.interaction_id").bind(q.0).fetch_all(p).await).map_err(db_err)?;
+    async fn waiting(&self, q: QueueId, limit: u32) -> Result<Vec<QueueEntry>> {
+        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE queue_id = $1 AND offered_to IS NULL AND left_at IS NULL ORDER BY queued_at, interaction_id LIMIT $2"))).bind(q.0).bind(i64::from(limit)).fetch_all(p).await).map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
     }
 
+    async fn waiting_ahead(&self, e: &QueueEntry) -> Result<i64> {
+        let at = ts_to_micros(e.queued_at);
+        read!(&self.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM queue_entries WHERE queue_id = $1 AND offered_to IS NULL AND left_at IS NULL \
+                AND (queued_at < $2 OR (queued_at = $3 AND interaction_id < $4))")
+            .bind(e.queue_id.0).bind(at).bind(at).bind(e.interaction_id.0).fetch_one(p).await).map_err(db_err)
+    }
+
     async fn waiting_counts(&self) -> Result<Vec<WaitingCount>> {
-        let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT q.queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(q.queued_at) AS BIGINT) FROM queue_entries q JOIN interactions i ON i.id = q.interaction_id WHERE q.offered_to IS NULL AND i.state = 'queued' GROUP BY q.queue_id").fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(queued_at) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL AND left_at IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
         Ok(rows
             .into_iter()
             .map(|(q, n, oldest)| WaitingCount {
@@ -168,7 +174,7 @@ impl RoutingStore for SqlStore {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let agent_taken = sqlx::query("UPDATE staff_presence SET state = 'busy', since = $1 WHERE staff_id = $2 AND state = 'available'")
                 .bind(now).bind(agent.0).execute(&mut *tx).await.map_err(db_err)?;
-            let contact_taken = sqlx::query("UPDATE queue_entries SET offered_to = $1, offered_at = $2 WHERE interaction_id = $3 AND offered_to IS NULL")
+            let contact_taken = sqlx::query("UPDATE queue_entries SET offered_to = $1, offered_at = $2 WHERE interaction_id = $3 AND offered_to IS NULL AND left_at IS NULL")
                 .bind(agent.0).bind(now).bind(interaction.0).execute(&mut *tx).await.map_err(db_err)?;
             if agent_taken.rows_affected() == 0 || contact_taken.rows_affected() == 0 {
                 tx.rollback().await.map_err(db_err)?;

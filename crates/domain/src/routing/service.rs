@@ -16,6 +16,9 @@ use std::sync::Arc;
 /// measure the real one.
 pub const AVERAGE_HANDLE_SECS: i64 = 300;
 
+/// Waiting contacts read per routing pass.
+const ROUTE_PAGE: u32 = 50;
+
 /// Longest idle first among available agents with the skill.
 pub fn pick_agent(candidates: &[Candidate]) -> Option<StaffId> {
     candidates
@@ -255,13 +258,7 @@ impl RoutingService {
                 offered_to: e.offered_to,
             });
         }
-        let ahead = self
-            .store
-            .waiting(q.id)
-            .await?
-            .iter()
-            .filter(|w| (w.queued_at, w.interaction_id) < (e.queued_at, e.interaction_id))
-            .count() as i64;
+        let ahead = self.store.waiting_ahead(&e).await?;
         let agents = self
             .store
             .available_by_skill()
@@ -290,11 +287,24 @@ impl RoutingService {
     /// agent with the skill. Claims are atomic in the store, so two nodes
     /// routing at once never offer one contact twice or one agent two.
     async fn route_queue(&self, q: &Queue) -> Result<()> {
-        for entry in self.store.waiting(q.id).await? {
+        // Oldest first, a page at a time: routing stops at the first
+        // contact no agent is free for, so it rarely reads past the first.
+        loop {
+            let page = self.store.waiting(q.id, ROUTE_PAGE).await?;
+            let full = page.len() == ROUTE_PAGE as usize;
+            if !self.route_entries(q, page).await? || !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Offer each entry in turn; false once no agent is free.
+    async fn route_entries(&self, q: &Queue, entries: Vec<QueueEntry>) -> Result<bool> {
+        for entry in entries {
             loop {
                 let candidates = self.store.candidates(&q.skill).await?;
                 let Some(agent) = pick_agent(&candidates) else {
-                    return Ok(());
+                    return Ok(false);
                 };
                 let ev = InteractionEvent {
                     id: InteractionEventId::new(),
@@ -323,7 +333,7 @@ impl RoutingService {
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 
