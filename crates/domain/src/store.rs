@@ -244,6 +244,8 @@ pub trait RoutingStore: Send + Sync {
     async fn waiting_ahead(&self, entry: &QueueEntry) -> Result<i64>;
     async fn waiting_counts(&self) -> Result<Vec<WaitingCount>>;
     async fn available_by_skill(&self) -> Result<Vec<(String, i64)>>;
+    /// Available agents with this skill.
+    async fn available_count(&self, skill: &str) -> Result<i64>;
     /// Available agents with the skill.
     async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>>;
     /// Atomically offer the contact to the agent: only if the contact is

@@ -29,11 +29,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Routing decisions at scale and screen-pop latency.
+    Routing {
+        #[arg(long, default_value_t = 1_000)]
+        agents: usize,
+        #[arg(long, default_value_t = 10_000)]
+        queued: usize,
+        /// Screen pops measured (one node, and across two on PostgreSQL).
+        #[arg(long, default_value_t = 500)]
+        pops: usize,
+    },
     /// Interactions and cases created per second through the services.
     Writes {
-        #[arg(long, default_value_t = 5_000)]
+        #[arg(long, default_value_t = 10_000)]
         count: usize,
-        #[arg(long, default_value_t = 8)]
+        /// Concurrent writers: a contact centre's server serves many
+        /// agents' requests at once.
+        #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
 }
@@ -115,6 +127,14 @@ fn report(title: &str, mut per_kind: Vec<Vec<Duration>>) {
 pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     if let BenchCommand::Writes { count, concurrency } = cmd {
         return crate::bench_writes::run(count, concurrency, config).await;
+    }
+    if let BenchCommand::Routing {
+        agents,
+        queued,
+        pops,
+    } = cmd
+    {
+        return crate::bench_routing::run(agents, queued, pops, config).await;
     }
     let BenchCommand::Lookup {
         customers,

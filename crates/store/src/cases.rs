@@ -88,6 +88,15 @@ impl CaseStore for SqlStore {
         interaction: Option<InteractionId>,
         audit: &AuditEvent,
     ) -> Result<()> {
+        if let Some(b) = &self.creates {
+            return b
+                .write(crate::batch::Create::Case {
+                    c: Box::new(c.clone()),
+                    interaction,
+                    audit: Box::new(audit.clone()),
+                })
+                .await;
+        }
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query("INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")

@@ -136,6 +136,16 @@ impl InteractionStore for SqlStore {
         events: &[InteractionEvent],
         audit: &[AuditEvent],
     ) -> Result<()> {
+        if let Some(b) = &self.creates {
+            return b
+                .write(crate::batch::Create::Interaction {
+                    i: Box::new(i.clone()),
+                    participants: participants.to_vec(),
+                    events: events.to_vec(),
+                    audit: audit.to_vec(),
+                })
+                .await;
+        }
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query("INSERT INTO interactions (id, channel, state, account_id, owner_id, subject, started_at, answered_at, ended_at, outcome, disposition, wrap_notes, transfers, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")

@@ -7,6 +7,7 @@
 
 mod admin;
 mod audit;
+mod batch;
 pub mod bulk;
 mod cases;
 mod consults;
@@ -63,6 +64,8 @@ pub struct SqlStore {
     pub(crate) db: Db,
     /// Set between `bulk_begin` and `bulk_finish`.
     pub(crate) staged: std::sync::atomic::AtomicBool,
+    /// Group commit of new interactions and cases (SQLite).
+    pub(crate) creates: Option<batch::Batcher>,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
@@ -139,9 +142,14 @@ impl SqlStore {
                 .map_err(db_err)?;
             Db::Sqlite { read, write }
         };
+        let creates = match &db {
+            Db::Sqlite { write, .. } => Some(batch::Batcher::start(write.clone())),
+            Db::Postgres(_) => None,
+        };
         Ok(Self {
             db,
             staged: Default::default(),
+            creates,
         })
     }
 

@@ -151,6 +151,11 @@ impl RoutingStore for SqlStore {
         read!(&self.db, p => sqlx::query_as("SELECT s.skill, CAST(COUNT(*) AS BIGINT) FROM staff_skills s JOIN staff_presence p ON p.staff_id = s.staff_id WHERE p.state = 'available' GROUP BY s.skill").fetch_all(p).await).map_err(db_err)
     }
 
+    async fn available_count(&self, skill: &str) -> Result<i64> {
+        read!(&self.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM staff_presence p JOIN staff_skills s ON s.staff_id = p.staff_id WHERE p.state = 'available' AND s.skill = $1")
+            .bind(skill).fetch_one(p).await).map_err(db_err)
+    }
+
     async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>> {
         let rows: Vec<(Uuid, i64)> = read!(&self.db, p => sqlx::query_as("SELECT p.staff_id, p.since FROM staff_presence p JOIN staff_skills s ON s.staff_id = p.staff_id WHERE s.skill = $1 AND p.state = 'available' ORDER BY p.since LIMIT 50")
             .bind(skill).fetch_all(p).await).map_err(db_err)?;

@@ -929,3 +929,253 @@ async fn cases_keep_one_owner_and_resolve_with_confirmation() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn work_lists_presence_and_the_waiting_list() {
+    use extramile_domain::cases::*;
+    use extramile_domain::interactions::state::InteractionState;
+    use extramile_domain::interactions::*;
+    use extramile_domain::routing::*;
+    each(async |w| {
+        let (me, other) = (agent(), agent());
+        for (a, email) in [(&me, "me@example.com"), (&other, "other@example.com")] {
+            let u = StaffUser {
+                id: a.id.unwrap(),
+                email: email.into(),
+                name: email.into(),
+                role: StaffRole::Agent,
+                team_id: None,
+                active: true,
+                created_at: extramile_domain::time::now(),
+                password_hash: "x".into(),
+                failed_signins: 0,
+                locked_until: None,
+            };
+            w.store
+                .insert_staff(
+                    &u,
+                    &extramile_domain::audit::change(
+                        &Actor::system(),
+                        "create",
+                        "staff_user",
+                        u.id.0,
+                    )
+                    .build(),
+                )
+                .await
+                .unwrap();
+        }
+        let (my, their) = (me.id.unwrap(), other.id.unwrap());
+        let svc = InteractionService::new(w.store.clone());
+        let call = svc
+            .create(
+                &me,
+                NewInteraction {
+                    channel: "outbound_call".into(),
+                    account_id: Some(w.account.id),
+                    person_id: Some(w.rosa.id),
+                    subject: None,
+                },
+            )
+            .await
+            .unwrap();
+        let mine = w.store.staff_interactions(my).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].interaction.id, call.interaction.id);
+        assert_eq!(
+            mine[0].account_number.as_deref(),
+            Some(w.account.number.as_str())
+        );
+        assert!(!mine[0].offered_to_me);
+        assert!(w.store.staff_interactions(their).await.unwrap().is_empty());
+        assert_eq!(
+            w.store
+                .account_interactions(w.account.id, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        let cases = CaseService::new(w.store.clone());
+        let case = cases
+            .open(
+                &me,
+                NewCase {
+                    account_id: w.account.id,
+                    title: "t".into(),
+                    category: "billing".into(),
+                    interaction_id: Some(call.interaction.id),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let owned = w.store.owner_cases(my).await.unwrap();
+        assert_eq!(
+            (owned.len(), owned[0].1.as_str()),
+            (1, w.account.number.as_str())
+        );
+        assert!(w.store.owner_cases(their).await.unwrap().is_empty());
+        assert_eq!(
+            w.store
+                .interaction_cases(call.interaction.id)
+                .await
+                .unwrap()[0]
+                .id,
+            case.case.id
+        );
+        assert_eq!(
+            w.store.account_cases(w.account.id, 10).await.unwrap().len(),
+            1
+        );
+        assert!(
+            w.store
+                .case_consults(case.case.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // The waiting list: two chats queued; the first abandoned leaves it.
+        let q = Queue {
+            id: QueueId::new(),
+            team_id: None,
+            name: "Care".into(),
+            skill: "general".into(),
+            time_zone: "UTC".into(),
+            hours: "24/7".into(),
+            created_at: extramile_domain::time::now(),
+        };
+        w.store
+            .insert_queue(
+                &q,
+                &extramile_domain::audit::change(&Actor::system(), "create", "queue", q.id.0)
+                    .build(),
+            )
+            .await
+            .unwrap();
+        let mut entries = Vec::new();
+        for n in 0..2 {
+            let v = svc
+                .create(
+                    &Actor::system(),
+                    NewInteraction {
+                        channel: "chat".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let mut i = v.interaction.clone();
+            i.state = InteractionState::Queued;
+            i.version += 1;
+            let e = QueueEntry {
+                interaction_id: i.id,
+                queue_id: q.id,
+                queued_at: jiff::Timestamp::from_second(1_700_000_000 + n).unwrap(),
+                offered_to: None,
+                offered_at: None,
+            };
+            let ev = InteractionEvent {
+                id: InteractionEventId::new(),
+                interaction_id: i.id,
+                at: e.queued_at,
+                kind: "queued".into(),
+                actor_name: "t".into(),
+                detail: String::new(),
+            };
+            w.store
+                .enqueue(
+                    &i,
+                    &e,
+                    &ev,
+                    &extramile_domain::audit::change(
+                        &Actor::system(),
+                        "enqueue",
+                        "interaction",
+                        i.id.0,
+                    )
+                    .build(),
+                )
+                .await
+                .unwrap();
+            entries.push((i, e));
+        }
+        assert_eq!(w.store.waiting(q.id, 10).await.unwrap().len(), 2);
+        assert_eq!(
+            w.store.waiting(q.id, 1).await.unwrap()[0].interaction_id,
+            entries[0].0.id,
+            "oldest first"
+        );
+        assert_eq!(w.store.waiting_ahead(&entries[1].1).await.unwrap(), 1);
+        let counts = w.store.waiting_counts().await.unwrap();
+        assert_eq!(
+            (counts[0].waiting, counts[0].oldest),
+            (2, entries[0].1.queued_at)
+        );
+        let mut gone = entries[0].0.clone();
+        gone.state = InteractionState::Ended;
+        gone.version += 1;
+        let ev = InteractionEvent {
+            id: InteractionEventId::new(),
+            interaction_id: gone.id,
+            at: extramile_domain::time::now(),
+            kind: "ended".into(),
+            actor_name: "t".into(),
+            detail: String::new(),
+        };
+        w.store.update_interaction(&gone, &[ev], &[]).await.unwrap();
+        assert_eq!(w.store.waiting(q.id, 10).await.unwrap().len(), 1);
+        assert_eq!(w.store.waiting_ahead(&entries[1].1).await.unwrap(), 0);
+        assert_eq!(w.store.waiting_counts().await.unwrap()[0].waiting, 1);
+        let ev = InteractionEvent {
+            id: InteractionEventId::new(),
+            interaction_id: gone.id,
+            at: extramile_domain::time::now(),
+            kind: "offered_to_agent".into(),
+            actor_name: "t".into(),
+            detail: String::new(),
+        };
+        w.store
+            .set_presence(
+                their,
+                Availability::Available,
+                extramile_domain::time::now(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !w.store.claim(gone.id, their, &ev).await.unwrap(),
+            "an abandoned contact is not offered"
+        );
+
+        // Presence: unknown is offline; the board lists everyone with skills.
+        w.store
+            .set_skills(
+                my,
+                &["general".into()],
+                &extramile_domain::audit::change(&Actor::system(), "update", "staff_skills", my.0)
+                    .build(),
+            )
+            .await
+            .unwrap();
+        assert!(w.store.presence(my).await.unwrap().is_none());
+        w.store
+            .set_presence(my, Availability::Away, extramile_domain::time::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            w.store.presence(my).await.unwrap().unwrap().0,
+            Availability::Away
+        );
+        let board = w.store.presence_board().await.unwrap();
+        let row = |id| board.iter().find(|a| a.staff_id == id).unwrap();
+        assert_eq!(
+            (row(my).state, row(my).skills.clone()),
+            (Availability::Away, vec!["general".to_string()])
+        );
+        assert_eq!(row(their).state, Availability::Available);
+    })
+    .await;
+}

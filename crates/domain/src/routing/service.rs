@@ -259,13 +259,7 @@ impl RoutingService {
             });
         }
         let ahead = self.store.waiting_ahead(&e).await?;
-        let agents = self
-            .store
-            .available_by_skill()
-            .await?
-            .into_iter()
-            .find(|(s, _)| *s == q.skill)
-            .map_or(0, |(_, n)| n);
+        let agents = self.store.available_count(&q.skill).await?;
         let position = ahead + 1;
         Ok(QueuePosition {
             queue_id: q.id,

@@ -14,3 +14,6 @@ UPDATE queue_entries SET left_at = queued_at
  WHERE offered_to IS NULL AND interaction_id IN (SELECT id FROM interactions WHERE state <> 'queued');
 CREATE INDEX queue_entries_unrouted ON queue_entries(queue_id, queued_at, interaction_id)
  WHERE offered_to IS NULL AND left_at IS NULL;
+
+-- Routing looks for the longest-idle available agents: few of many.
+CREATE INDEX staff_presence_state ON staff_presence(state, since);
