@@ -258,6 +258,7 @@ pub trait RoutingStore: Send + Sync {
         ev: &InteractionEvent,
     ) -> Result<bool>;
     async fn presence(&self, staff: StaffId) -> Result<Option<(Availability, Timestamp)>>;
+    async fn skills(&self, staff: StaffId) -> Result<Vec<String>>;
     /// Every active staff user who can take contacts, with availability and skills.
     async fn presence_board(&self) -> Result<Vec<AgentPresence>>;
 }

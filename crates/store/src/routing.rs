@@ -204,6 +204,10 @@ impl RoutingStore for SqlStore {
         .transpose()
     }
 
+    async fn skills(&self, staff: StaffId) -> Result<Vec<String>> {
+        read!(&self.db, p => sqlx::query_scalar("SELECT skill FROM staff_skills WHERE staff_id = $1 ORDER BY skill").bind(staff.0).fetch_all(p).await).map_err(db_err)
+    }
+
     /// Two queries: people with their presence, then every skill.
     async fn presence_board(&self) -> Result<Vec<AgentPresence>> {
         type Row = (

@@ -181,6 +181,17 @@ async fn my_work_lists_what_is_on_my_plate_and_nothing_else() {
             Some(json!({"queue_id": q["id"]})),
         )
         .await;
+        let (_, tom_work) = call(&app, tom, "GET", "/api/v1/me/work", None).await;
+        assert_eq!(
+            tom_work["queues"][0]["queue"]["name"], "Care",
+            "Tom serves Care by his skill"
+        );
+        assert_eq!(tom_work["queues"][0]["waiting"], 1);
+        let (_, maya_work) = call(&app, maya, "GET", "/api/v1/me/work", None).await;
+        assert!(
+            maya_work["queues"].as_array().unwrap().is_empty(),
+            "Maya has no skill for it"
+        );
         let (s, wall) = call(&app, sam, "GET", "/api/v1/queues/wall", None).await;
         assert_eq!(s, StatusCode::OK, "{wall}");
         assert_eq!(wall["queues"][0]["waiting"], 1);

@@ -24,6 +24,20 @@ impl RoutingService {
         })
     }
 
+    /// The queues I take work from (by my skills), with their counts.
+    pub async fn my_queues(&self, actor: &Actor) -> Result<Vec<QueueSummary>> {
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("queues belong to a staff user".into()))?;
+        let skills = self.store.skills(me).await?;
+        Ok(self
+            .queues(actor)
+            .await?
+            .into_iter()
+            .filter(|q| skills.contains(&q.queue.skill))
+            .collect())
+    }
+
     /// My availability and since when; offline until I say otherwise.
     pub async fn my_availability(
         &self,

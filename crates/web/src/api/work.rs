@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use extramile_domain::cases::{Case, CaseSummary};
 use extramile_domain::consults::ConsultView;
 use extramile_domain::interactions::{Interaction, InteractionSummary};
-use extramile_domain::routing::{Availability, QueueWall};
+use extramile_domain::routing::{Availability, QueueSummary, QueueWall};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ type Res<T> = Result<T, ApiError>;
 pub struct MyWork {
     pub availability: Availability,
     pub availability_since: Option<Timestamp>,
+    /// The queues I take work from, by my skills.
+    pub queues: Vec<QueueSummary>,
     /// Contacts I own, take part in, was offered or am asked to accept.
     pub interactions: Vec<InteractionSummary>,
     /// My unresolved cases with their clocks.
@@ -39,6 +41,7 @@ pub async fn my_work(
     Ok(MyWork {
         availability,
         availability_since,
+        queues: s.routing.my_queues(&actor).await?,
         interactions: s.interactions.mine(&actor).await?,
         cases: s.cases.mine(&actor).await?,
         consults: if u.user.team_id.is_some() {

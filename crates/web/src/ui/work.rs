@@ -107,6 +107,8 @@ struct WorkBody {
     csrf: String,
     availability: String,
     since: String,
+    /// Name, open or next opening, waiting, longest wait.
+    queues: Vec<(String, String, i64, String)>,
     waiting_for_me: Vec<ContactRow>,
     contacts: Vec<ContactRow>,
     cases: Vec<CaseRow>,
@@ -126,6 +128,21 @@ fn work_body(u: &CurrentUser, w: MyWork) -> Result<String, UiError> {
         csrf: u.csrf.clone().unwrap_or_default(),
         availability: w.availability.as_str().to_string(),
         since: w.availability_since.map(ago).unwrap_or_default(),
+        queues: w
+            .queues
+            .iter()
+            .map(|q| {
+                (
+                    q.queue.name.clone(),
+                    q.next_opening
+                        .as_ref()
+                        .map(|n| format!("closed, opens {n}"))
+                        .unwrap_or_else(|| "open".into()),
+                    q.waiting,
+                    q.oldest_waiting_since.map(ago).unwrap_or_default(),
+                )
+            })
+            .collect(),
         waiting_for_me,
         contacts,
         cases: w
@@ -165,7 +182,7 @@ async fn page(
             title: "My work".into(),
             error,
             refresh: "/ui/work".into(),
-            on: "offer,interaction,case,consult",
+            on: "offer,interaction,case,consult,queue",
             matcher: String::new(),
             body,
         }),
