@@ -17,10 +17,16 @@ pub enum Action {
     TelephonyEvents,
     /// The queue wall: every queue and every agent's availability.
     WatchQueues,
+    /// Charges and payments from the billing system.
+    PostBilling,
+    /// Set who may credit, waive and refund how much.
+    ManagePolicies,
+    /// Decide requests beyond someone's authority.
+    DecideApprovals,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewCustomer,
         Action::EditCustomer,
         Action::ChangeAccountRoles,
@@ -30,6 +36,9 @@ impl Action {
         Action::ManageStaff,
         Action::TelephonyEvents,
         Action::WatchQueues,
+        Action::PostBilling,
+        Action::ManagePolicies,
+        Action::DecideApprovals,
     ];
 
     fn describe(self) -> &'static str {
@@ -43,6 +52,9 @@ impl Action {
             Action::ManageStaff => "manage staff users and tokens",
             Action::TelephonyEvents => "post phone-system events",
             Action::WatchQueues => "watch the queue wall",
+            Action::PostBilling => "post billing-system charges and payments",
+            Action::ManagePolicies => "change authority policies",
+            Action::DecideApprovals => "decide approval requests",
         }
     }
 }
@@ -51,10 +63,12 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
     use Action::*;
     use StaffRole::*;
     if role == Integration {
-        return matches!(action, ViewCustomer | TelephonyEvents);
+        return matches!(action, ViewCustomer | TelephonyEvents | PostBilling);
     }
     match action {
         TelephonyEvents => false,
+        PostBilling | ManagePolicies => role == Admin,
+        DecideApprovals => matches!(role, Supervisor | Admin),
         ViewCustomer | AddNote => true,
         EditCustomer => matches!(role, Agent | Specialist | Supervisor | Admin | Dispatcher),
         ChangeAccountRoles => matches!(role, Agent | Specialist | Supervisor | Admin),
@@ -83,13 +97,16 @@ mod tests {
         use Action::*;
         use StaffRole::*;
         let expect = |role, action| match (role, action) {
-            (Integration, ViewCustomer | TelephonyEvents) => true,
+            (Integration, ViewCustomer | TelephonyEvents | PostBilling) => true,
             (Integration, _) | (_, TelephonyEvents) => false,
             (_, ViewCustomer | AddNote) => true,
             (Technician, _) => false,
             (Dispatcher, EditCustomer) => true,
             (Dispatcher, _) => false,
             (Admin, _) => true,
+            (_, PostBilling | ManagePolicies) => false,
+            (Supervisor, DecideApprovals) => true,
+            (_, DecideApprovals) => false,
             (_, ManageCatalog | ManageStaff) => false,
             (Supervisor, ViewAudit | WatchQueues) => true,
             (_, ViewAudit | WatchQueues) => false,

@@ -52,4 +52,7 @@ id_type!(
     CaseId,
     QueueId,
     ConsultId,
+    LedgerEntryId,
+    PolicyId,
+    ApprovalId,
 );

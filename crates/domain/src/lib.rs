@@ -37,12 +37,14 @@ macro_rules! str_enum {
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod authority;
 pub mod cases;
 pub mod consults;
 pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod interactions;
+pub mod ledger;
 pub mod live;
 pub mod routing;
 pub mod store;

@@ -296,6 +296,91 @@ pub trait TelephonyStore: Send + Sync {
     async fn link_call(&self, call_id: &str, interaction: InteractionId) -> Result<()>;
 }
 
+/// What a ledger write must still hold inside its transaction.
+#[derive(Clone, Debug, Default)]
+pub struct PostGuard {
+    /// (kind, month start, limit): entries of this kind made by staff on
+    /// the account since the month start, plus this one, stay within it.
+    pub month: Option<(crate::ledger::EntryKind, Timestamp, i64)>,
+    /// The balance after this entry may not exceed it (a refund never pays
+    /// out more than the credit).
+    pub max_balance_after: Option<i64>,
+}
+
+/// A money request's idempotency key, kept with the entry it produced.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey {
+    pub actor: StaffId,
+    pub key: String,
+    /// A digest of the request body: the same key with another body is refused.
+    pub digest: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PostOutcome {
+    Posted,
+    /// The key (or the billing system's external id) was seen before: the
+    /// entry it produced, and the digest it was sent with.
+    Existing(Box<crate::ledger::LedgerEntry>, Option<String>),
+    /// The monthly limit would be passed: what was used already.
+    MonthLimit {
+        used: i64,
+    },
+    /// The balance limit would be passed: the balance now.
+    BalanceLimit {
+        balance: i64,
+    },
+}
+
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Append an entry and its audit row in one transaction, after the
+    /// idempotency, external-id and guard checks (the account row is locked
+    /// on PostgreSQL; SQLite has one writer).
+    async fn post_entry(
+        &self,
+        e: &crate::ledger::LedgerEntry,
+        audit: &AuditEvent,
+        guard: &PostGuard,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PostOutcome>;
+    async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<crate::ledger::LedgerEntry>>;
+    async fn ledger_entries(&self, account: AccountId) -> Result<Vec<crate::ledger::LedgerEntry>>;
+    /// What staff booked of this kind on the account since `since` (positive).
+    async fn month_used(
+        &self,
+        account: AccountId,
+        kind: crate::ledger::EntryKind,
+        since: Timestamp,
+    ) -> Result<i64>;
+    async fn policies(&self) -> Result<Vec<crate::authority::Policy>>;
+    /// Replace the policy for the same role or person, action and currency.
+    async fn put_policy(&self, p: &crate::authority::Policy, audit: &AuditEvent) -> Result<()>;
+    async fn insert_approval(
+        &self,
+        a: &crate::authority::Approval,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn approval(&self, id: ApprovalId) -> Result<Option<crate::authority::Approval>>;
+    /// Pending requests, oldest first.
+    async fn pending_approvals(&self) -> Result<Vec<crate::authority::Approval>>;
+    async fn account_approvals(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<crate::authority::Approval>>;
+    /// Store the decided approval (where the stored version is one less)
+    /// and, when it carries one, post its entry under the guard: one
+    /// transaction. Anything but `Posted` leaves both unchanged.
+    async fn decide_approval(
+        &self,
+        a: &crate::authority::Approval,
+        entry: Option<(&crate::ledger::LedgerEntry, &PostGuard)>,
+        audit: &AuditEvent,
+    ) -> Result<PostOutcome>;
+    /// Mark pending requests past their due time escalated; each once.
+    async fn escalate_due(&self, now: Timestamp) -> Result<Vec<crate::authority::Approval>>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -306,6 +391,7 @@ pub trait Store:
     + RoutingStore
     + ConsultStore
     + TelephonyStore
+    + LedgerStore
 {
 }
 impl<T> Store for T where
@@ -317,5 +403,6 @@ impl<T> Store for T where
         + RoutingStore
         + ConsultStore
         + TelephonyStore
+        + LedgerStore
 {
 }

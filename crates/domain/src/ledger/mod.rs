@@ -1,0 +1,10 @@
+//! The account ledger: immutable money movements, the balance as their
+//! sum, disputes, the next-bill preview and overpayment.
+
+mod model;
+mod rules;
+mod service;
+
+pub use model::*;
+pub use rules::*;
+pub use service::{ActionResult, LedgerService};

@@ -1,0 +1,352 @@
+//! Ledger rules as pure functions: amounts, currencies, signs, the view of
+//! an account's entries (balance, open charges, disputes, next bill).
+
+use super::model::*;
+use crate::error::{DomainError, Result};
+use jiff::civil::Date;
+use std::collections::HashMap;
+
+/// The largest single amount accepted: $1,000,000,000.00. Sums of entries
+/// stay far from the 64-bit range.
+pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000;
+
+/// In credit beyond this (in minor units), a refund is offered.
+pub const DEFAULT_OVERPAYMENT_THRESHOLD: i64 = 100;
+
+pub fn amount(field: &str, minor: i64) -> Result<i64> {
+    if minor <= 0 {
+        return Err(DomainError::invalid(
+            field,
+            "must be more than zero (in cents)",
+        ));
+    }
+    if minor > MAX_AMOUNT_MINOR {
+        return Err(DomainError::invalid(
+            field,
+            "is larger than any single amount accepted",
+        ));
+    }
+    Ok(minor)
+}
+
+pub fn currency(field: &str, code: &str) -> Result<String> {
+    let c = code.trim();
+    if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(c.to_string())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            "must be a three-letter currency code such as USD",
+        ))
+    }
+}
+
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let symbol = match currency {
+        "USD" | "CAD" | "AUD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        _ => "",
+    };
+    if symbol.is_empty() {
+        format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
+    } else {
+        format!("{sign}{symbol}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+/// The signed amount a kind books: charges and refunds are owed by the
+/// customer; payments, credits, waivers and reversals are in their favour.
+pub fn signed(kind: EntryKind, positive: i64) -> i64 {
+    match kind {
+        EntryKind::Charge | EntryKind::Refund => positive,
+        EntryKind::Payment
+        | EntryKind::Credit
+        | EntryKind::ChargeWaiver
+        | EntryKind::FeeReversal => -positive,
+        EntryKind::DisputeHold | EntryKind::DisputeUpheld => 0,
+    }
+}
+
+/// The first day of the month after `today`: when the next bill is made.
+pub fn next_bill_date(today: Date) -> Date {
+    today
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(today)
+}
+
+/// For each charge: what waivers and reversals leave of it, and its dispute.
+pub fn charge_states(
+    entries: &[LedgerEntry],
+) -> HashMap<crate::ids::LedgerEntryId, (i64, DisputeState)> {
+    let mut out: HashMap<_, _> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Charge)
+        .map(|e| (e.id, (e.amount_minor, DisputeState::None)))
+        .collect();
+    // Oldest first, so the last dispute step wins.
+    let mut ordered: Vec<&LedgerEntry> = entries.iter().collect();
+    ordered.sort_by_key(|e| (e.created_at, e.id));
+    for e in ordered {
+        let Some(charge) = e.related_entry_id.and_then(|r| out.get_mut(&r)) else {
+            continue;
+        };
+        match e.kind {
+            EntryKind::ChargeWaiver | EntryKind::FeeReversal => {
+                charge.0 += e.amount_minor;
+                if charge.1 == DisputeState::Held {
+                    charge.1 = DisputeState::Waived;
+                }
+            }
+            EntryKind::DisputeHold => charge.1 = DisputeState::Held,
+            EntryKind::DisputeUpheld => charge.1 = DisputeState::Upheld,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn balance(entries: &[LedgerEntry]) -> i64 {
+    entries.iter().map(|e| e.amount_minor).sum()
+}
+
+/// The whole view of an account's money as of `today`. `recurring` are the
+/// active subscriptions' (name, monthly price) for the next bill.
+pub fn view(
+    account_id: crate::ids::AccountId,
+    currency: &str,
+    entries: Vec<LedgerEntry>,
+    recurring: &[(String, i64)],
+    today: Date,
+    threshold: i64,
+) -> LedgerView {
+    let states = charge_states(&entries);
+    let bill_date = next_bill_date(today);
+    let period_start = today.first_of_month();
+    let balance_minor = balance(&entries);
+    let mut brought_forward = 0;
+    let mut lines = Vec::new();
+    let mut held = 0;
+    let mut sorted = entries.clone();
+    sorted.sort_by_key(|e| (e.effective_on, e.created_at, e.id));
+    for e in &sorted {
+        if e.effective_on < period_start {
+            brought_forward += e.amount_minor;
+            continue;
+        }
+        if e.effective_on > bill_date || e.amount_minor == 0 {
+            continue;
+        }
+        let state = states.get(&e.id);
+        if let Some((open, DisputeState::Held)) = state {
+            held += open;
+        }
+        lines.push(BillLine {
+            description: match e.kind {
+                EntryKind::Credit => format!("Credit: {}", e.memo),
+                _ => e.memo.clone(),
+            },
+            amount_minor: e.amount_minor,
+            kind: match (e.kind, state) {
+                (_, Some((_, DisputeState::Held))) => "held",
+                (EntryKind::Credit, _) if e.effective_on == bill_date => "scheduled_credit",
+                _ => "entry",
+            }
+            .into(),
+        });
+    }
+    for (name, price) in recurring {
+        lines.push(BillLine {
+            description: format!("{name}, next month"),
+            amount_minor: *price,
+            kind: "recurring".into(),
+        });
+    }
+    let total = brought_forward + lines.iter().map(|l| l.amount_minor).sum::<i64>() - held;
+    let mut views: Vec<EntryView> = entries
+        .into_iter()
+        .map(|entry| {
+            let (open, dispute) = states
+                .get(&entry.id)
+                .map_or((None, DisputeState::None), |(o, d)| (Some(*o), *d));
+            EntryView {
+                entry,
+                open_minor: open,
+                dispute,
+            }
+        })
+        .collect();
+    views.sort_by_key(|v| std::cmp::Reverse((v.entry.created_at, v.entry.id)));
+    LedgerView {
+        account_id,
+        currency: currency.to_string(),
+        balance_minor,
+        overpayment_minor: (balance_minor < -threshold).then_some(-balance_minor),
+        entries: views,
+        next_bill: NextBill {
+            bill_date,
+            period_start,
+            currency: currency.to_string(),
+            brought_forward_minor: brought_forward,
+            lines,
+            held_minor: held,
+            total_due_minor: total,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::*;
+    use jiff::civil::date;
+
+    fn entry(
+        kind: EntryKind,
+        amount: i64,
+        on: Date,
+        related: Option<LedgerEntryId>,
+    ) -> LedgerEntry {
+        LedgerEntry {
+            id: LedgerEntryId::new(),
+            account_id: AccountId(uuid::Uuid::nil()),
+            kind,
+            amount_minor: signed(kind, amount),
+            currency: "USD".into(),
+            reason_code: None,
+            memo: format!("{kind}"),
+            related_entry_id: related,
+            external_id: None,
+            effective_on: on,
+            created_at: crate::time::now(),
+            created_by: None,
+            created_by_name: "t".into(),
+            approval_id: None,
+        }
+    }
+
+    #[test]
+    fn amounts_and_currencies_are_checked() {
+        assert!(amount("amount_minor", 0).is_err());
+        assert!(amount("amount_minor", -5).is_err());
+        assert!(amount("amount_minor", MAX_AMOUNT_MINOR + 1).is_err());
+        assert_eq!(amount("amount_minor", 3999), Ok(3999));
+        assert!(currency("currency", "usd").is_err());
+        assert!(currency("currency", "US").is_err());
+        assert_eq!(currency("currency", " USD "), Ok("USD".into()));
+        assert_eq!(format_money(-3999, "USD"), "-$39.99");
+    }
+
+    #[test]
+    fn the_next_bill_is_the_first_of_next_month() {
+        assert_eq!(next_bill_date(date(2026, 11, 22)), date(2026, 12, 1));
+        assert_eq!(next_bill_date(date(2026, 12, 31)), date(2027, 1, 1));
+        assert_eq!(next_bill_date(date(2026, 12, 1)), date(2027, 1, 1));
+    }
+
+    #[test]
+    fn s1_the_preview_shows_the_credit_scheduled_for_the_next_bill() {
+        let today = date(2026, 11, 22);
+        let charge = entry(EntryKind::Charge, 3999, date(2026, 11, 3), None);
+        let mut credit = entry(EntryKind::Credit, 3999, next_bill_date(today), None);
+        credit.memo = "goodwill".into();
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![charge, credit],
+            &[("Internet 100".into(), 4999)],
+            today,
+            100,
+        );
+        assert_eq!(v.balance_minor, 0);
+        let scheduled: Vec<_> = v
+            .next_bill
+            .lines
+            .iter()
+            .filter(|l| l.kind == "scheduled_credit")
+            .collect();
+        assert_eq!(scheduled.len(), 1);
+        assert_eq!(scheduled[0].amount_minor, -3999);
+        assert_eq!(
+            v.next_bill.total_due_minor, 4999,
+            "the charge and the credit cancel; next month remains"
+        );
+    }
+
+    #[test]
+    fn a_held_charge_is_not_due_and_a_waiver_ends_the_dispute() {
+        let today = date(2026, 11, 22);
+        let charge = entry(EntryKind::Charge, 3999, date(2026, 11, 3), None);
+        let hold = entry(EntryKind::DisputeHold, 0, today, Some(charge.id));
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![charge.clone(), hold.clone()],
+            &[],
+            today,
+            100,
+        );
+        assert_eq!(
+            (v.next_bill.held_minor, v.next_bill.total_due_minor),
+            (3999, 0)
+        );
+        let waiver = entry(EntryKind::ChargeWaiver, 3999, today, Some(charge.id));
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![charge.clone(), hold, waiver],
+            &[],
+            today,
+            100,
+        );
+        let c = v.entries.iter().find(|e| e.entry.id == charge.id).unwrap();
+        assert_eq!((c.open_minor, c.dispute), (Some(0), DisputeState::Waived));
+        assert_eq!(v.balance_minor, 0);
+    }
+
+    #[test]
+    fn an_account_in_credit_offers_a_refund() {
+        let today = date(2026, 11, 22);
+        let pay = entry(EntryKind::Payment, 12000, date(2026, 11, 5), None);
+        let charge = entry(EntryKind::Charge, 4999, date(2026, 11, 1), None);
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![pay, charge],
+            &[],
+            today,
+            100,
+        );
+        assert_eq!(v.overpayment_minor, Some(7001));
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![entry(EntryKind::Payment, 50, today, None)],
+            &[],
+            today,
+            100,
+        );
+        assert_eq!(v.overpayment_minor, None, "under the threshold");
+    }
+
+    proptest::proptest! {
+        /// Any sequence of entries: the balance is their sum, and the next
+        /// bill accounts for every entry up to its date exactly once.
+        #[test]
+        fn balance_is_the_sum_of_entries(ops in proptest::collection::vec((0usize..6, 1i64..1_000_000, 0i64..90), 0..60)) {
+            let today = date(2026, 11, 22);
+            let kinds = [EntryKind::Charge, EntryKind::Payment, EntryKind::Credit, EntryKind::Refund, EntryKind::ChargeWaiver, EntryKind::FeeReversal];
+            let entries: Vec<LedgerEntry> = ops.iter().map(|(k, a, d)| {
+                let on = today.checked_sub(jiff::Span::new().days(*d)).unwrap();
+                entry(kinds[*k], *a, on, None)
+            }).collect();
+            let sum: i64 = ops.iter().map(|(k, a, _)| signed(kinds[*k], *a)).sum();
+            let v = view(AccountId(uuid::Uuid::nil()), "USD", entries, &[], today, 100);
+            proptest::prop_assert_eq!(v.balance_minor, sum);
+            proptest::prop_assert_eq!(v.next_bill.total_due_minor, sum, "no recurring, nothing held: the bill is the balance");
+        }
+    }
+}
