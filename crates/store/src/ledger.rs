@@ -300,13 +300,8 @@ impl LedgerStore for SqlStore {
         let db = &self.db;
         write!(db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let done = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, decision_reason = $5, entry_id = $6, version = $7 WHERE id = $8 AND version = $9")
-                .bind(a.status.as_str()).bind(a.decided_by.map(|x| x.0)).bind(a.decided_by_name.as_deref()).bind(a.decided_at.map(ts_to_micros))
-                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version).bind(a.id.0).bind(a.version - 1)
-                .execute(&mut *tx).await.map_err(db_err)?;
-            if done.rows_affected() == 0 {
-                return Err(crate::customers::stale("approval request"));
-            }
+            // The entry first (the approval refers to it), then the decision
+            // where the version still matches; either failing undoes both.
             let outcome = match entry {
                 Some((e, guard)) => post_in_tx!(db, tx, e, audit, guard, None)?,
                 None => {
@@ -314,11 +309,19 @@ impl LedgerStore for SqlStore {
                     PostOutcome::Posted
                 }
             };
-            if outcome == PostOutcome::Posted {
-                tx.commit().await.map_err(db_err)?;
-            } else {
+            if outcome != PostOutcome::Posted {
                 tx.rollback().await.map_err(db_err)?;
+                return Ok(outcome);
             }
+            let done = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, decision_reason = $5, entry_id = $6, version = $7 WHERE id = $8 AND version = $9")
+                .bind(a.status.as_str()).bind(a.decided_by.map(|x| x.0)).bind(a.decided_by_name.as_deref()).bind(a.decided_at.map(ts_to_micros))
+                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version).bind(a.id.0).bind(a.version - 1)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await.map_err(db_err)?;
+                return Err(crate::customers::stale("approval request"));
+            }
+            tx.commit().await.map_err(db_err)?;
             Ok(outcome)
         })
     }

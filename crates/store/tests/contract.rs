@@ -1179,3 +1179,88 @@ async fn work_lists_presence_and_the_waiting_list() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ledger_guards_keys_policies_and_approvals() {
+    use extramile_domain::authority::*;
+    use extramile_domain::ledger::*;
+    use extramile_domain::store::{IdempotencyKey, PostGuard, PostOutcome};
+    each(async |w| {
+        let a = agent();
+        let me = a.id.unwrap();
+        let u = StaffUser {
+            id: me, email: "money@example.com".into(), name: "Money".into(), role: StaffRole::Agent, team_id: None,
+            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None,
+        };
+        w.store.insert_staff(&u, &extramile_domain::audit::change(&Actor::system(), "create", "staff_user", me.0).build()).await.unwrap();
+        let entry = |kind: EntryKind, amount: i64, by: Option<StaffId>, external: Option<&str>| LedgerEntry {
+            id: LedgerEntryId::new(), account_id: w.account.id, kind, amount_minor: signed(kind, amount), currency: "USD".into(),
+            reason_code: None, memo: "m".into(), related_entry_id: None, external_id: external.map(Into::into),
+            effective_on: jiff::civil::date(2026, 11, 22), created_at: extramile_domain::time::now(), created_by: by,
+            created_by_name: "t".into(), approval_id: None,
+        };
+        let audit = |e: &LedgerEntry| extramile_domain::audit::change(&a, "post", "ledger_entry", e.id.0).account(Some(w.account.id)).build();
+        let none = PostGuard::default();
+
+        // The billing system's id makes a charge once.
+        let charge = entry(EntryKind::Charge, 3999, None, Some("inv-1"));
+        assert_eq!(w.store.post_entry(&charge, &audit(&charge), &none, None).await.unwrap(), PostOutcome::Posted);
+        let again = entry(EntryKind::Charge, 3999, None, Some("inv-1"));
+        assert!(matches!(w.store.post_entry(&again, &audit(&again), &none, None).await.unwrap(), PostOutcome::Existing(e, None) if e.id == charge.id));
+
+        // A key answers its first entry with the digest it was sent with.
+        let key = IdempotencyKey { actor: me, key: "k1".into(), digest: "d1".into() };
+        let credit = entry(EntryKind::Credit, 3000, Some(me), None);
+        let month = PostGuard { month: Some((EntryKind::Credit, jiff::Timestamp::UNIX_EPOCH, 5000)), max_balance_after: None };
+        assert_eq!(w.store.post_entry(&credit, &audit(&credit), &month, Some(&key)).await.unwrap(), PostOutcome::Posted);
+        let replay = entry(EntryKind::Credit, 3000, Some(me), None);
+        assert!(matches!(w.store.post_entry(&replay, &audit(&replay), &month, Some(&key)).await.unwrap(), PostOutcome::Existing(e, Some(d)) if e.id == credit.id && d == "d1"));
+
+        // The monthly limit: 3,000 used of 5,000 leaves 2,000.
+        let over = entry(EntryKind::Credit, 2001, Some(me), None);
+        assert_eq!(w.store.post_entry(&over, &audit(&over), &month, None).await.unwrap(), PostOutcome::MonthLimit { used: 3000 });
+        assert_eq!(w.store.month_used(w.account.id, EntryKind::Credit, jiff::Timestamp::UNIX_EPOCH).await.unwrap(), 3000);
+
+        // A refund never pays out more than the credit (balance 999 owed now).
+        let refund = entry(EntryKind::Refund, 1, Some(me), None);
+        let cap = PostGuard { month: None, max_balance_after: Some(0) };
+        assert_eq!(w.store.post_entry(&refund, &audit(&refund), &cap, None).await.unwrap(), PostOutcome::BalanceLimit { balance: 999 });
+        let entries = w.store.ledger_entries(w.account.id).await.unwrap();
+        assert_eq!((entries.len(), balance(&entries)), (2, 999), "refused writes left nothing");
+
+        // Default policies are there; a person's own replaces theirs only.
+        let policies = w.store.policies().await.unwrap();
+        let agent_goodwill = effective_policy(&policies, Some(me), StaffRole::Agent, MoneyActionKind::GoodwillCredit, "USD").unwrap();
+        assert_eq!((agent_goodwill.per_entry_limit_minor, agent_goodwill.per_account_month_limit_minor), (5000, Some(10000)));
+        assert!(effective_policy(&policies, Some(me), StaffRole::Agent, MoneyActionKind::ChargeWaiver, "USD").is_none());
+        let own = Policy { id: PolicyId::new(), role: None, staff_id: Some(me), action: MoneyActionKind::ChargeWaiver, currency: "USD".into(),
+            per_entry_limit_minor: 2500, per_account_month_limit_minor: None, updated_at: extramile_domain::time::now() };
+        w.store.put_policy(&own, &extramile_domain::audit::change(&Actor::system(), "update", "authority_policy", own.id.0).build()).await.unwrap();
+        let policies = w.store.policies().await.unwrap();
+        assert_eq!(effective_policy(&policies, Some(me), StaffRole::Agent, MoneyActionKind::ChargeWaiver, "USD").unwrap().per_entry_limit_minor, 2500);
+        assert!(effective_policy(&policies, None, StaffRole::Agent, MoneyActionKind::ChargeWaiver, "USD").is_none());
+
+        // An approval: escalated once when due; approving posts its entry.
+        let now = extramile_domain::time::now();
+        let req = MoneyAction { action: "refund".into(), amount_minor: 500, currency: "USD".into(), reason: "r".into(), idempotency_key: "a1".into(), ..Default::default() };
+        let ap = Approval { id: ApprovalId::new(), account_id: w.account.id, requested_by: me, requested_by_name: "Money".into(), request: req,
+            status: ApprovalStatus::Pending, created_at: now, due_at: now, escalated: false, decided_by: None, decided_by_name: None,
+            decided_at: None, decision_reason: None, entry_id: None, version: 1 };
+        w.store.insert_approval(&ap, &extramile_domain::audit::change(&a, "request", "approval", ap.id.0).build()).await.unwrap();
+        assert_eq!(w.store.pending_approvals().await.unwrap().len(), 1);
+        assert_eq!(w.store.escalate_due(now).await.unwrap().len(), 1);
+        assert!(w.store.escalate_due(now).await.unwrap().is_empty(), "once");
+        let mut done = w.store.approval(ap.id).await.unwrap().unwrap();
+        assert!(done.escalated);
+        done.status = ApprovalStatus::Approved;
+        done.version = 2;
+        let credit2 = entry(EntryKind::Credit, 500, Some(me), None);
+        done.entry_id = Some(credit2.id);
+        let stale = Approval { version: 5, ..done.clone() };
+        assert!(w.store.decide_approval(&stale, Some((&credit2, &none)), &audit(&credit2)).await.is_err());
+        assert_eq!(w.store.decide_approval(&done, Some((&credit2, &none)), &audit(&credit2)).await.unwrap(), PostOutcome::Posted);
+        assert_eq!(w.store.approval(ap.id).await.unwrap().unwrap().status, ApprovalStatus::Approved);
+        assert!(w.store.pending_approvals().await.unwrap().is_empty());
+        assert_eq!(balance(&w.store.ledger_entries(w.account.id).await.unwrap()), 499);
+    }).await;
+}
