@@ -328,6 +328,20 @@ async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), St
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Background work: approval requests past their due time escalate
+    // (each once, whichever node sweeps first).
+    let authority = st.authority.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            match authority.escalate_due().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(escalated = n, "approval requests escalated"),
+                Err(e) => tracing::warn!(error = %e, "approval sweep failed"),
+            }
+        }
+    });
     tracing::info!(%addr, "Extramile is serving");
     eprintln!("Extramile is serving on http://{addr}");
     extramile_web::serve(st, listener, shutdown_signal())

@@ -1,9 +1,11 @@
 use crate::live::Hub;
 use extramile_domain::admin::{SigninPolicy, StaffService};
+use extramile_domain::authority::AuthorityService;
 use extramile_domain::cases::CaseService;
 use extramile_domain::consults::ConsultService;
 use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
+use extramile_domain::ledger::LedgerService;
 use extramile_domain::routing::RoutingService;
 use extramile_domain::store::Store;
 use extramile_domain::telephony::TelephonyService;
@@ -19,6 +21,8 @@ pub struct AppState {
     pub consults: ConsultService,
     pub routing: RoutingService,
     pub telephony: TelephonyService,
+    pub ledger: LedgerService,
+    pub authority: AuthorityService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -40,7 +44,10 @@ impl AppState {
     ) -> Self {
         let hub = Arc::new(Hub::new());
         let customers = CustomerService::new(store.clone(), region);
+        let ledger = LedgerService::new(store.clone());
         Self {
+            authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
+            ledger,
             customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions: InteractionService::new(store.clone()).with_notifier(hub.clone()),

@@ -6,6 +6,7 @@ mod cases;
 mod consults;
 mod customers;
 mod interactions;
+pub mod ledger;
 mod records;
 mod routing;
 mod telephony;
@@ -41,6 +42,8 @@ use utoipa::OpenApi;
         crate::live::stream,
         routing::list, routing::create, routing::skills, routing::availability, routing::enqueue, routing::position,
         work::me_work, work::wall, work::case_consults, work::interaction_cases, work::account_cases, work::account_interactions,
+        ledger::view, ledger::billing, ledger::check, ledger::act, ledger::hold, ledger::uphold, ledger::remaining,
+        ledger::policies, ledger::put_policy, ledger::request, ledger::inbox, ledger::get, ledger::decide,
     ),
     components(schemas(
         Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -69,6 +72,13 @@ use utoipa::OpenApi;
         extramile_domain::consults::StatusUpdate,
         work::MyWork, extramile_domain::interactions::InteractionSummary, extramile_domain::cases::CaseSummary,
         extramile_domain::routing::QueueWall, extramile_domain::routing::AgentPresence,
+        extramile_domain::ledger::LedgerEntry, extramile_domain::ledger::EntryKind, extramile_domain::ledger::EntryView,
+        extramile_domain::ledger::DisputeState, extramile_domain::ledger::BillLine, extramile_domain::ledger::NextBill,
+        extramile_domain::ledger::LedgerView, extramile_domain::ledger::BillingEntryInput, extramile_domain::ledger::MoneyAction,
+        extramile_domain::ledger::DisputeInput, extramile_domain::authority::Policy, extramile_domain::authority::PolicyInput,
+        extramile_domain::authority::MoneyActionKind, extramile_domain::authority::Remaining, extramile_domain::authority::Decision,
+        extramile_domain::authority::Alternative, extramile_domain::authority::Outcome, extramile_domain::authority::Approval,
+        extramile_domain::authority::ApprovalStatus, extramile_domain::authority::ApprovalDecision,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -148,6 +158,27 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/me/availability", post(routing::availability))
         .route("/api/v1/me/work", get(work::me_work))
+        .route("/api/v1/accounts/{id}/ledger", get(ledger::view))
+        .route(
+            "/api/v1/accounts/{id}/ledger/billing",
+            post(ledger::billing),
+        )
+        .route("/api/v1/accounts/{id}/ledger/check", post(ledger::check))
+        .route("/api/v1/accounts/{id}/ledger/actions", post(ledger::act))
+        .route("/api/v1/accounts/{id}/ledger/disputes", post(ledger::hold))
+        .route(
+            "/api/v1/accounts/{id}/ledger/disputes/uphold",
+            post(ledger::uphold),
+        )
+        .route("/api/v1/accounts/{id}/authority", get(ledger::remaining))
+        .route(
+            "/api/v1/policies",
+            get(ledger::policies).put(ledger::put_policy),
+        )
+        .route("/api/v1/accounts/{id}/approvals", post(ledger::request))
+        .route("/api/v1/approvals", get(ledger::inbox))
+        .route("/api/v1/approvals/{id}", get(ledger::get))
+        .route("/api/v1/approvals/{id}/decision", post(ledger::decide))
         .route("/api/v1/queues/wall", get(work::wall))
         .route("/api/v1/cases/{id}/consults", get(work::case_consults))
         .route(
