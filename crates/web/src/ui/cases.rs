@@ -2,7 +2,7 @@
 //! resolve, hand over, escalate and consult.
 
 use super::work::{ConsultRow, consult_row};
-use super::{LivePage, Shell, Typed, UiError, ago, fragment, path_id, refusal, render, span, when};
+use super::{Typed, UiError, ago, fragment, path_id, refusal, span, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use askama::Template;
@@ -16,7 +16,6 @@ use extramile_domain::audit::AuditFilter;
 use extramile_domain::cases::state::CaseStatus;
 use extramile_domain::cases::*;
 use extramile_domain::ids::CaseId;
-use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -189,23 +188,15 @@ pub async fn page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let body = body(s, u, id, typed).await?;
-    let (status, error) = match refused {
-        Some((st, text)) => (st, Some(text)),
-        None => (StatusCode::OK, None),
-    };
-    Ok((
-        status,
-        render(&LivePage {
-            shell: Shell::of(u),
-            title: "Case".into(),
-            error,
-            refresh: format!("/ui/cases/{id}"),
-            on: "case,consult",
-            matcher: format!("case_id:{id}"),
-            body,
-        }),
-    )
-        .into_response())
+    Ok(super::live_page(
+        u,
+        "Case",
+        refused,
+        format!("/ui/cases/{id}"),
+        "case,consult",
+        format!("case_id:{id}"),
+        body,
+    ))
 }
 
 async fn show(
@@ -225,17 +216,7 @@ async fn show_fragment(
     Ok(Html(body(&s, &u, id, Typed::default()).await?).into_response())
 }
 
-type Fields = HashMap<String, String>;
-
-fn text(f: &Fields, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
-fn id_of<T: std::str::FromStr>(f: &Fields, k: &str, field: &str) -> Result<T, DomainError> {
-    f.get(k)
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| DomainError::invalid(field, "choose one"))
-}
+use super::{Fields, id_of, text};
 
 async fn act(
     State(s): State<AppState>,

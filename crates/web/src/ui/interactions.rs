@@ -3,7 +3,7 @@
 //! from the customer 360.
 
 use super::work::{ConsultRow, consult_row};
-use super::{LivePage, Shell, Typed, UiError, ago, fragment, path_id, refusal, render, when};
+use super::{Typed, UiError, ago, fragment, path_id, refusal, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use askama::Template;
@@ -19,7 +19,6 @@ use extramile_domain::ids::{InteractionId, StaffId};
 use extramile_domain::interactions::state::InteractionState;
 use extramile_domain::interactions::*;
 use extramile_domain::routing::EnqueueInput;
-use std::collections::HashMap;
 
 struct PartRow {
     id: String,
@@ -304,23 +303,15 @@ pub async fn page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let body = body(s, u, id, typed).await?;
-    let (status, error) = match refused {
-        Some((st, text)) => (st, Some(text)),
-        None => (StatusCode::OK, None),
-    };
-    Ok((
-        status,
-        render(&LivePage {
-            shell: Shell::of(u),
-            title: "Contact".into(),
-            error,
-            refresh: format!("/ui/interactions/{id}"),
-            on: "interaction,consult",
-            matcher: format!("interaction_id:{id}"),
-            body,
-        }),
-    )
-        .into_response())
+    Ok(super::live_page(
+        u,
+        "Contact",
+        refused,
+        format!("/ui/interactions/{id}"),
+        "interaction,consult",
+        format!("interaction_id:{id}"),
+        body,
+    ))
 }
 
 async fn show(
@@ -340,24 +331,14 @@ async fn show_fragment(
     Ok(Html(body(&s, &u, id, Typed::default()).await?).into_response())
 }
 
-type Fields = HashMap<String, String>;
+use super::{Fields, id_of, text};
 
 fn num(f: &Fields, k: &str) -> i64 {
     f.get(k).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
 
-fn text(f: &Fields, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
 fn opt(f: &Fields, k: &str) -> Option<String> {
     f.get(k).filter(|v| !v.trim().is_empty()).cloned()
-}
-
-fn id_of<T: std::str::FromStr>(f: &Fields, k: &str, field: &str) -> Result<T, DomainError> {
-    f.get(k)
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| DomainError::invalid(field, "choose one"))
 }
 
 /// Every action on the contact: do it, then show the contact again (or the

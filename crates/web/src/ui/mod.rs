@@ -147,6 +147,46 @@ pub fn refusal(e: &DomainError) -> (StatusCode, String) {
     (status, text)
 }
 
+/// A live page, with the reason of a refused action (and its status).
+pub fn live_page(
+    u: &CurrentUser,
+    title: &str,
+    refused: Option<(StatusCode, String)>,
+    refresh: String,
+    on: &'static str,
+    matcher: String,
+    body: String,
+) -> Response {
+    let (status, error) = match refused {
+        Some((st, text)) => (st, Some(text)),
+        None => (StatusCode::OK, None),
+    };
+    let page = LivePage {
+        shell: Shell::of(u),
+        title: title.into(),
+        error,
+        refresh,
+        on,
+        matcher,
+        body,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// A posted form's fields.
+pub type Fields = std::collections::HashMap<String, String>;
+
+pub fn text(f: &Fields, k: &str) -> String {
+    f.get(k).cloned().unwrap_or_default()
+}
+
+/// A chosen id; anything else is "choose one" at `field`.
+pub fn id_of<T: std::str::FromStr>(f: &Fields, k: &str, field: &str) -> Result<T, DomainError> {
+    f.get(k)
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| DomainError::invalid(field, "choose one"))
+}
+
 /// What a form sent, to fill it again after a refusal.
 #[derive(Default)]
 pub struct Typed(pub std::collections::HashMap<String, String>);

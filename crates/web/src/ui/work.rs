@@ -171,23 +171,15 @@ async fn page(
     refused: Option<(StatusCode, String)>,
 ) -> Result<Response, UiError> {
     let body = work_body(u, my_work(s, u).await?)?;
-    let (status, error) = match refused {
-        Some((st, text)) => (st, Some(text)),
-        None => (StatusCode::OK, None),
-    };
-    Ok((
-        status,
-        render(&LivePage {
-            shell: Shell::of(u),
-            title: "My work".into(),
-            error,
-            refresh: "/ui/work".into(),
-            on: "offer,interaction,case,consult,queue",
-            matcher: String::new(),
-            body,
-        }),
-    )
-        .into_response())
+    Ok(super::live_page(
+        u,
+        "My work",
+        refused,
+        "/ui/work".into(),
+        "offer,interaction,case,consult,queue",
+        String::new(),
+        body,
+    ))
 }
 
 async fn work_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
