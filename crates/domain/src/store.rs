@@ -346,6 +346,14 @@ pub trait LedgerStore: Send + Sync {
     ) -> Result<PostOutcome>;
     async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<crate::ledger::LedgerEntry>>;
     async fn ledger_entries(&self, account: AccountId) -> Result<Vec<crate::ledger::LedgerEntry>>;
+    /// The currency of the account's first entry, if it has any.
+    async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>>;
+    /// A charge and every entry about it (waivers, reversals, disputes).
+    async fn charge_entries(
+        &self,
+        account: AccountId,
+        charge: LedgerEntryId,
+    ) -> Result<Vec<crate::ledger::LedgerEntry>>;
     /// What staff booked of this kind on the account since `since` (positive).
     async fn month_used(
         &self,

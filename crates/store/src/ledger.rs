@@ -209,6 +209,21 @@ impl LedgerStore for SqlStore {
         rows.into_iter().map(EntryRow::into_domain).collect()
     }
 
+    async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>> {
+        read!(&self.db, p => sqlx::query_scalar("SELECT currency FROM ledger_entries WHERE account_id = $1 ORDER BY created_at, id LIMIT 1")
+            .bind(account.0).fetch_optional(p).await).map_err(db_err)
+    }
+
+    async fn charge_entries(
+        &self,
+        account: AccountId,
+        charge: LedgerEntryId,
+    ) -> Result<Vec<LedgerEntry>> {
+        let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE account_id = $1 AND (id = $2 OR related_entry_id = $3) ORDER BY created_at, id")))
+            .bind(account.0).bind(charge.0).bind(charge.0).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(EntryRow::into_domain).collect()
+    }
+
     async fn month_used(
         &self,
         account: AccountId,

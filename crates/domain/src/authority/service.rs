@@ -115,7 +115,7 @@ impl AuthorityService {
     /// What the actor may still do on this account, per action.
     pub async fn remaining(&self, actor: &Actor, account: AccountId) -> Result<Vec<Remaining>> {
         authorize(actor.role, Action::ViewCustomer)?;
-        let (currency, _) = self.ledger.account_currency(account).await?;
+        let currency = self.ledger.account_currency(account).await?;
         let mut out = Vec::new();
         for action in MoneyActionKind::ALL {
             let (p, used) = self

@@ -16,6 +16,7 @@ CREATE TABLE ledger_entries (
     approval_id BLOB
 );
 CREATE INDEX ledger_entries_account ON ledger_entries(account_id, kind, created_at);
+CREATE INDEX ledger_entries_related ON ledger_entries(related_entry_id);
 
 -- A money request's key, with the entry it produced (same transaction).
 CREATE TABLE idempotency_keys (

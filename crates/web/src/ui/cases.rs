@@ -2,7 +2,7 @@
 //! resolve, hand over, escalate and consult.
 
 use super::work::{ConsultRow, consult_row};
-use super::{Typed, UiError, ago, fragment, path_id, refusal, span, when};
+use super::{Fields, Typed, UiError, ago, fragment, id_of, path_id, refusal, span, text, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use askama::Template;
@@ -54,11 +54,12 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
     let actor = u.actor();
     let v = s.cases.view(&actor, id).await?;
     let c = &v.case;
+    // The label only: the case view authorized the read.
     let account = s
-        .customers
-        .customer_360(&actor, c.account_id)
+        .store
+        .account(c.account_id)
         .await?
-        .account;
+        .ok_or_else(|| DomainError::NotFound("account".into()))?;
     let staff = s.staff.directory(&actor).await?;
     let teams = s.staff.teams().await?;
     let name = |sid| {
@@ -215,8 +216,6 @@ async fn show_fragment(
     let id = path_id(&id, "case")?;
     Ok(Html(body(&s, &u, id, Typed::default()).await?).into_response())
 }
-
-use super::{Fields, id_of, text};
 
 async fn act(
     State(s): State<AppState>,

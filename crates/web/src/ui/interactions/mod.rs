@@ -1,0 +1,351 @@
+//! The interaction screen: one contact with its participants, verification,
+//! timeline, cases, consults, transfer and wrap-up; and starting a contact
+//! from the customer 360.
+
+mod actions;
+
+use super::work::{ConsultRow, consult_row};
+use super::{Typed, UiError, ago, fragment, path_id, when};
+use crate::auth::CurrentUser;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use extramile_domain::admin::{StaffUser, Team};
+use extramile_domain::customers::model::{Customer360, RoleKind};
+use extramile_domain::ids::{InteractionId, StaffId};
+use extramile_domain::interactions::state::InteractionState;
+use extramile_domain::interactions::*;
+
+struct PartRow {
+    id: String,
+    name: String,
+    role: String,
+    joined: String,
+    left: Option<String>,
+    person_id: Option<String>,
+    verified: Option<String>,
+    /// The owner does not "leave" their own contact: they transfer it.
+    is_owner: bool,
+}
+
+#[derive(Template)]
+#[template(path = "interaction.html")]
+struct Body {
+    csrf: String,
+    me: String,
+    /// The owner (or a supervisor): transfers and wraps up; others leave.
+    in_charge: bool,
+    id: String,
+    version: i64,
+    channel: String,
+    state: String,
+    subject: String,
+    account: Option<(String, String, String)>,
+    owner: String,
+    started: String,
+    transfers: i64,
+    outcome: String,
+    may_act: bool,
+    answerable: bool,
+    offered_elsewhere: bool,
+    pending_for_me: bool,
+    pending: Option<(String, String)>,
+    queue: Option<String>,
+    queues: Vec<(String, String)>,
+    participants: Vec<PartRow>,
+    people: Vec<(String, String, &'static str)>,
+    colleagues: Vec<(String, String, String)>,
+    cases: Vec<(String, String, String)>,
+    linkable: Vec<(String, String)>,
+    consults: Vec<ConsultRow>,
+    teams: Vec<(String, String)>,
+    events: Vec<(String, String, String, String)>,
+    typed: Typed,
+}
+
+impl Body {
+    fn live(&self) -> bool {
+        matches!(self.state.as_str(), "connected" | "on_hold" | "wrap_up")
+    }
+}
+
+fn participant_rows(v: &InteractionView) -> Vec<PartRow> {
+    let verified = |pid| {
+        v.verifications
+            .iter()
+            .find(|x| x.person_id == pid)
+            .map(|x| {
+                format!(
+                    "verified by {} ({}) at {}",
+                    x.verified_by_name,
+                    x.method.as_str().replace('_', " "),
+                    when(x.at)
+                )
+            })
+    };
+    v.participants
+        .iter()
+        .map(|p| PartRow {
+            id: p.id.to_string(),
+            name: p.display_name.clone(),
+            role: p.role.as_str().to_string(),
+            joined: when(p.joined_at),
+            left: p.left_at.map(when),
+            person_id: p.person_id.map(|x| x.to_string()),
+            is_owner: p.staff_id.is_some() && p.staff_id == v.interaction.owner_id,
+            verified: p.person_id.and_then(verified),
+        })
+        .collect()
+}
+
+/// People of the account not on the call: id, label, participant role.
+fn people_options(
+    c360: Option<&Customer360>,
+    current: &[&Participant],
+) -> Vec<(String, String, &'static str)> {
+    let Some(c) = c360 else { return Vec::new() };
+    c.parties
+        .iter()
+        .filter(|p| p.role.ended_on.is_none())
+        .filter(|p| !current.iter().any(|x| x.person_id == Some(p.person.id)))
+        .map(|p| {
+            let role = match p.role.kind {
+                RoleKind::AuthorizedRepresentative => "representative",
+                _ => "customer",
+            };
+            let label = format!(
+                "{} ({})",
+                p.person.full_name(),
+                p.role.kind.as_str().replace('_', " ")
+            );
+            (p.person.id.to_string(), label, role)
+        })
+        .collect()
+}
+
+/// Colleagues not on the call: id, label with role and department, role.
+fn colleague_options(
+    staff: &[StaffUser],
+    teams: &[Team],
+    me: StaffId,
+    current: &[&Participant],
+) -> Vec<(String, String, String)> {
+    staff
+        .iter()
+        .filter(|c| c.id != me && !current.iter().any(|x| x.staff_id == Some(c.id)))
+        .map(|c| {
+            let team = c
+                .team_id
+                .and_then(|t| teams.iter().find(|x| x.id == t))
+                .map(|t| format!(", {}", t.name))
+                .unwrap_or_default();
+            (
+                c.id.to_string(),
+                format!("{} ({}{team})", c.name, c.role),
+                c.role.to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn body(
+    s: &AppState,
+    u: &CurrentUser,
+    id: InteractionId,
+    typed: Typed,
+) -> Result<String, UiError> {
+    let actor = u.actor();
+    let v = s.interactions.view(&actor, id).await?;
+    let i = &v.interaction;
+    let me = u.user.id;
+    let may_act = may_act_on(&actor, &v).is_ok();
+    let staff = s.staff.directory(&actor).await?;
+    let name_of = |sid: Option<StaffId>| {
+        sid.and_then(|x| staff.iter().find(|u| u.id == x))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let c360 = match i.account_id {
+        Some(a) => Some(s.customers.customer_360(&actor, a).await?),
+        None => None,
+    };
+    let entry = s.store.queue_entry(id).await?;
+    let unanswered = matches!(
+        i.state,
+        InteractionState::Offered | InteractionState::Queued
+    );
+    let offered_to = entry.as_ref().and_then(|e| e.offered_to);
+    let queue = match (&entry, unanswered) {
+        (Some(_), true) => s.routing.position(&actor, id).await.ok().map(|p| {
+            if p.position == 0 {
+                format!("{}: offered to {}", p.queue_name, name_of(p.offered_to))
+            } else {
+                format!(
+                    "{}: position {}, expected wait {}",
+                    p.queue_name,
+                    p.position,
+                    super::span(p.expected_wait_secs)
+                )
+            }
+        }),
+        _ => None,
+    };
+    let current: Vec<&Participant> = v
+        .participants
+        .iter()
+        .filter(|p| p.left_at.is_none())
+        .collect();
+    let cases = s.cases.for_interaction(&actor, id).await?;
+    let linkable = match i.account_id {
+        Some(a) => s
+            .cases
+            .for_account(&actor, a)
+            .await?
+            .into_iter()
+            .filter(|c| c.resolved_at.is_none() && !cases.iter().any(|x| x.id == c.id))
+            .map(|c| (c.id.to_string(), c.title))
+            .collect(),
+        None => Vec::new(),
+    };
+    let teams = s.staff.teams().await?;
+    fragment(&Body {
+        csrf: u.csrf.clone().unwrap_or_default(),
+        me: me.to_string(),
+        in_charge: i.owner_id == Some(me) || matches!(u.user.role.as_str(), "supervisor" | "admin"),
+        id: i.id.to_string(),
+        version: i.version,
+        channel: i.channel.as_str().replace('_', " "),
+        state: i.state.as_str().to_string(),
+        subject: i.subject.clone().unwrap_or_default(),
+        account: c360.as_ref().map(|c| {
+            (
+                c.account.id.to_string(),
+                c.account.number.clone(),
+                c.account.name.clone(),
+            )
+        }),
+        owner: name_of(i.owner_id),
+        started: format!("{} ({} ago)", when(i.started_at), ago(i.started_at)),
+        transfers: i.transfers,
+        outcome: match (&i.outcome, &i.disposition) {
+            (Some(o), Some(d)) => format!("{o} / {d}"),
+            (Some(o), None) => o.clone(),
+            _ => String::new(),
+        },
+        may_act,
+        answerable: unanswered && (offered_to.is_none() || offered_to == Some(me) || may_act),
+        offered_elsewhere: unanswered && offered_to.is_some_and(|o| o != me),
+        pending_for_me: i.pending_transfer_to == Some(me),
+        pending: i.pending_transfer_to.map(|t| {
+            (
+                name_of(Some(t)),
+                i.pending_transfer_note.clone().unwrap_or_default(),
+            )
+        }),
+        queue,
+        queues: if i.state == InteractionState::Offered {
+            s.routing
+                .queues(&actor)
+                .await?
+                .into_iter()
+                .map(|q| {
+                    let label = if q.open_now {
+                        format!("{} (open, {} waiting)", q.queue.name, q.waiting)
+                    } else {
+                        format!("{} (closed)", q.queue.name)
+                    };
+                    (q.queue.id.to_string(), label)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        participants: participant_rows(&v),
+        people: people_options(c360.as_ref(), &current),
+        colleagues: colleague_options(&staff, &teams, me, &current),
+        cases: cases
+            .iter()
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    c.title.clone(),
+                    c.status.as_str().to_string(),
+                )
+            })
+            .collect(),
+        linkable,
+        consults: s
+            .consults
+            .for_interaction(&actor, id)
+            .await?
+            .iter()
+            .map(consult_row)
+            .collect(),
+        teams: teams
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect(),
+        events: v
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.at.strftime("%H:%M:%S").to_string(),
+                    e.kind.replace('_', " "),
+                    e.actor_name.clone(),
+                    e.detail.clone(),
+                )
+            })
+            .collect(),
+        typed,
+    })
+}
+
+/// The page, with the reason of a refused action and what was typed.
+pub async fn page(
+    s: &AppState,
+    u: &CurrentUser,
+    id: InteractionId,
+    refused: Option<(StatusCode, String)>,
+    typed: Typed,
+) -> Result<Response, UiError> {
+    let body = body(s, u, id, typed).await?;
+    Ok(super::live_page(
+        u,
+        "Contact",
+        refused,
+        format!("/ui/interactions/{id}"),
+        "interaction,consult",
+        format!("interaction_id:{id}"),
+        body,
+    ))
+}
+
+async fn show(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    page(&s, &u, path_id(&id, "interaction")?, None, Typed::default()).await
+}
+
+async fn show_fragment(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "interaction")?;
+    Ok(Html(body(&s, &u, id, Typed::default()).await?).into_response())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/interactions/{id}", get(show))
+        .route("/ui/interactions/{id}", get(show_fragment))
+        .route("/interactions/{id}/{verb}", post(actions::act))
+        .route("/accounts/{id}/interactions", post(actions::start))
+}
