@@ -261,6 +261,8 @@ pub trait RoutingStore: Send + Sync {
     async fn skills(&self, staff: StaffId) -> Result<Vec<String>>;
     /// Every active staff user who can take contacts, with availability and skills.
     async fn presence_board(&self) -> Result<Vec<AgentPresence>>;
+    /// Active staff of the role who are available or busy now.
+    async fn on_duty(&self, role: crate::admin::StaffRole) -> Result<Vec<StaffId>>;
 }
 
 #[async_trait]

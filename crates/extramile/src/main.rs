@@ -188,6 +188,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             loader.close().await;
             let loaded = loaded?;
             demo::routing::ensure(&st).await?;
+            demo::money::ensure(&st).await?;
             if loaded > 0 {
                 eprintln!(
                     "loaded {loaded} customers in {:.1}s",

@@ -204,6 +204,12 @@ impl RoutingStore for SqlStore {
         .transpose()
     }
 
+    async fn on_duty(&self, role: extramile_domain::admin::StaffRole) -> Result<Vec<StaffId>> {
+        let ids: Vec<Uuid> = read!(&self.db, p => sqlx::query_scalar("SELECT u.id FROM staff_presence p JOIN staff_users u ON u.id = p.staff_id \
+            WHERE u.role = $1 AND u.active AND p.state IN ('available', 'busy')").bind(role.as_str()).fetch_all(p).await).map_err(db_err)?;
+        Ok(ids.into_iter().map(Into::into).collect())
+    }
+
     async fn skills(&self, staff: StaffId) -> Result<Vec<String>> {
         read!(&self.db, p => sqlx::query_scalar("SELECT skill FROM staff_skills WHERE staff_id = $1 ORDER BY skill").bind(staff.0).fetch_all(p).await).map_err(db_err)
     }

@@ -44,7 +44,7 @@ impl AppState {
     ) -> Self {
         let hub = Arc::new(Hub::new());
         let customers = CustomerService::new(store.clone(), region);
-        let ledger = LedgerService::new(store.clone());
+        let ledger = LedgerService::new(store.clone()).with_notifier(hub.clone());
         Self {
             authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
             ledger,

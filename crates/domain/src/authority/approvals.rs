@@ -56,6 +56,20 @@ pub struct Approval {
     pub version: i64,
 }
 
+/// Who sees a pending request. It goes to supervisors on duty first; once
+/// it escalates (undecided past its due time), or while no supervisor is
+/// on duty at all, to everyone who may decide. Nobody sees their own.
+pub fn offered_to(
+    a: &Approval,
+    viewer: StaffId,
+    viewer_on_duty_supervisor: bool,
+    any_supervisor_on_duty: bool,
+) -> bool {
+    a.status == ApprovalStatus::Pending
+        && a.requested_by != viewer
+        && (a.escalated || viewer_on_duty_supervisor || !any_supervisor_on_duty)
+}
+
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct ApprovalDecision {
     pub version: i64,
@@ -81,5 +95,60 @@ mod tests {
                 assert_eq!(from.check(*to).is_ok(), from.can_become(*to));
             }
         }
+    }
+
+    fn pending(escalated: bool) -> super::Approval {
+        super::Approval {
+            id: crate::ids::ApprovalId::new(),
+            account_id: crate::ids::AccountId::new(),
+            requested_by: crate::ids::StaffId::new(),
+            requested_by_name: "Alex".into(),
+            request: Default::default(),
+            status: Pending,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            due_at: jiff::Timestamp::UNIX_EPOCH,
+            escalated,
+            decided_by: None,
+            decided_by_name: None,
+            decided_at: None,
+            decision_reason: None,
+            entry_id: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn on_duty_supervisors_see_requests_first() {
+        use super::offered_to;
+        let me = crate::ids::StaffId::new();
+        let fresh = pending(false);
+        // (on duty supervisor, any on duty) -> sees a fresh request
+        assert!(offered_to(&fresh, me, true, true));
+        assert!(
+            !offered_to(&fresh, me, false, true),
+            "off duty waits for escalation"
+        );
+        assert!(
+            offered_to(&fresh, me, false, false),
+            "nobody on duty: everyone sees it"
+        );
+        let late = pending(true);
+        assert!(
+            offered_to(&late, me, false, true),
+            "escalated: everyone who decides"
+        );
+        let mine = super::Approval {
+            requested_by: me,
+            ..pending(true)
+        };
+        assert!(!offered_to(&mine, me, true, true), "never one's own");
+        let done = super::Approval {
+            status: Approved,
+            ..pending(true)
+        };
+        assert!(
+            !offered_to(&done, me, true, true),
+            "decided ones leave the inbox"
+        );
     }
 }

@@ -6,7 +6,7 @@ use crate::admin::StaffRole;
 use crate::audit::{Actor, change};
 use crate::customers::values::required_text;
 use crate::error::{DomainError, Result};
-use crate::ledger::{ActionResult, LedgerService, MoneyAction, format_money};
+use crate::ledger::{ActionResult, LedgerService, MoneyAction, format_money, staff_of};
 use crate::live::{LiveEvent, SharedNotifier};
 use crate::store::{PostOutcome, Store};
 use std::sync::Arc;
@@ -196,16 +196,28 @@ impl AuthorityService {
         Ok(a)
     }
 
-    /// Pending requests the actor may decide (theirs excluded), oldest first.
+    /// Pending requests offered to the actor (see `offered_to`): escalated
+    /// first, then oldest first.
     pub async fn inbox(&self, actor: &Actor) -> Result<Vec<Approval>> {
+        Ok(self.inbox_with_count(actor).await?.0)
+    }
+
+    /// The inbox, and how many other pending requests are with on-duty
+    /// supervisors for now.
+    pub async fn inbox_with_count(&self, actor: &Actor) -> Result<(Vec<Approval>, usize)> {
         authorize(actor.role, Action::DecideApprovals)?;
-        Ok(self
+        let me = staff_of(actor)?;
+        let on_duty = self.store.on_duty(StaffRole::Supervisor).await?;
+        let me_on_duty = actor.role == StaffRole::Supervisor && on_duty.contains(&me);
+        let (mut mine, others): (Vec<_>, Vec<_>) = self
             .store
             .pending_approvals()
             .await?
             .into_iter()
-            .filter(|a| Some(a.requested_by) != actor.id)
-            .collect())
+            .filter(|a| a.requested_by != me)
+            .partition(|a| offered_to(a, me, me_on_duty, !on_duty.is_empty()));
+        mine.sort_by_key(|a| (!a.escalated, a.created_at));
+        Ok((mine, others.len()))
     }
 
     pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<Approval>> {
@@ -305,6 +317,7 @@ impl AuthorityService {
             .await?
         {
             PostOutcome::Posted => {
+                self.ledger.announce(&entry);
                 self.announce(&after);
                 Ok(after)
             }

@@ -159,10 +159,13 @@ impl LedgerService {
             .await?;
         let audit = self.audit_for(actor, &entry, &input.reason);
         match self.store.post_entry(&entry, &audit, &guard, key).await? {
-            PostOutcome::Posted => Ok(ActionResult::Applied {
-                entry,
-                replayed: false,
-            }),
+            PostOutcome::Posted => {
+                self.announce(&entry);
+                Ok(ActionResult::Applied {
+                    entry,
+                    replayed: false,
+                })
+            }
             PostOutcome::Existing(old, digest) => {
                 if digest.as_deref() != key.map(|k| k.digest.as_str()) {
                     return Err(DomainError::invalid(

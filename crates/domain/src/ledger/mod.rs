@@ -8,4 +8,5 @@ mod service;
 
 pub use model::*;
 pub use rules::*;
+pub(crate) use service::staff_of;
 pub use service::{ActionResult, LedgerService};

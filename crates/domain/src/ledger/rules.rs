@@ -57,6 +57,44 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     }
 }
 
+/// An amount as a person types it ("39.99", "$1,250", "0.5") in minor
+/// units. At most two decimals; no sign; within the accepted range.
+pub fn parse_money(field: &str, typed: &str) -> Result<i64> {
+    let t: String = typed
+        .trim()
+        .trim_start_matches(['$', '€', '£'])
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ')
+        .collect();
+    let bad = || DomainError::invalid(field, "type an amount such as 39.99");
+    if t.is_empty() || t.starts_with('-') || t.starts_with('+') {
+        return Err(bad());
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((t.as_str(), ""));
+    if whole.is_empty() && frac.is_empty() {
+        return Err(bad());
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if frac.len() > 2 {
+        return Err(DomainError::invalid(field, "has more than two decimals"));
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| DomainError::invalid(field, "is larger than any single amount accepted"))?
+    };
+    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let minor = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or_else(|| DomainError::invalid(field, "is larger than any single amount accepted"))?;
+    amount(field, minor)
+}
+
 /// The signed amount a kind books: charges and refunds are owed by the
 /// customer; payments, credits, waivers and reversals are in their favour.
 pub fn signed(kind: EntryKind, positive: i64) -> i64 {
@@ -203,6 +241,33 @@ mod tests {
     use super::*;
     use crate::ids::*;
     use jiff::civil::date;
+
+    #[test]
+    fn typed_amounts_become_minor_units() {
+        assert_eq!(parse_money("a", "39.99").unwrap(), 3999);
+        assert_eq!(parse_money("a", " $1,250 ").unwrap(), 125_000);
+        assert_eq!(parse_money("a", "0.5").unwrap(), 50);
+        assert_eq!(parse_money("a", ".05").unwrap(), 5);
+        assert_eq!(parse_money("a", "40.").unwrap(), 4000);
+        for bad in [
+            "",
+            "-5",
+            "+5",
+            "abc",
+            "1.234",
+            "0",
+            "0.00",
+            ".",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            let e = parse_money("amount", bad).unwrap_err();
+            assert!(
+                matches!(e, DomainError::Invalid { ref field, .. } if field == "amount"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     fn entry(
         kind: EntryKind,

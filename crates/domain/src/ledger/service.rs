@@ -20,6 +20,7 @@ pub struct LedgerService {
     /// The provider's currency, for accounts without entries yet.
     pub(crate) currency: String,
     pub(crate) threshold: i64,
+    pub(crate) notifier: crate::live::SharedNotifier,
 }
 
 /// What a staff money action led to.
@@ -52,7 +53,7 @@ pub(super) fn entry_kind(a: MoneyActionKind) -> EntryKind {
     }
 }
 
-pub(super) fn staff_of(actor: &Actor) -> Result<StaffId> {
+pub(crate) fn staff_of(actor: &Actor) -> Result<StaffId> {
     actor
         .id
         .ok_or_else(|| DomainError::Forbidden("money is moved by a staff user".into()))
@@ -64,7 +65,21 @@ impl LedgerService {
             store,
             currency: "USD".into(),
             threshold: rules::DEFAULT_OVERPAYMENT_THRESHOLD,
+            notifier: Arc::new(crate::live::Silent),
         }
+    }
+
+    pub fn with_notifier(mut self, notifier: crate::live::SharedNotifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Tell open pages of the account that its money changed.
+    pub(crate) fn announce(&self, e: &LedgerEntry) {
+        self.notifier.publish(crate::live::LiveEvent::everyone(
+            "ledger",
+            serde_json::json!({"account_id": e.account_id, "entry_id": e.id, "kind": e.kind}),
+        ));
     }
 
     /// The account's currency: its first entry's, else the provider's.
@@ -172,7 +187,10 @@ impl LedgerService {
             .post_entry(&e, &audit, &PostGuard::default(), None)
             .await?
         {
-            PostOutcome::Posted => Ok((e, true)),
+            PostOutcome::Posted => {
+                self.announce(&e);
+                Ok((e, true))
+            }
             PostOutcome::Existing(old, _)
                 if old.account_id == account
                     && old.amount_minor == e.amount_minor
@@ -255,7 +273,10 @@ impl LedgerService {
             .post_entry(&e, &audit, &PostGuard::default(), Some(&key))
             .await?
         {
-            PostOutcome::Posted => Ok((e, true)),
+            PostOutcome::Posted => {
+                self.announce(&e);
+                Ok((e, true))
+            }
             PostOutcome::Existing(old, d) if d.as_deref() == Some(key.digest.as_str()) => {
                 Ok((*old, false))
             }

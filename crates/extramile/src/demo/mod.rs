@@ -12,6 +12,7 @@ use std::collections::HashSet;
 
 mod data;
 mod generate;
+pub mod money;
 pub mod routing;
 pub use data::STAFF;
 use data::{AREAS, FAMILY, GIVEN};

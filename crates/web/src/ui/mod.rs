@@ -1,11 +1,13 @@
 //! The agent console: server-rendered pages (askama), a little JS for the
 //! live lookup. Page handlers call the same domain services as the API.
 
+mod approvals;
 mod cases;
 mod customers;
 mod edits;
 mod forms;
 mod interactions;
+mod money;
 mod records;
 mod session;
 mod work;
@@ -29,6 +31,8 @@ pub struct Shell {
     pub q: String,
     pub can_audit: bool,
     pub can_watch: bool,
+    pub can_approve: bool,
+    pub can_policies: bool,
 }
 
 impl Shell {
@@ -41,6 +45,8 @@ impl Shell {
             q: String::new(),
             can_audit: allowed(u.user.role, Action::ViewAudit),
             can_watch: allowed(u.user.role, Action::WatchQueues),
+            can_approve: allowed(u.user.role, Action::DecideApprovals),
+            can_policies: allowed(u.user.role, Action::ManagePolicies),
         }
     }
 }
@@ -91,6 +97,8 @@ impl IntoResponse for UiError {
             q: String::new(),
             can_audit: false,
             can_watch: false,
+            can_approve: false,
+            can_policies: false,
         };
         (
             status,
@@ -232,21 +240,7 @@ pub fn ago(ts: jiff::Timestamp) -> String {
     span(jiff::Timestamp::now().as_second() - ts.as_second())
 }
 
-pub fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let symbol = match currency {
-        "USD" | "CAD" | "AUD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        _ => "",
-    };
-    if symbol.is_empty() {
-        format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
-    } else {
-        format!("{sign}{symbol}{}.{:02}", abs / 100, abs % 100)
-    }
-}
+pub use extramile_domain::ledger::format_money as money;
 
 async fn css() -> Response {
     (
@@ -282,6 +276,8 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(interactions::router())
         .merge(cases::router())
+        .merge(money::router())
+        .merge(approvals::router())
 }
 
 #[cfg(test)]
@@ -293,12 +289,5 @@ mod tests {
         assert_eq!(super::span(12 * 60 + 5), "12 min");
         assert_eq!(super::span(3 * 3600 + 5 * 60), "3 h 05 min");
         assert_eq!(super::span(2 * 86400 + 4 * 3600 + 59), "2 d 4 h");
-    }
-
-    #[test]
-    fn money_is_formatted_from_minor_units() {
-        assert_eq!(super::money(3999, "USD"), "$39.99");
-        assert_eq!(super::money(-5, "EUR"), "-€0.05");
-        assert_eq!(super::money(100000, "SEK"), "1000.00 SEK");
     }
 }
