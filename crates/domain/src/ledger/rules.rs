@@ -44,6 +44,15 @@ pub fn currency(field: &str, code: &str) -> Result<String> {
 pub fn format_money(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    // Thousands grouped: 1234567 -> 1,234,567.
+    let mut whole = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            whole.push(',');
+        }
+        whole.push(c);
+    }
     let symbol = match currency {
         "USD" | "CAD" | "AUD" => "$",
         "EUR" => "€",
@@ -51,9 +60,9 @@ pub fn format_money(minor: i64, currency: &str) -> String {
         _ => "",
     };
     if symbol.is_empty() {
-        format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
+        format!("{sign}{whole}.{:02} {currency}", abs % 100)
     } else {
-        format!("{sign}{symbol}{}.{:02}", abs / 100, abs % 100)
+        format!("{sign}{symbol}{whole}.{:02}", abs % 100)
     }
 }
 
@@ -241,6 +250,15 @@ mod tests {
     use super::*;
     use crate::ids::*;
     use jiff::civil::date;
+
+    #[test]
+    fn money_reads_like_a_bill() {
+        assert_eq!(format_money(3999, "USD"), "$39.99");
+        assert_eq!(format_money(-5, "EUR"), "-€0.05");
+        assert_eq!(format_money(100_000, "SEK"), "1,000.00 SEK");
+        assert_eq!(format_money(123_456_789, "USD"), "$1,234,567.89");
+        assert_eq!(format_money(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
+    }
 
     #[test]
     fn typed_amounts_become_minor_units() {

@@ -161,17 +161,20 @@ async fn decide(
     }
 }
 
+/// One action's limit for one role or person, as a table cell.
+pub struct PolicyCell {
+    pub each: String,
+    pub month: String,
+    /// The query that fills the form with it.
+    pub edit: String,
+    pub updated: String,
+}
+
+/// A role or a person, with a cell per action (in `MoneyActionKind::ALL` order).
 pub struct PolicyRow {
     pub who: String,
-    pub who_key: String,
-    pub action: String,
-    pub label: String,
-    pub currency: String,
-    pub each: String,
-    pub each_typed: String,
-    pub month: String,
-    pub month_typed: String,
-    pub updated: String,
+    pub person: bool,
+    pub cells: Vec<Option<PolicyCell>>,
 }
 
 #[derive(Template)]
@@ -181,6 +184,7 @@ struct PoliciesPage {
     error: Option<String>,
     saved: bool,
     rows: Vec<PolicyRow>,
+    columns: Vec<String>,
     roles: Vec<&'static str>,
     people: Vec<(String, String)>,
     actions: Vec<(&'static str, String)>,
@@ -218,39 +222,67 @@ async fn policies_page(
             .map(|x| x.name.clone())
             .unwrap_or_else(|| "someone who left".into())
     };
-    let mut rows: Vec<PolicyRow> = policies
-        .iter()
-        .map(|p| {
-            let (who, who_key) = match (p.role, p.staff_id) {
-                (Some(r), _) => (format!("every {r}"), format!("role:{r}")),
-                (None, Some(sid)) => (name(sid), format!("staff:{sid}")),
-                _ => (String::new(), String::new()),
-            };
-            PolicyRow {
-                who,
-                who_key,
-                action: p.action.as_str().into(),
-                label: p.action.describe().trim_start_matches("a ").to_string(),
-                currency: p.currency.clone(),
-                each: if p.per_entry_limit_minor == 0 {
-                    "not allowed".into()
-                } else {
-                    format_money(p.per_entry_limit_minor, &p.currency)
-                },
-                each_typed: decimal(p.per_entry_limit_minor),
-                month: p
-                    .per_account_month_limit_minor
-                    .map(|m| format_money(m, &p.currency))
-                    .unwrap_or_else(|| "no limit".into()),
-                month_typed: p
-                    .per_account_month_limit_minor
-                    .map(decimal)
-                    .unwrap_or_default(),
-                updated: when(p.updated_at),
+    let mut rows: Vec<(String, PolicyRow)> = Vec::new();
+    for p in &policies {
+        let (key, who) = match (p.role, p.staff_id) {
+            (Some(r), _) => (format!("role:{r}"), format!("every {r}")),
+            (None, Some(sid)) => (format!("staff:{sid}"), name(sid)),
+            _ => continue,
+        };
+        let i = match rows.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let row = PolicyRow {
+                    who,
+                    person: p.staff_id.is_some(),
+                    cells: MoneyActionKind::ALL.iter().map(|_| None).collect(),
+                };
+                rows.push((key.clone(), row));
+                rows.len() - 1
             }
-        })
-        .collect();
-    rows.sort_by(|a, b| (&a.who_key, &a.action).cmp(&(&b.who_key, &b.action)));
+        };
+        let col = MoneyActionKind::ALL
+            .iter()
+            .position(|a| *a == p.action)
+            .unwrap_or(0);
+        rows[i].1.cells[col] = Some(PolicyCell {
+            each: if p.per_entry_limit_minor == 0 {
+                "needs approval".into()
+            } else {
+                format!(
+                    "{} each",
+                    format_money(p.per_entry_limit_minor, &p.currency)
+                )
+            },
+            month: p
+                .per_account_month_limit_minor
+                .map(|m| format!("{} an account a month", format_money(m, &p.currency)))
+                .unwrap_or_default(),
+            edit: format!(
+                "who={key}&action={}&currency={}&each={}&month={}",
+                p.action,
+                p.currency,
+                decimal(p.per_entry_limit_minor),
+                p.per_account_month_limit_minor
+                    .map(decimal)
+                    .unwrap_or_default()
+            ),
+            updated: if p.updated_at.as_second() == 0 {
+                "default".into()
+            } else {
+                format!("changed {}", when(p.updated_at))
+            },
+        });
+    }
+    // Roles in their order of authority, then people by name.
+    let rank = |k: &str| {
+        StaffRole::ALL
+            .iter()
+            .position(|r| k == format!("role:{r}"))
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| (rank(&a.0), &a.1.who).cmp(&(rank(&b.0), &b.1.who)));
+    let rows: Vec<PolicyRow> = rows.into_iter().map(|(_, r)| r).collect();
     let (status, error) = match refused {
         Some((st, e)) => (st, Some(e)),
         None => (StatusCode::OK, None),
@@ -260,6 +292,10 @@ async fn policies_page(
         error,
         saved,
         rows,
+        columns: MoneyActionKind::ALL
+            .iter()
+            .map(|a| a.describe().trim_start_matches("a ").to_string())
+            .collect(),
         roles: StaffRole::ALL.iter().map(|r| r.as_str()).collect(),
         people: staff
             .iter()
