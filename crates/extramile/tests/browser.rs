@@ -103,6 +103,19 @@ async fn post_event(port: u16, token: &str, body: &str) {
     );
 }
 
+/// "$1,234.56" or "-$5.00" in cents.
+fn cents(text: &str) -> i64 {
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    let n: i64 = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("an amount: {text}"));
+    if text.trim_start().starts_with('-') {
+        -n
+    } else {
+        n
+    }
+}
+
 #[tokio::test]
 async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
     let driver = "/usr/bin/chromedriver";
@@ -290,6 +303,33 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
         let row = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#live-region tr[data-interaction]")).await?;
         shot(&c, "7-my-work").await;
         assert!(row.text().await?.contains("David Kim"), "my work row");
+
+        // Story S1's money: Rosa disputes a $39.99 charge. The agent tries
+        // a waiver, is offered the credit, applies it, and the next bill
+        // shows it.
+        c.goto(&format!("{base}/search?q=EM00000001")).await?;
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::LinkText("EM00000001")).await?.click().await?;
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::LinkText("Money")).await?.click().await?;
+        let total = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("bill-total")).await?;
+        let before = cents(&total.text().await?);
+        c.find(Locator::XPath("//tr[@data-entry][contains(., 'Technician visit')]//a[contains(@href, 'charge_waiver')]")).await?.click().await?;
+        let amount = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("amount")).await?;
+        assert_eq!(amount.prop("value").await?.as_deref(), Some("39.99"), "the waiver form is filled from the charge");
+        c.find(Locator::Id("reason")).await?.send_keys("Rosa disputes the technician visit").await?;
+        c.find(Locator::Css("#money-form button[value=apply]")).await?.click().await?;
+        let decision = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("decision")).await?;
+        shot(&c, "8-waiver-refused").await;
+        let text = decision.text().await?;
+        assert!(text.contains("A charge waiver is beyond your authority"), "decision: {text}");
+        assert!(text.contains("a goodwill credit of $39.99 on the next bill"), "decision: {text}");
+        c.find(Locator::Css("#decision button[data-apply-alternative=goodwill_credit]")).await?.click().await?;
+        let notice = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("money-notice")).await?;
+        assert!(notice.text().await?.contains("Applied: Credit (goodwill) $39.99"));
+        let bill = c.find(Locator::Id("next-bill")).await?.text().await?;
+        shot(&c, "9-credit-on-next-bill").await;
+        assert!(bill.contains("Credit: Rosa disputes the technician visit"), "bill: {bill}");
+        let after = cents(&c.find(Locator::Id("bill-total")).await?.text().await?);
+        assert_eq!(before - after, 3999, "the preview is $39.99 lower");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
