@@ -348,7 +348,18 @@ pub trait LedgerStore: Send + Sync {
     ) -> Result<PostOutcome>;
     async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<crate::ledger::LedgerEntry>>;
     async fn ledger_entries(&self, account: AccountId) -> Result<Vec<crate::ledger::LedgerEntry>>;
+    /// The account's balance and what came before `period_start` (sums),
+    /// its entry count, and the newest `newest` entries together with every
+    /// entry effective on or after `period_start`. See `ledger::window`.
+    async fn ledger_window(
+        &self,
+        account: AccountId,
+        period_start: jiff::civil::Date,
+        newest: u32,
+    ) -> Result<crate::ledger::LedgerWindow>;
     /// The currency of the account's first entry, if it has any.
+    /// The account's active subscriptions as (product, monthly price, currency).
+    async fn recurring_charges(&self, account: AccountId) -> Result<Vec<(String, i64, String)>>;
     async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>>;
     /// A charge and every entry about it (waivers, reversals, disputes).
     async fn charge_entries(

@@ -39,6 +39,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         pops: usize,
     },
+    /// Ledger writes per second (credits with idempotency keys, billing
+    /// entries by external id) and the balance and next-bill preview of an
+    /// account with many entries.
+    Ledger {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Entries on the one big account.
+        #[arg(long, default_value_t = 10_000)]
+        entries: usize,
+    },
     /// Interactions and cases created per second through the services.
     Writes {
         #[arg(long, default_value_t = 10_000)]
@@ -125,6 +137,14 @@ fn report(title: &str, mut per_kind: Vec<Vec<Duration>>) {
 }
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
+    if let BenchCommand::Ledger {
+        count,
+        concurrency,
+        entries,
+    } = cmd
+    {
+        return crate::bench_ledger::run(count, concurrency, entries, config).await;
+    }
     if let BenchCommand::Writes { count, concurrency } = cmd {
         return crate::bench_writes::run(count, concurrency, config).await;
     }

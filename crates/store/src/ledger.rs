@@ -9,7 +9,7 @@ use extramile_domain::admin::StaffRole;
 use extramile_domain::audit::AuditEvent;
 use extramile_domain::authority::*;
 use extramile_domain::ids::*;
-use extramile_domain::ledger::{EntryKind, LedgerEntry};
+use extramile_domain::ledger::{EntryKind, LedgerEntry, LedgerWindow};
 use extramile_domain::store::{IdempotencyKey, LedgerStore, PostGuard, PostOutcome};
 use extramile_domain::time::{micros_to_ts, ts_to_micros};
 use extramile_domain::{DomainError, Result};
@@ -207,6 +207,43 @@ impl LedgerStore for SqlStore {
     async fn ledger_entries(&self, account: AccountId) -> Result<Vec<LedgerEntry>> {
         let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE account_id = $1 ORDER BY created_at, id"))).bind(account.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(EntryRow::into_domain).collect()
+    }
+
+    async fn ledger_window(
+        &self,
+        account: AccountId,
+        period_start: jiff::civil::Date,
+        newest: u32,
+    ) -> Result<LedgerWindow> {
+        let start = period_start.to_string();
+        let ((balance, before, count), rows) = read!(&self.db, p => async {
+            // Both sums from the (account_id, effective_on, amount_minor) index alone.
+            let sums: (i64, i64, i64) = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN effective_on < $2 THEN amount_minor ELSE 0 END), 0) AS BIGINT), COUNT(*) \
+                FROM ledger_entries WHERE account_id = $1")
+                .bind(account.0).bind(start.as_str()).fetch_one(p).await?;
+            // Two index ranges (the period, the newest), not a scan of the history.
+            let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE id IN \
+                (SELECT id FROM ledger_entries WHERE account_id = $1 AND effective_on >= $2 \
+                 UNION SELECT id FROM (SELECT id FROM ledger_entries WHERE account_id = $3 ORDER BY created_at DESC, id DESC LIMIT $4) AS newest) \
+                ORDER BY created_at DESC, id DESC")))
+                .bind(account.0).bind(start.as_str()).bind(account.0).bind(i64::from(newest)).fetch_all(p).await?;
+            Ok::<_, sqlx::Error>((sums, rows))
+        }.await).map_err(db_err)?;
+        Ok(LedgerWindow {
+            balance_minor: balance,
+            brought_forward_minor: before,
+            count,
+            entries: rows
+                .into_iter()
+                .map(EntryRow::into_domain)
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn recurring_charges(&self, account: AccountId) -> Result<Vec<(String, i64, String)>> {
+        read!(&self.db, p => sqlx::query_as("SELECT p.name, p.monthly_price_minor, p.currency FROM subscriptions s JOIN products p ON p.id = s.product_id \
+            WHERE s.account_id = $1 AND s.status = 'active' ORDER BY s.id").bind(account.0).fetch_all(p).await).map_err(db_err)
     }
 
     async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>> {

@@ -116,11 +116,12 @@ impl AuthorityService {
     pub async fn remaining(&self, actor: &Actor, account: AccountId) -> Result<Vec<Remaining>> {
         authorize(actor.role, Action::ViewCustomer)?;
         let currency = self.ledger.account_currency(account).await?;
+        let policies = self.store.policies().await?;
         let mut out = Vec::new();
         for action in MoneyActionKind::ALL {
             let (p, used) = self
                 .ledger
-                .authority(actor, account, *action, &currency)
+                .authority_under(&policies, actor, account, *action, &currency)
                 .await?;
             out.push(Remaining {
                 action: *action,

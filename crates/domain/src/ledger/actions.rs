@@ -22,7 +22,20 @@ impl LedgerService {
         currency: &str,
     ) -> Result<(Option<Policy>, i64)> {
         let policies = self.store.policies().await?;
-        let p = effective_policy(&policies, actor.id, actor.role, action, currency).cloned();
+        self.authority_under(&policies, actor, account, action, currency)
+            .await
+    }
+
+    /// As `authority`, with the policies already read.
+    pub(crate) async fn authority_under(
+        &self,
+        policies: &[Policy],
+        actor: &Actor,
+        account: AccountId,
+        action: MoneyActionKind,
+        currency: &str,
+    ) -> Result<(Option<Policy>, i64)> {
+        let p = effective_policy(policies, actor.id, actor.role, action, currency).cloned();
         let used = match &p {
             Some(p) if p.per_account_month_limit_minor.is_some() => {
                 self.store

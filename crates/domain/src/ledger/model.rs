@@ -80,9 +80,26 @@ pub struct LedgerView {
     /// Set when the customer is in credit beyond the threshold: the refund
     /// that is offered.
     pub overpayment_minor: Option<i64>,
-    /// Newest first.
+    /// How many entries the account has in all.
+    pub entry_count: i64,
+    /// Newest first: the newest ones (200 by default) and every entry of
+    /// the current bill period.
     pub entries: Vec<EntryView>,
     pub next_bill: NextBill,
+}
+
+/// What the view reads of an account: two sums and a bounded set of
+/// entries, so its cost does not grow with the account's history.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LedgerWindow {
+    pub balance_minor: i64,
+    /// The sum of entries effective before the period's start.
+    pub brought_forward_minor: i64,
+    pub count: i64,
+    /// The newest `n` entries and every entry effective on or after the
+    /// period's start. (Entries about a charge are always newer than it, so
+    /// the charges here come with every entry about them.)
+    pub entries: Vec<LedgerEntry>,
 }
 
 /// A charge or payment from the billing system.

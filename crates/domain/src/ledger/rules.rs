@@ -48,7 +48,7 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     // Thousands grouped: 1234567 -> 1,234,567.
     let mut whole = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             whole.push(',');
         }
         whole.push(c);
@@ -162,6 +162,8 @@ pub fn balance(entries: &[LedgerEntry]) -> i64 {
 
 /// The whole view of an account's money as of `today`. `recurring` are the
 /// active subscriptions' (name, monthly price) for the next bill.
+/// The account's money from every entry. See `view_window` for the
+/// bounded read the service uses; both agree (property-tested).
 pub fn view(
     account_id: crate::ids::AccountId,
     currency: &str,
@@ -170,21 +172,55 @@ pub fn view(
     today: Date,
     threshold: i64,
 ) -> LedgerView {
+    let w = window(entries, today.first_of_month(), usize::MAX);
+    view_window(account_id, currency, w, recurring, today, threshold)
+}
+
+/// What a store's `ledger_window` returns, computed from every entry.
+pub fn window(mut entries: Vec<LedgerEntry>, period_start: Date, newest: usize) -> LedgerWindow {
+    let balance_minor = balance(&entries);
+    let brought_forward_minor = entries
+        .iter()
+        .filter(|e| e.effective_on < period_start)
+        .map(|e| e.amount_minor)
+        .sum();
+    let count = entries.len() as i64;
+    entries.sort_by_key(|e| std::cmp::Reverse((e.created_at, e.id)));
+    let entries = entries
+        .into_iter()
+        .enumerate()
+        .filter(|(i, e)| *i < newest || e.effective_on >= period_start)
+        .map(|(_, e)| e)
+        .collect();
+    LedgerWindow {
+        balance_minor,
+        brought_forward_minor,
+        count,
+        entries,
+    }
+}
+
+/// Balance, open charges, disputes and the next-bill preview from a window.
+pub fn view_window(
+    account_id: crate::ids::AccountId,
+    currency: &str,
+    w: LedgerWindow,
+    recurring: &[(String, i64)],
+    today: Date,
+    threshold: i64,
+) -> LedgerView {
+    let entries = w.entries;
     let states = charge_states(&entries);
     let bill_date = next_bill_date(today);
     let period_start = today.first_of_month();
-    let balance_minor = balance(&entries);
-    let mut brought_forward = 0;
+    let balance_minor = w.balance_minor;
+    let brought_forward = w.brought_forward_minor;
     let mut lines = Vec::new();
     let mut held = 0;
     let mut sorted = entries.clone();
     sorted.sort_by_key(|e| (e.effective_on, e.created_at, e.id));
     for e in &sorted {
-        if e.effective_on < period_start {
-            brought_forward += e.amount_minor;
-            continue;
-        }
-        if e.effective_on > bill_date || e.amount_minor == 0 {
+        if e.effective_on < period_start || e.effective_on > bill_date || e.amount_minor == 0 {
             continue;
         }
         let state = states.get(&e.id);
@@ -232,6 +268,7 @@ pub fn view(
         currency: currency.to_string(),
         balance_minor,
         overpayment_minor: (balance_minor < -threshold).then_some(-balance_minor),
+        entry_count: w.count,
         entries: views,
         next_bill: NextBill {
             bill_date,
@@ -430,6 +467,42 @@ mod tests {
             let v = view(AccountId(uuid::Uuid::nil()), "USD", entries, &[], today, 100);
             proptest::prop_assert_eq!(v.balance_minor, sum);
             proptest::prop_assert_eq!(v.next_bill.total_due_minor, sum, "no recurring, nothing held: the bill is the balance");
+        }
+
+        /// The bounded read gives the same balance, bill and entry states
+        /// as reading every entry, whatever the history and window size.
+        #[test]
+        fn the_window_agrees_with_every_entry(
+            ops in proptest::collection::vec((0usize..5, 1i64..100_000, 0i64..120, 0usize..64), 0..70),
+            newest in 0usize..40,
+        ) {
+            let today = date(2026, 11, 22);
+            let mut entries: Vec<LedgerEntry> = Vec::new();
+            for (n, (k, a, d, pick)) in ops.iter().enumerate() {
+                let charges: Vec<LedgerEntryId> = entries.iter().filter(|e| e.kind == EntryKind::Charge).map(|e| e.id).collect();
+                let mut e = match (k, charges.is_empty()) {
+                    (3, false) => entry(EntryKind::ChargeWaiver, *a, today, Some(charges[pick % charges.len()])),
+                    (4, false) => entry(EntryKind::DisputeHold, 0, today, Some(charges[pick % charges.len()])),
+                    (1, _) => entry(EntryKind::Payment, *a, today.checked_sub(jiff::Span::new().days(*d)).unwrap(), None),
+                    (2, _) => entry(EntryKind::Credit, *a, next_bill_date(today), None),
+                    _ => entry(EntryKind::Charge, *a, today.checked_sub(jiff::Span::new().days(*d)).unwrap(), None),
+                };
+                e.created_at = jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap();
+                entries.push(e);
+            }
+            let id = AccountId(uuid::Uuid::nil());
+            let full = view(id, "USD", entries.clone(), &[], today, 100);
+            let w = window(entries, today.first_of_month(), newest);
+            let part = view_window(id, "USD", w, &[], today, 100);
+            proptest::prop_assert_eq!(part.balance_minor, full.balance_minor);
+            proptest::prop_assert_eq!(part.overpayment_minor, full.overpayment_minor);
+            proptest::prop_assert_eq!(&part.next_bill, &full.next_bill);
+            proptest::prop_assert_eq!(part.entry_count, full.entries.len() as i64);
+            proptest::prop_assert!(part.entries.len() >= newest.min(full.entries.len()));
+            for e in &part.entries {
+                let same = full.entries.iter().find(|f| f.entry.id == e.entry.id);
+                proptest::prop_assert_eq!(Some(e), same);
+            }
         }
     }
 }

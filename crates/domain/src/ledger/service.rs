@@ -32,6 +32,9 @@ pub enum ActionResult {
     NotAllowed(Decision),
 }
 
+/// Entries the view returns beyond the current period's.
+pub const NEWEST: u32 = 200;
+
 pub(crate) fn today() -> Date {
     crate::time::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
@@ -95,31 +98,31 @@ impl LedgerService {
             .unwrap_or_else(|| self.currency.clone()))
     }
 
+    /// Balance, next-bill preview, overpayment and the newest entries
+    /// (`NEWEST`, plus every entry of the current period). Its cost does not
+    /// grow with the account's history.
     pub async fn view(&self, actor: &Actor, account: AccountId) -> Result<LedgerView> {
         authorize(actor.role, Action::ViewCustomer)?;
         let currency = self.account_currency(account).await?;
-        let entries = self.store.ledger_entries(account).await?;
+        let today = today();
+        let window = self
+            .store
+            .ledger_window(account, today.first_of_month(), NEWEST)
+            .await?;
         let recurring: Vec<(String, i64)> = self
             .store
-            .customer_360(account, 0)
+            .recurring_charges(account)
             .await?
-            .map(|c| {
-                c.subscriptions
-                    .iter()
-                    .filter(|s| {
-                        s.subscription.status == crate::customers::model::SubscriptionStatus::Active
-                    })
-                    .filter(|s| s.product.currency == currency)
-                    .map(|s| (s.product.name.clone(), s.product.monthly_price_minor))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(rules::view(
+            .into_iter()
+            .filter(|(_, _, c)| *c == currency)
+            .map(|(name, price, _)| (name, price))
+            .collect();
+        Ok(rules::view_window(
             account,
             &currency,
-            entries,
+            window,
             &recurring,
-            today(),
+            today,
             self.threshold,
         ))
     }

@@ -282,7 +282,7 @@ async fn body(
                 )
             })
             .collect(),
-        total_entries: v.entries.len(),
+        total_entries: usize::try_from(v.entry_count).unwrap_or(0),
         entries: v
             .entries
             .iter()
