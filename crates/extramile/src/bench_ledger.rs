@@ -215,7 +215,12 @@ pub async fn run(
                         &Actor::system(),
                         spread[i % spread.len()],
                         BillingEntryInput {
-                            kind: if i.is_multiple_of(2) { "charge" } else { "payment" }.into(),
+                            kind: if i.is_multiple_of(2) {
+                                "charge"
+                            } else {
+                                "payment"
+                            }
+                            .into(),
                             amount_minor: 4999,
                             currency: "USD".into(),
                             external_id: format!("{run_id}-inv-{i}"),
