@@ -1262,5 +1262,21 @@ async fn ledger_guards_keys_policies_and_approvals() {
         assert_eq!(w.store.approval(ap.id).await.unwrap().unwrap().status, ApprovalStatus::Approved);
         assert!(w.store.pending_approvals().await.unwrap().is_empty());
         assert_eq!(balance(&w.store.ledger_entries(w.account.id).await.unwrap()), 499);
+
+        // The view's window: the same sums and entries as computing them from
+        // every entry, across bill periods and window sizes.
+        for (n, months_ago) in [0i64, 1, 2, 14, 0, 3].iter().enumerate() {
+            let mut e = entry(EntryKind::Payment, 100 + n as i64, None, None);
+            e.effective_on = jiff::civil::date(2026, 11, 5).checked_sub(jiff::Span::new().months(*months_ago)).unwrap();
+            e.created_at = extramile_domain::time::now();
+            assert_eq!(w.store.post_entry(&e, &audit(&e), &none, None).await.unwrap(), PostOutcome::Posted);
+        }
+        let all = w.store.ledger_entries(w.account.id).await.unwrap();
+        let start = jiff::civil::date(2026, 11, 1);
+        for newest in [0u32, 1, 3, 50] {
+            let got = w.store.ledger_window(w.account.id, start, newest).await.unwrap();
+            assert_eq!(got, window(all.clone(), start, newest as usize), "newest {newest}");
+        }
+        assert_eq!(w.store.ledger_window(w.account.id, start, 2).await.unwrap().count, all.len() as i64);
     }).await;
 }
