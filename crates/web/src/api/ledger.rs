@@ -200,7 +200,7 @@ pub async fn request(
 }
 
 #[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals",
-    responses((status = 200, body = Vec<Approval>, description = "Pending requests the caller may decide, oldest first (supervisors, admins)")))]
+    responses((status = 200, body = Vec<Approval>, description = "Pending requests offered to the caller: on-duty supervisors first, everyone who decides once escalated; escalated first, then oldest")))]
 pub async fn inbox(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<Approval>>> {
     Ok(Json(s.authority.inbox(&u.actor()).await?))
 }
