@@ -12,6 +12,9 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub log: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub currency: Option<String>,
+    pub overpayment_threshold_cents: Option<i64>,
+    pub approval_escalate_minutes: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -23,6 +26,8 @@ pub struct Config {
     /// `pretty` or `json`.
     pub log: String,
     pub secure_cookies: bool,
+    /// The provider's currency, overpayment threshold, approval escalation.
+    pub money: extramile_domain::ledger::MoneySettings,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
@@ -51,7 +56,27 @@ impl Config {
             Some(v) => matches!(v.as_str(), "1" | "true" | "yes"),
             None => f.secure_cookies.unwrap_or(false),
         };
+        let number = |k: &str, file: Option<i64>, default: i64| match env(k) {
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("EXTRAMILE_{k}: not a whole number: {v}")),
+            None => Ok(file.unwrap_or(default)),
+        };
+        let money = extramile_domain::ledger::MoneySettings::new(
+            &env("CURRENCY")
+                .or(f.currency)
+                .unwrap_or_else(|| "USD".into()),
+            number(
+                "OVERPAYMENT_THRESHOLD_CENTS",
+                f.overpayment_threshold_cents,
+                extramile_domain::ledger::DEFAULT_OVERPAYMENT_THRESHOLD,
+            )?,
+            number("APPROVAL_ESCALATE_MINUTES", f.approval_escalate_minutes, 15)?,
+        )
+        .map_err(|e| format!("configuration: {e}"))?;
         Ok(Self {
+            money,
             database_url: database_url
                 .or_else(|| env("DATABASE_URL"))
                 .or(f.database_url)
@@ -88,5 +113,16 @@ mod tests {
         std::fs::write(&path, "databse_url = \"typo\"\n").unwrap();
         let err = Config::load(Some(&path), None, None).unwrap_err();
         assert!(err.contains("databse_url"), "{err}");
+        std::fs::write(&path, "currency = \"EUR\"\napproval_escalate_minutes = 5\n").unwrap();
+        let c = Config::load(Some(&path), None, None).unwrap();
+        assert_eq!(c.money.currency, "EUR");
+        assert_eq!(c.money.escalate_after, jiff::SignedDuration::from_mins(5));
+        assert_eq!(c.money.overpayment_threshold_minor, 100);
+        std::fs::write(&path, "approval_escalate_minutes = 0\n").unwrap();
+        let err = Config::load(Some(&path), None, None).unwrap_err();
+        assert!(err.contains("approval_escalate_minutes"), "{err}");
+        std::fs::write(&path, "currency = \"euro\"\n").unwrap();
+        let err = Config::load(Some(&path), None, None).unwrap_err();
+        assert!(err.contains("currency"), "{err}");
     }
 }

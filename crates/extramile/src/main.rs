@@ -150,7 +150,7 @@ async fn open(config: &Config) -> Result<Arc<SqlStore>, String> {
 }
 
 fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
-    AppState::new(store, &config.region, config.secure_cookies)
+    AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money)
 }
 
 async fn run(command: Command, config: Config) -> Result<(), String> {

@@ -5,7 +5,7 @@ use extramile_domain::cases::CaseService;
 use extramile_domain::consults::ConsultService;
 use extramile_domain::customers::CustomerService;
 use extramile_domain::interactions::InteractionService;
-use extramile_domain::ledger::LedgerService;
+use extramile_domain::ledger::{LedgerService, MoneySettings};
 use extramile_domain::routing::RoutingService;
 use extramile_domain::store::Store;
 use extramile_domain::telephony::TelephonyService;
@@ -59,5 +59,14 @@ impl AppState {
             store,
             secure_cookies,
         }
+    }
+
+    /// The provider's currency, overpayment threshold and approval escalation.
+    pub fn with_money(mut self, m: &MoneySettings) -> Self {
+        self.ledger = self.ledger.with_settings(m);
+        self.authority =
+            AuthorityService::new(self.store.clone(), self.ledger.clone(), self.hub.clone());
+        self.authority.escalate_after = m.escalate_after;
+        self
     }
 }

@@ -23,6 +23,51 @@ pub struct LedgerService {
     pub(crate) notifier: crate::live::SharedNotifier,
 }
 
+/// The provider's money settings (configuration).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoneySettings {
+    /// For accounts without entries yet.
+    pub currency: String,
+    /// In credit beyond this, a refund is offered.
+    pub overpayment_threshold_minor: i64,
+    /// An undecided approval request escalates after this long.
+    pub escalate_after: jiff::SignedDuration,
+}
+
+impl Default for MoneySettings {
+    fn default() -> Self {
+        Self {
+            currency: "USD".into(),
+            overpayment_threshold_minor: rules::DEFAULT_OVERPAYMENT_THRESHOLD,
+            escalate_after: jiff::SignedDuration::from_mins(15),
+        }
+    }
+}
+
+impl MoneySettings {
+    /// Checked values: a currency code, a threshold of zero or more, at
+    /// least a minute before escalation.
+    pub fn new(currency: &str, threshold_minor: i64, escalate_minutes: i64) -> Result<Self> {
+        if !(0..=rules::MAX_AMOUNT_MINOR).contains(&threshold_minor) {
+            return Err(DomainError::invalid(
+                "overpayment_threshold_cents",
+                "must be zero or more, in cents",
+            ));
+        }
+        if !(1..=60 * 24 * 30).contains(&escalate_minutes) {
+            return Err(DomainError::invalid(
+                "approval_escalate_minutes",
+                "must be between 1 and 43200 (30 days)",
+            ));
+        }
+        Ok(Self {
+            currency: rules::currency("currency", currency)?,
+            overpayment_threshold_minor: threshold_minor,
+            escalate_after: jiff::SignedDuration::from_mins(escalate_minutes),
+        })
+    }
+}
+
 /// What a staff money action led to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActionResult {
@@ -74,6 +119,13 @@ impl LedgerService {
 
     pub fn with_notifier(mut self, notifier: crate::live::SharedNotifier) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    /// The provider's currency and the overpayment threshold.
+    pub fn with_settings(mut self, m: &MoneySettings) -> Self {
+        self.currency = m.currency.clone();
+        self.threshold = m.overpayment_threshold_minor;
         self
     }
 
