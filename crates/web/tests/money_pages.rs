@@ -233,6 +233,16 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
 
         // A payment leaves the customer in credit: the refund is offered and done once.
         call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "payment", "amount_minor": 1001, "currency": "USD", "external_id": "pay-1", "memo": "Payment"}))).await;
+        // The account's overview flags it (story S5), without opening the tab.
+        let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
+        assert!(
+            between(&overview.text, "id=\"overpaid-flag\"", "</p>").contains("$70.01"),
+            "{}",
+            overview.text
+        );
+        assert!(
+            between(&overview.text, "id=\"account-balance\">", "<").contains("$70.01 in credit")
+        );
         let page = get_page(&app, &money, &maya.0).await;
         let over = between(&page.text, "id=\"overpayment\"", "</section>");
         assert!(
@@ -252,6 +262,9 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             "no longer overpaid"
         );
         assert_eq!(between(&page.text, "id=\"balance\">", "<"), "$0.00");
+        let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
+        assert!(!overview.text.contains("overpaid-flag"));
+        assert!(overview.text.contains("nothing owed"));
         let twice = post_form(
             &app,
             &format!("{money}/act"),

@@ -9,4 +9,4 @@ mod service;
 pub use model::*;
 pub use rules::*;
 pub(crate) use service::staff_of;
-pub use service::{ActionResult, LedgerService, MoneySettings};
+pub use service::{ActionResult, LedgerService, MoneySettings, Standing};

@@ -68,6 +68,14 @@ impl MoneySettings {
     }
 }
 
+/// An account's money in one line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standing {
+    pub balance_minor: i64,
+    pub overpayment_minor: Option<i64>,
+    pub currency: String,
+}
+
 /// What a staff money action led to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActionResult {
@@ -177,6 +185,22 @@ impl LedgerService {
             today,
             self.threshold,
         ))
+    }
+
+    /// The balance and, when the customer is in credit beyond the
+    /// threshold, the refund to offer: for the account's header.
+    pub async fn standing(&self, actor: &Actor, account: AccountId) -> Result<Standing> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let currency = self.account_currency(account).await?;
+        let w = self
+            .store
+            .ledger_window(account, rules::next_bill_date(today()), 0)
+            .await?;
+        Ok(Standing {
+            balance_minor: w.balance_minor,
+            overpayment_minor: (w.balance_minor < -self.threshold).then_some(-w.balance_minor),
+            currency,
+        })
     }
 
     /// A charge or payment from the billing system; the same external id

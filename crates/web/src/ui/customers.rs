@@ -156,6 +156,10 @@ struct AccountPage {
     cases: Vec<(String, String, String, String)>,
     /// People on the account for starting a contact: id, name.
     people: Vec<(String, String)>,
+    /// The balance as it reads ("$5.00 owed", "$70.01 in credit"), and the
+    /// overpayment to refund when flagged.
+    balance: String,
+    overpaid: Option<String>,
 }
 
 fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -224,7 +228,16 @@ async fn account(
     let actor = u.actor();
     let contacts = s.interactions.for_account(&actor, v.account.id).await?;
     let cases = s.cases.for_account(&actor, v.account.id).await?;
+    let standing = s.ledger.standing(&actor, v.account.id).await?;
     let page = AccountPage {
+        balance: match standing.balance_minor {
+            0 => "nothing owed".into(),
+            b if b > 0 => format!("{} owed", money(b, &standing.currency)),
+            b => format!("{} in credit", money(-b, &standing.currency)),
+        },
+        overpaid: standing
+            .overpayment_minor
+            .map(|o| money(o, &standing.currency)),
         contacts: contacts
             .iter()
             .take(10)
