@@ -97,7 +97,7 @@ fn queries(customers: u64, per_kind: usize) -> Vec<(usize, String)> {
     out
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -105,7 +105,28 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[idx]
 }
 
-fn ms(d: Duration) -> String {
+/// A fresh database for a benchmark: a new SQLite file in the temp
+/// directory, or the configured URL when one was given.
+pub(crate) async fn fresh_store(
+    config: &Config,
+    name: &str,
+) -> Result<(String, Arc<SqlStore>), String> {
+    let url = if config.database_url == crate::config::DEFAULT_DATABASE {
+        let path = std::env::temp_dir().join(format!("extramile-bench-{name}.db"));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        format!("sqlite:{}", path.display())
+    } else {
+        config.database_url.clone()
+    };
+    let store = SqlStore::open(&url, &Options::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((url, Arc::new(store)))
+}
+
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 

@@ -4,6 +4,7 @@
 //! same keys, and the balance and next-bill preview of an account with
 //! many entries. On a fresh database.
 
+use crate::bench::ms;
 use crate::config::Config;
 use extramile_domain::admin::NewStaff;
 use extramile_domain::audit::Actor;
@@ -11,23 +12,14 @@ use extramile_domain::authority::PolicyInput;
 use extramile_domain::customers::inputs::{NewAccount, NewPerson};
 use extramile_domain::ids::AccountId;
 use extramile_domain::ledger::{ActionResult, BillingEntryInput, MoneyAction};
-use extramile_store::{Options, SqlStore};
 use extramile_web::AppState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn line(what: &str, n: usize, elapsed: Duration, mut took: Vec<Duration>) {
     took.sort();
-    let p = |q: f64| {
-        took.get(((q * took.len() as f64).ceil() as usize).clamp(1, took.len().max(1)) - 1)
-            .copied()
-            .unwrap_or_default()
-    };
+    let p = |q: f64| crate::bench::percentile(&took, q);
     println!(
         "  {what:<34} {:>7.0} per second   p50 {}  p99 {}  ({n} in {:.2}s)",
         n as f64 / elapsed.as_secs_f64(),
@@ -111,22 +103,9 @@ pub async fn run(
     entries: usize,
     config: &Config,
 ) -> Result<(), String> {
-    let url = if config.database_url == crate::config::DEFAULT_DATABASE {
-        let path = std::env::temp_dir().join("extramile-bench-ledger.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        format!("sqlite:{}", path.display())
-    } else {
-        config.database_url.clone()
-    };
+    let (url, store) = crate::bench::fresh_store(config, "ledger").await?;
     println!(
         "extramile bench ledger: {count} credits and {count} billing entries, {concurrency} concurrent writers; an account with {entries} entries; on {url}"
-    );
-    let store = Arc::new(
-        SqlStore::open(&url, &Options::default())
-            .await
-            .map_err(|e| e.to_string())?,
     );
     let st = AppState::new(store, &config.region, false);
     let system = Actor::system();

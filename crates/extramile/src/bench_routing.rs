@@ -2,6 +2,7 @@
 //! 10,000 queued contacts, and screen-pop latency from a phone-system event
 //! (over HTTP) to its delivery on the agent's Server-Sent Events stream.
 
+use crate::bench::{ms, percentile};
 use crate::config::Config;
 use extramile_domain::admin::{NewStaff, StaffService, StaffUser, hash_password};
 use extramile_domain::audit::{Actor, change};
@@ -22,12 +23,7 @@ fn e(x: impl std::fmt::Display) -> String {
 
 fn line(title: &str, mut d: Vec<Duration>) {
     d.sort();
-    let p = |q: f64| {
-        d.get(((q * d.len() as f64).ceil() as usize).clamp(1, d.len().max(1)) - 1)
-            .copied()
-            .unwrap_or_default()
-    };
-    let ms = |x: Duration| format!("{:.3} ms", x.as_secs_f64() * 1000.0);
+    let p = |q: f64| percentile(&d, q);
     println!(
         "  {title:<52} p50 {}  p99 {}  max {}  (n={})",
         ms(p(0.5)),
@@ -35,20 +31,6 @@ fn line(title: &str, mut d: Vec<Duration>) {
         ms(p(1.0)),
         d.len()
     );
-}
-
-async fn fresh(config: &Config, name: &str) -> Result<(String, Arc<SqlStore>), String> {
-    let url = if config.database_url == crate::config::DEFAULT_DATABASE {
-        let path = std::env::temp_dir().join(format!("extramile-bench-{name}.db"));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        format!("sqlite:{}", path.display())
-    } else {
-        config.database_url.clone()
-    };
-    let store = SqlStore::open(&url, &Options::default()).await.map_err(e)?;
-    Ok((url, Arc::new(store)))
 }
 
 /// Agents straight into the store with one password hash: argon2 a
@@ -85,7 +67,7 @@ pub async fn run(
     pops: usize,
     config: &Config,
 ) -> Result<(), String> {
-    let (url, store) = fresh(config, "routing").await?;
+    let (url, store) = crate::bench::fresh_store(config, "routing").await?;
     println!(
         "extramile bench routing: {agent_count} agents, {queued} queued contacts, {pops} screen pops, on {url}"
     );

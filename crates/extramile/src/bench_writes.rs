@@ -2,39 +2,22 @@
 //! through the domain services (validation, audit, one transaction each),
 //! with concurrent writers, on a fresh database.
 
+use crate::bench::ms;
 use crate::config::Config;
 use extramile_domain::admin::NewStaff;
 use extramile_domain::audit::Actor;
 use extramile_domain::cases::NewCase;
 use extramile_domain::customers::inputs::{NewAccount, NewPerson};
 use extramile_domain::interactions::NewInteraction;
-use extramile_store::{Options, SqlStore};
 use extramile_web::AppState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
+use std::time::Instant;
 
 pub async fn run(count: usize, concurrency: usize, config: &Config) -> Result<(), String> {
-    let url = if config.database_url == crate::config::DEFAULT_DATABASE {
-        let path = std::env::temp_dir().join("extramile-bench-writes.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        format!("sqlite:{}", path.display())
-    } else {
-        config.database_url.clone()
-    };
+    let (url, store) = crate::bench::fresh_store(config, "writes").await?;
     println!(
         "extramile bench writes: {count} interactions and {count} cases, {concurrency} concurrent writers, on {url}"
-    );
-    let store = Arc::new(
-        SqlStore::open(&url, &Options::default())
-            .await
-            .map_err(|e| e.to_string())?,
     );
     let st = AppState::new(store, &config.region, false);
     let email = format!("writer-{}@extramile.invalid", uuid::Uuid::new_v4().simple());
@@ -127,11 +110,7 @@ pub async fn run(count: usize, concurrency: usize, config: &Config) -> Result<()
         }
         let elapsed = started.elapsed();
         all.sort();
-        let p = |q: f64| {
-            all.get(((q * all.len() as f64).ceil() as usize).clamp(1, all.len().max(1)) - 1)
-                .copied()
-                .unwrap_or_default()
-        };
+        let p = |q: f64| crate::bench::percentile(&all, q);
         println!(
             "  {phase:<13} {:>7.0} per second   p50 {}  p99 {}  ({count} in {:.2}s)",
             count as f64 / elapsed.as_secs_f64(),

@@ -6,7 +6,7 @@
 
 mod common;
 use axum::http::StatusCode;
-use common::{call, get_page, post_form, session, state_with_staff};
+use common::{between, call, get_page, post_form, session, state_with_staff};
 use extramile_store::testing;
 use extramile_web::router;
 use serde_json::{Value, json};
@@ -272,15 +272,6 @@ async fn my_work_lists_what_is_on_my_plate_and_nothing_else() {
 async fn tom_work_id(app: &axum::Router, tom: &str) -> String {
     let (_, me) = call(app, tom, "GET", "/api/v1/me", None).await;
     me["id"].as_str().unwrap().to_string()
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    text.split(start)
-        .nth(1)
-        .unwrap_or("")
-        .split(end)
-        .next()
-        .unwrap_or("")
 }
 
 #[tokio::test]

@@ -8,30 +8,10 @@
 
 mod common;
 use axum::http::StatusCode;
-use common::{call, state_with_staff};
+use common::{call, new_account, state_with_staff};
 use extramile_store::testing;
 use extramile_web::router;
 use serde_json::{Value, json};
-
-async fn account(app: &axum::Router, token: &str) -> String {
-    let (_, p) = call(
-        app,
-        token,
-        "POST",
-        "/api/v1/people",
-        Some(json!({"given_name": "Rosa", "family_name": "Alvarez"})),
-    )
-    .await;
-    let (_, a) = call(
-        app,
-        token,
-        "POST",
-        "/api/v1/accounts",
-        Some(json!({"holder_id": p["person"]["id"]})),
-    )
-    .await;
-    a["id"].as_str().unwrap().to_string()
-}
 
 fn credit(amount: i64, key: &str) -> Value {
     json!({"action": "goodwill_credit", "amount_minor": amount, "currency": "USD", "reason": "billing dispute, goodwill", "idempotency_key": key})
@@ -51,7 +31,7 @@ async fn s1_the_waiver_becomes_a_credit_on_the_next_bill() {
         .await;
         let app = router(state);
         let (maya, billing, bea) = (&t[0], &t[1], &t[2]);
-        let acct = account(&app, maya).await;
+        let acct = new_account(&app, maya).await;
         let (s, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": "inv-77", "memo": "Premium channel"}))).await;
         assert_eq!(s, StatusCode::CREATED, "{charge}");
         let (s, again) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": "inv-77", "memo": "Premium channel"}))).await;
@@ -226,7 +206,7 @@ async fn s5_an_overpayment_is_flagged_and_refunded_once() {
         .await;
         let app = router(state);
         let (maya, billing) = (&t[0], &t[1]);
-        let acct = account(&app, maya).await;
+        let acct = new_account(&app, maya).await;
         for (kind, amount, id) in [("charge", 4999, "i1"), ("payment", 12000, "p1")] {
             call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": kind, "amount_minor": amount, "currency": "USD", "external_id": id, "memo": kind}))).await;
         }
@@ -319,7 +299,7 @@ async fn beyond_authority_an_approval_is_asked_decided_and_escalated() {
         let authority = state.authority.clone();
         let app = router(state);
         let (maya, sam, tom) = (&t[0], &t[1], &t[2]);
-        let acct = account(&app, maya).await;
+        let acct = new_account(&app, maya).await;
         let (s, refused) = call(
             &app,
             maya,
@@ -447,7 +427,7 @@ async fn concurrent_credits_stay_within_the_monthly_limit_and_bad_input_changes_
         .await;
         let app = router(state);
         let (maya, tom) = (&t[0], &t[1]);
-        let acct = account(&app, maya).await;
+        let acct = new_account(&app, maya).await;
         // $100 an account a month: three $40 credits at once, two pass.
         let uri = format!("/api/v1/accounts/{acct}/ledger/actions");
         let (a, b, c) = tokio::join!(

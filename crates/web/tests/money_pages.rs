@@ -9,19 +9,10 @@
 
 mod common;
 use axum::http::StatusCode;
-use common::{Page, call, get_page, post_form, session, state_with_staff};
+use common::{Page, between, call, get_page, new_account, post_form, session, state_with_staff};
 use extramile_store::testing;
 use extramile_web::router;
 use serde_json::json;
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    text.split(start)
-        .nth(1)
-        .unwrap_or("")
-        .split(end)
-        .next()
-        .unwrap_or("")
-}
 
 /// A field's value in the first form that has it.
 fn value_of<'a>(page: &'a Page, name: &str) -> &'a str {
@@ -52,23 +43,7 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         .await;
         let app = router(state);
         let (maya_api, billing) = (&t[0], &t[1]);
-        let (_, p) = call(
-            &app,
-            maya_api,
-            "POST",
-            "/api/v1/people",
-            Some(json!({"given_name": "Rosa", "family_name": "Alvarez"})),
-        )
-        .await;
-        let (_, a) = call(
-            &app,
-            maya_api,
-            "POST",
-            "/api/v1/accounts",
-            Some(json!({"holder_id": p["person"]["id"]})),
-        )
-        .await;
-        let acct = a["id"].as_str().unwrap().to_string();
+        let acct = new_account(&app, maya_api).await;
         let (s, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": "inv-1", "memo": "Technician visit"}))).await;
         assert_eq!(s, StatusCode::CREATED);
         let charge = charge["id"].as_str().unwrap().to_string();
@@ -351,23 +326,7 @@ async fn requests_go_to_supervisors_on_duty_first() {
         )
         .await;
         let app = router(state.clone());
-        let (_, p) = call(
-            &app,
-            &t[0],
-            "POST",
-            "/api/v1/people",
-            Some(json!({"given_name": "Rosa", "family_name": "Alvarez"})),
-        )
-        .await;
-        let (_, a) = call(
-            &app,
-            &t[0],
-            "POST",
-            "/api/v1/accounts",
-            Some(json!({"holder_id": p["person"]["id"]})),
-        )
-        .await;
-        let acct = a["id"].as_str().unwrap();
+        let acct = new_account(&app, &t[0]).await;
         let (s, r) = call(&app, &t[0], "POST", &format!("/api/v1/accounts/{acct}/approvals"), Some(json!({"action": "goodwill_credit", "amount_minor": 8000, "currency": "USD", "reason": "three outages", "idempotency_key": "a1"}))).await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
         let (sam, sue) = (

@@ -8,5 +8,6 @@ mod service;
 
 pub use model::*;
 pub use rules::*;
+pub use service::NEWEST;
 pub(crate) use service::staff_of;
 pub use service::{ActionResult, LedgerService, MoneySettings, Standing};

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use extramile_domain::DomainError;
-use extramile_domain::admin::StaffRole;
-use extramile_domain::authority::{ApprovalDecision, MoneyActionKind, PolicyInput};
+use extramile_domain::admin::{StaffRole, StaffUser};
+use extramile_domain::authority::{ApprovalDecision, MoneyActionKind, Policy, PolicyInput};
 use extramile_domain::ids::{AccountId, ApprovalId};
 use extramile_domain::ledger::{format_money, parse_money};
 use std::collections::HashMap;
@@ -201,20 +201,9 @@ struct PolicyQuery {
     saved: Option<String>,
 }
 
-async fn policies_page(
-    s: &AppState,
-    u: &CurrentUser,
-    refused: Option<(StatusCode, String)>,
-    saved: bool,
-    typed: Typed,
-) -> Result<Response, UiError> {
-    let actor = u.actor();
-    extramile_domain::access::authorize(
-        u.user.role,
-        extramile_domain::access::Action::ManagePolicies,
-    )?;
-    let policies = s.authority.policies(&actor).await?;
-    let staff = s.staff.directory(&actor).await?;
+/// One row per role (in order of authority), then per person by name,
+/// with a cell per action.
+fn policy_rows(policies: &[Policy], staff: &[StaffUser]) -> Vec<PolicyRow> {
     let name = |id| {
         staff
             .iter()
@@ -223,7 +212,7 @@ async fn policies_page(
             .unwrap_or_else(|| "someone who left".into())
     };
     let mut rows: Vec<(String, PolicyRow)> = Vec::new();
-    for p in &policies {
+    for p in policies {
         let (key, who) = match (p.role, p.staff_id) {
             (Some(r), _) => (format!("role:{r}"), format!("every {r}")),
             (None, Some(sid)) => (format!("staff:{sid}"), name(sid)),
@@ -282,7 +271,24 @@ async fn policies_page(
             .unwrap_or(usize::MAX)
     };
     rows.sort_by(|a, b| (rank(&a.0), &a.1.who).cmp(&(rank(&b.0), &b.1.who)));
-    let rows: Vec<PolicyRow> = rows.into_iter().map(|(_, r)| r).collect();
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+async fn policies_page(
+    s: &AppState,
+    u: &CurrentUser,
+    refused: Option<(StatusCode, String)>,
+    saved: bool,
+    typed: Typed,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    extramile_domain::access::authorize(
+        u.user.role,
+        extramile_domain::access::Action::ManagePolicies,
+    )?;
+    let policies = s.authority.policies(&actor).await?;
+    let staff = s.staff.directory(&actor).await?;
+    let rows = policy_rows(&policies, &staff);
     let (status, error) = match refused {
         Some((st, e)) => (st, Some(e)),
         None => (StatusCode::OK, None),

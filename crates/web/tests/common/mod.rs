@@ -172,3 +172,34 @@ pub async fn post_form(
     )
     .await
 }
+
+/// The text between the first `start` and the `end` after it ("" if absent).
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    text.split(start)
+        .nth(1)
+        .unwrap_or("")
+        .split(end)
+        .next()
+        .unwrap_or("")
+}
+
+/// A new account held by a new person (Rosa Alvarez); its id.
+pub async fn new_account(app: &Router, token: &str) -> String {
+    let (_, p) = call(
+        app,
+        token,
+        "POST",
+        "/api/v1/people",
+        Some(serde_json::json!({"given_name": "Rosa", "family_name": "Alvarez"})),
+    )
+    .await;
+    let (_, a) = call(
+        app,
+        token,
+        "POST",
+        "/api/v1/accounts",
+        Some(serde_json::json!({"holder_id": p["person"]["id"]})),
+    )
+    .await;
+    a["id"].as_str().unwrap().to_string()
+}
