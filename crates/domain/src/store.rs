@@ -332,6 +332,8 @@ pub enum PostOutcome {
     BalanceLimit {
         balance: i64,
     },
+    /// The account's entries are in this other currency.
+    OtherCurrency(String),
 }
 
 #[async_trait]
@@ -347,6 +349,13 @@ pub trait LedgerStore: Send + Sync {
         key: Option<&IdempotencyKey>,
     ) -> Result<PostOutcome>;
     async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<crate::ledger::LedgerEntry>>;
+    /// The entry booked under an actor's idempotency key, with the digest
+    /// of the request that booked it.
+    async fn keyed_entry(
+        &self,
+        actor: StaffId,
+        key: &str,
+    ) -> Result<Option<(crate::ledger::LedgerEntry, String)>>;
     async fn ledger_entries(&self, account: AccountId) -> Result<Vec<crate::ledger::LedgerEntry>>;
     /// The account's balance and what came before `period_start` (sums),
     /// its entry count, and the newest `newest` entries together with every
@@ -377,11 +386,19 @@ pub trait LedgerStore: Send + Sync {
     async fn policies(&self) -> Result<Vec<crate::authority::Policy>>;
     /// Replace the policy for the same role or person, action and currency.
     async fn put_policy(&self, p: &crate::authority::Policy, audit: &AuditEvent) -> Result<()>;
+    /// Insert a request, unless its requester already made one under the
+    /// same idempotency key: then nothing is written and that one returns.
     async fn insert_approval(
         &self,
         a: &crate::authority::Approval,
         audit: &AuditEvent,
-    ) -> Result<()>;
+    ) -> Result<Option<crate::authority::Approval>>;
+    /// The request a staff user made under an idempotency key.
+    async fn approval_by_key(
+        &self,
+        requester: StaffId,
+        key: &str,
+    ) -> Result<Option<crate::authority::Approval>>;
     async fn approval(&self, id: ApprovalId) -> Result<Option<crate::authority::Approval>>;
     /// Pending requests, oldest first.
     async fn pending_approvals(&self) -> Result<Vec<crate::authority::Approval>>;
@@ -395,7 +412,11 @@ pub trait LedgerStore: Send + Sync {
     async fn decide_approval(
         &self,
         a: &crate::authority::Approval,
-        entry: Option<(&crate::ledger::LedgerEntry, &PostGuard)>,
+        entry: Option<(
+            &crate::ledger::LedgerEntry,
+            &PostGuard,
+            Option<&IdempotencyKey>,
+        )>,
         audit: &AuditEvent,
     ) -> Result<PostOutcome>;
     /// Mark pending requests past their due time escalated; each once.

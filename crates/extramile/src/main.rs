@@ -153,11 +153,23 @@ fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
     AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money)
 }
 
+/// A provider billing in another currency than the seeded one gets the
+/// default role limits in its own.
+async fn default_policies(st: &AppState, config: &Config) -> Result<(), String> {
+    st.authority
+        .ensure_default_policies(&config.money.currency)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("authority policies: {e}"))
+}
+
 async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve { .. } => {
             let store = open(&config).await?;
-            serve(state(store.clone(), &config), &store, &config).await
+            let st = state(store.clone(), &config);
+            default_policies(&st, &config).await?;
+            serve(st, &store, &config).await
         }
         Command::Migrate => {
             let store = open(&config).await?;
@@ -171,6 +183,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         } => {
             let store = open(&config).await?;
             let st = state(store.clone(), &config);
+            default_policies(&st, &config).await?;
             ensure_demo_staff(&st).await?;
             eprintln!("loading the demo provider with {customers} customers...");
             let started = std::time::Instant::now();
@@ -185,7 +198,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             )
             .await
             .map_err(|e| format!("database {}: {e}", config.database_url))?;
-            let loaded = demo::load(&loader, customers, true).await;
+            let loaded = demo::load(&loader, customers, &config.money.currency, true).await;
             loader.close().await;
             let loaded = loaded?;
             demo::routing::ensure(&st).await?;

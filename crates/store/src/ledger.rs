@@ -78,9 +78,10 @@ struct ApprovalRow {
     decision_reason: Option<String>,
     entry_id: Option<Uuid>,
     version: i64,
+    decision_key: Option<String>,
 }
 
-const APPROVAL_COLS: &str = "id, account_id, requested_by, requested_by_name, request_json, status, created_at, due_at, escalated, decided_by, decided_by_name, decided_at, decision_reason, entry_id, version";
+const APPROVAL_COLS: &str = "id, account_id, requested_by, requested_by_name, request_json, status, created_at, due_at, escalated, decided_by, decided_by_name, decided_at, decision_reason, entry_id, version, decision_key";
 
 impl ApprovalRow {
     fn into_domain(self) -> Result<Approval> {
@@ -100,6 +101,7 @@ impl ApprovalRow {
             decision_reason: self.decision_reason,
             entry_id: self.entry_id.map(Into::into),
             version: self.version,
+            decision_key: self.decision_key,
         })
     }
 }
@@ -141,6 +143,12 @@ macro_rules! post_in_tx {
                 if let Some(row) = row {
                     return Ok(PostOutcome::Existing(Box::new(row.into_domain()?), None));
                 }
+            }
+            // One currency per account: its first entry's.
+            let billed: Option<String> = sqlx::query_scalar("SELECT currency FROM ledger_entries WHERE account_id = $1 LIMIT 1")
+                .bind(e.account_id.0).fetch_optional(&mut *$tx).await.map_err(db_err)?;
+            if let Some(c) = billed.filter(|c| *c != e.currency) {
+                return Ok(PostOutcome::OtherCurrency(c));
             }
             if let Some((kind, since, limit)) = &guard.month {
                 let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account_id = $1 AND kind = $2 AND created_at >= $3 AND created_by IS NOT NULL")
@@ -196,6 +204,23 @@ impl LedgerStore for SqlStore {
             }
             Ok(outcome)
         })
+    }
+
+    async fn keyed_entry(
+        &self,
+        actor: StaffId,
+        key: &str,
+    ) -> Result<Option<(LedgerEntry, String)>> {
+        let row: Option<(String, Uuid)> = read!(&self.db, p => sqlx::query_as("SELECT digest, entry_id FROM idempotency_keys WHERE actor_id = $1 AND key = $2")
+            .bind(actor.0).bind(key).fetch_optional(p).await).map_err(db_err)?;
+        let Some((digest, entry)) = row else {
+            return Ok(None);
+        };
+        let e = self
+            .ledger_entry(entry.into())
+            .await?
+            .ok_or_else(|| DomainError::Store("an idempotency key names a missing entry".into()))?;
+        Ok(Some((e, digest)))
     }
 
     async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<LedgerEntry>> {
@@ -311,20 +336,38 @@ impl LedgerStore for SqlStore {
         })
     }
 
-    async fn insert_approval(&self, a: &Approval, audit: &AuditEvent) -> Result<()> {
+    async fn insert_approval(&self, a: &Approval, audit: &AuditEvent) -> Result<Option<Approval>> {
         let request =
             serde_json::to_string(&a.request).map_err(|e| DomainError::Store(e.to_string()))?;
-        write!(&self.db, pool => {
+        let key = Some(a.request.idempotency_key.trim()).filter(|k| !k.is_empty());
+        let inserted = write!(&self.db, pool => async {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO approvals ({APPROVAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")))
+            // A second request under the same key writes nothing.
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO approvals ({APPROVAL_COLS}, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                ON CONFLICT (requested_by, idempotency_key) DO NOTHING")))
                 .bind(a.id.0).bind(a.account_id.0).bind(a.requested_by.0).bind(a.requested_by_name.as_str()).bind(request.as_str())
                 .bind(a.status.as_str()).bind(ts_to_micros(a.created_at)).bind(ts_to_micros(a.due_at)).bind(a.escalated)
                 .bind(a.decided_by.map(|x| x.0)).bind(a.decided_by_name.as_deref()).bind(a.decided_at.map(ts_to_micros))
-                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version)
+                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version).bind(a.decision_key.as_deref()).bind(key)
                 .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok::<bool, DomainError>(false);
+            }
             insert_audit!(&mut *tx, audit)?;
-            tx.commit().await.map_err(db_err)
-        })
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        }.await)?;
+        match (inserted, key) {
+            (true, _) | (false, None) => Ok(None),
+            (false, Some(k)) => self.approval_by_key(a.requested_by, k).await,
+        }
+    }
+
+    async fn approval_by_key(&self, requester: StaffId, key: &str) -> Result<Option<Approval>> {
+        let row: Option<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE requested_by = $1 AND idempotency_key = $2")))
+            .bind(requester.0).bind(key).fetch_optional(p).await).map_err(db_err)?;
+        row.map(ApprovalRow::into_domain).transpose()
     }
 
     async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>> {
@@ -346,7 +389,7 @@ impl LedgerStore for SqlStore {
     async fn decide_approval(
         &self,
         a: &Approval,
-        entry: Option<(&LedgerEntry, &PostGuard)>,
+        entry: Option<(&LedgerEntry, &PostGuard, Option<&IdempotencyKey>)>,
         audit: &AuditEvent,
     ) -> Result<PostOutcome> {
         let db = &self.db;
@@ -355,7 +398,7 @@ impl LedgerStore for SqlStore {
             // The entry first (the approval refers to it), then the decision
             // where the version still matches; either failing undoes both.
             let outcome = match entry {
-                Some((e, guard)) => post_in_tx!(db, tx, e, audit, guard, None)?,
+                Some((e, guard, key)) => post_in_tx!(db, tx, e, audit, guard, key)?,
                 None => {
                     insert_audit!(&mut *tx, audit)?;
                     PostOutcome::Posted
@@ -365,9 +408,9 @@ impl LedgerStore for SqlStore {
                 tx.rollback().await.map_err(db_err)?;
                 return Ok(outcome);
             }
-            let done = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, decision_reason = $5, entry_id = $6, version = $7 WHERE id = $8 AND version = $9")
+            let done = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, decision_reason = $5, entry_id = $6, version = $7, decision_key = $8 WHERE id = $9 AND version = $10")
                 .bind(a.status.as_str()).bind(a.decided_by.map(|x| x.0)).bind(a.decided_by_name.as_deref()).bind(a.decided_at.map(ts_to_micros))
-                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version).bind(a.id.0).bind(a.version - 1)
+                .bind(a.decision_reason.as_deref()).bind(a.entry_id.map(|x| x.0)).bind(a.version).bind(a.decision_key.as_deref()).bind(a.id.0).bind(a.version - 1)
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
                 tx.rollback().await.map_err(db_err)?;

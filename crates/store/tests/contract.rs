@@ -1245,8 +1245,12 @@ async fn ledger_guards_keys_policies_and_approvals() {
         let req = MoneyAction { action: "refund".into(), amount_minor: 500, currency: "USD".into(), reason: "r".into(), idempotency_key: "a1".into(), ..Default::default() };
         let ap = Approval { id: ApprovalId::new(), account_id: w.account.id, requested_by: me, requested_by_name: "Money".into(), request: req,
             status: ApprovalStatus::Pending, created_at: now, due_at: now, escalated: false, decided_by: None, decided_by_name: None,
-            decided_at: None, decision_reason: None, entry_id: None, version: 1 };
-        w.store.insert_approval(&ap, &extramile_domain::audit::change(&a, "request", "approval", ap.id.0).build()).await.unwrap();
+            decided_at: None, decision_reason: None, entry_id: None, version: 1, decision_key: None };
+        assert_eq!(w.store.insert_approval(&ap, &extramile_domain::audit::change(&a, "request", "approval", ap.id.0).build()).await.unwrap(), None);
+        // The same requester and key again: nothing written, the first returned.
+        let twin = Approval { id: ApprovalId::new(), ..ap.clone() };
+        assert_eq!(w.store.insert_approval(&twin, &extramile_domain::audit::change(&a, "request", "approval", twin.id.0).build()).await.unwrap().map(|x| x.id), Some(ap.id));
+        assert_eq!(w.store.approval_by_key(me, "a1").await.unwrap().map(|x| x.id), Some(ap.id));
         assert_eq!(w.store.pending_approvals().await.unwrap().len(), 1);
         assert_eq!(w.store.escalate_due(now).await.unwrap().len(), 1);
         assert!(w.store.escalate_due(now).await.unwrap().is_empty(), "once");
@@ -1257,8 +1261,8 @@ async fn ledger_guards_keys_policies_and_approvals() {
         let credit2 = entry(EntryKind::Credit, 500, Some(me), None);
         done.entry_id = Some(credit2.id);
         let stale = Approval { version: 5, ..done.clone() };
-        assert!(w.store.decide_approval(&stale, Some((&credit2, &none)), &audit(&credit2)).await.is_err());
-        assert_eq!(w.store.decide_approval(&done, Some((&credit2, &none)), &audit(&credit2)).await.unwrap(), PostOutcome::Posted);
+        assert!(w.store.decide_approval(&stale, Some((&credit2, &none, None)), &audit(&credit2)).await.is_err());
+        assert_eq!(w.store.decide_approval(&done, Some((&credit2, &none, None)), &audit(&credit2)).await.unwrap(), PostOutcome::Posted);
         assert_eq!(w.store.approval(ap.id).await.unwrap().unwrap().status, ApprovalStatus::Approved);
         assert!(w.store.pending_approvals().await.unwrap().is_empty());
         assert_eq!(balance(&w.store.ledger_entries(w.account.id).await.unwrap()), 499);

@@ -138,7 +138,7 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         assert!(page.text.contains("Entries (2)"));
 
         // Beyond the limit: asked for approval, decided from the inbox.
-        let ask = post_form(&app, &format!("{money}/request"), "action=goodwill_credit&amount=60&currency=USD&credit_reason=goodwill&reason=Three+outages", &maya).await;
+        let ask = post_form(&app, &format!("{money}/request"), "action=goodwill_credit&amount=60&currency=USD&credit_reason=goodwill&reason=Three+outages&idempotency_key=ask-1", &maya).await;
         assert_eq!(ask.status, StatusCode::SEE_OTHER, "{}", ask.text);
         let page = get_page(&app, &ask.location.unwrap(), &maya.0).await;
         assert!(page.text.contains("Asked for approval"));

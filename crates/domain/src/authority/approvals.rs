@@ -54,6 +54,9 @@ pub struct Approval {
     /// The ledger entry an approval carried out.
     pub entry_id: Option<LedgerEntryId>,
     pub version: i64,
+    /// The idempotency key the decision was sent with.
+    #[serde(default)]
+    pub decision_key: Option<String>,
 }
 
 /// Who sees a pending request. It goes to supervisors on duty first; once
@@ -76,6 +79,9 @@ pub struct ApprovalDecision {
     pub approve: bool,
     /// Required either way: it is recorded with the decision.
     pub reason: String,
+    /// The same decision sent again with this key answers the decided request.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[cfg(test)]
@@ -114,6 +120,7 @@ mod tests {
             decision_reason: None,
             entry_id: None,
             version: 1,
+            decision_key: None,
         }
     }
 

@@ -6,9 +6,11 @@ use crate::admin::StaffRole;
 use crate::audit::{Actor, change};
 use crate::customers::values::required_text;
 use crate::error::{DomainError, Result};
-use crate::ledger::{ActionResult, LedgerService, MoneyAction, format_money, staff_of};
+use crate::ledger::{
+    ActionResult, LedgerService, MoneyAction, MoneyRequest, format_money, staff_of,
+};
 use crate::live::{LiveEvent, SharedNotifier};
-use crate::store::{PostOutcome, Store};
+use crate::store::{IdempotencyKey, PostOutcome, Store};
 use std::sync::Arc;
 
 /// A person's own policy for the action, else their role's.
@@ -112,6 +114,39 @@ impl AuthorityService {
         Ok(p)
     }
 
+    /// The role defaults in `currency` when no policy is in it yet (a
+    /// provider that bills in another currency than the seeded USD): the
+    /// same amounts, recorded as the system's change. Returns how many.
+    pub async fn ensure_default_policies(&self, currency: &str) -> Result<usize> {
+        let currency = crate::ledger::currency("currency", currency)?;
+        let policies = self.store.policies().await?;
+        if policies.iter().any(|p| p.currency == currency) {
+            return Ok(0);
+        }
+        let seeded: Vec<Policy> = policies
+            .into_iter()
+            .filter(|p| p.currency == "USD" && p.staff_id.is_none())
+            .collect();
+        let system = Actor::system();
+        for p in &seeded {
+            let np = Policy {
+                id: PolicyId::new(),
+                currency: currency.clone(),
+                updated_at: crate::time::now(),
+                ..p.clone()
+            };
+            let ev = change(&system, "update", "authority_policy", np.id.0)
+                .summary(format!(
+                    "Default {} limit in {currency}",
+                    np.action.describe()
+                ))
+                .after(&np)
+                .build();
+            self.store.put_policy(&np, &ev).await?;
+        }
+        Ok(seeded.len())
+    }
+
     /// What the actor may still do on this account, per action.
     pub async fn remaining(&self, actor: &Actor, account: AccountId) -> Result<Vec<Remaining>> {
         authorize(actor.role, Action::ViewCustomer)?;
@@ -145,24 +180,42 @@ impl AuthorityService {
     }
 
     /// Ask someone with more authority. Only for what is beyond the
-    /// requester's own.
+    /// requester's own. The request's idempotency key makes it once: the
+    /// same request again answers the first approval request; a request
+    /// already booked under its key cannot be asked for again.
     pub async fn request(
         &self,
         actor: &Actor,
         account: AccountId,
         input: MoneyAction,
     ) -> Result<Approval> {
+        authorize(actor.role, Action::EditCustomer)?;
         let me = actor
             .id
             .ok_or_else(|| DomainError::Forbidden("a request is made by a staff user".into()))?;
-        let d = self.ledger.check(actor, account, &input).await?;
+        let req = MoneyRequest::parse(account, &input)?;
+        let key = IdempotencyKey {
+            actor: me,
+            key: req.key.clone(),
+            digest: req.digest.clone(),
+        };
+        if let Some(e) = self.ledger.replay(&key).await? {
+            return Err(already_booked(&e));
+        }
+        if let Some(a) = self.store.approval_by_key(me, &req.key).await? {
+            return same_request(a, &req);
+        }
+        self.ledger
+            .check_currency(account, &req.money.currency)
+            .await?;
+        let authority = self.ledger.authority_for(actor, account, &req).await?;
+        let d = LedgerService::decision(&req, &authority);
         if d.outcome == Outcome::Allowed {
             return Err(DomainError::Conflict(format!(
                 "{}; apply it yourself",
                 d.reason
             )));
         }
-        required_text("reason", &input.reason, 300)?;
         let now = crate::time::now();
         let a = Approval {
             id: ApprovalId::new(),
@@ -180,19 +233,23 @@ impl AuthorityService {
             decision_reason: None,
             entry_id: None,
             version: 1,
+            decision_key: None,
         };
         let ev = change(actor, "request", "approval", a.id.0)
             .account(Some(account))
             .summary(format!(
                 "Asked for approval: {} of {} ({})",
-                a.request.action.replace('_', " "),
-                format_money(a.request.amount_minor, &a.request.currency),
+                req.kind.describe(),
+                req.money,
                 d.reason
             ))
-            .reason(Some(a.request.reason.clone()))
+            .reason(Some(req.reason.clone()))
             .after(&a)
             .build();
-        self.store.insert_approval(&a, &ev).await?;
+        if let Some(first) = self.store.insert_approval(&a, &ev).await? {
+            // The same request, sent twice at once: the first one stands.
+            return same_request(first, &req);
+        }
         self.announce(&a);
         Ok(a)
     }
@@ -235,8 +292,9 @@ impl AuthorityService {
     }
 
     /// Approve (carrying the action out in the same transaction, under the
-    /// approver's authority) or deny, with a reason; or the requester
-    /// cancels.
+    /// approver's authority and the requester's idempotency key) or deny,
+    /// with a reason; or the requester cancels. The same decision sent again
+    /// with the same key answers the decided request.
     pub async fn decide(
         &self,
         actor: &Actor,
@@ -247,6 +305,17 @@ impl AuthorityService {
         let me = actor
             .id
             .ok_or_else(|| DomainError::Forbidden("a decision is made by a staff user".into()))?;
+        let decision_key = crate::customers::values::optional_text(
+            "idempotency_key",
+            input.idempotency_key.as_deref(),
+            100,
+        )?;
+        if decision_key.is_some()
+            && before.decision_key == decision_key
+            && before.decided_by == Some(me)
+        {
+            return Ok(before);
+        }
         let cancelling = !input.approve && me == before.requested_by;
         if !cancelling {
             authorize(actor.role, Action::DecideApprovals)?;
@@ -270,51 +339,84 @@ impl AuthorityService {
         after.decided_by_name = Some(actor.name.clone());
         after.decided_at = Some(crate::time::now());
         after.decision_reason = Some(reason.clone());
+        after.decision_key = decision_key;
         after.version += 1;
-        let ev = change(actor, to.as_str(), "approval", after.id.0)
-            .account(Some(after.account_id))
-            .summary(format!(
-                "{} {} of {} asked by {}",
-                match to {
-                    ApprovalStatus::Approved => "Approved",
-                    ApprovalStatus::Denied => "Denied",
-                    _ => "Withdrew",
-                },
-                after.request.action.replace('_', " "),
-                format_money(after.request.amount_minor, &after.request.currency),
-                after.requested_by_name
-            ))
-            .reason(Some(reason))
-            .before(&before)
-            .after(&after)
-            .build();
+        let ev = decision_audit(actor, &before, &after, reason);
         if to != ApprovalStatus::Approved {
             self.store.decide_approval(&after, None, &ev).await?;
             self.announce(&after);
             return Ok(after);
         }
-        // The approver's own authority must cover the request.
-        let (action, amount, currency) =
-            self.ledger.parse(after.account_id, &after.request).await?;
+        self.approve(actor, after, &ev).await
+    }
+
+    /// Carry an approved request out: under the approver's own authority
+    /// and the requester's key, so it can never book what that key booked.
+    async fn approve(
+        &self,
+        actor: &Actor,
+        mut after: Approval,
+        ev: &crate::audit::AuditEvent,
+    ) -> Result<Approval> {
+        let mut request = after.request.clone();
+        if request.idempotency_key.trim().is_empty() {
+            // Requests from before keys were kept: the approval is the key.
+            request.idempotency_key = format!("approval:{}", after.id);
+        }
+        let req = MoneyRequest::parse(after.account_id, &request)?;
+        let key = IdempotencyKey {
+            actor: after.requested_by,
+            key: req.key.clone(),
+            digest: req.digest.clone(),
+        };
+        if let Some(e) = self.ledger.replay(&key).await? {
+            return Err(already_booked(&e));
+        }
+        self.ledger
+            .check_currency(after.account_id, &req.money.currency)
+            .await?;
         let (policy, used) = self
             .ledger
-            .authority(actor, after.account_id, action, &currency)
+            .authority(
+                actor,
+                after.account_id,
+                req.kind,
+                req.money.currency.as_str(),
+            )
             .await?;
-        let d = super::decide(action, amount, &currency, policy.as_ref(), used, None);
+        let d = super::decide(
+            req.kind,
+            req.money.minor,
+            req.money.currency.as_str(),
+            policy.as_ref(),
+            used,
+            None,
+        );
         if d.outcome != Outcome::Allowed {
             return Err(DomainError::Forbidden(format!(
                 "{}: ask someone with more authority",
                 d.reason
             )));
         }
+        let mut booked = req.clone();
+        booked.reason = format!(
+            "{} (asked by {}, approved)",
+            req.reason, after.requested_by_name
+        );
         let (entry, guard) = self
             .ledger
-            .entry_for_approval(actor, &after, action, amount, &currency, policy.as_ref())
+            .entry_for(
+                actor,
+                after.account_id,
+                &booked,
+                policy.as_ref(),
+                Some(after.id),
+            )
             .await?;
         after.entry_id = Some(entry.id);
         match self
             .store
-            .decide_approval(&after, Some((&entry, &guard)), &ev)
+            .decide_approval(&after, Some((&entry, &guard, Some(&key))), ev)
             .await?
         {
             PostOutcome::Posted => {
@@ -323,12 +425,21 @@ impl AuthorityService {
                 Ok(after)
             }
             PostOutcome::MonthLimit { used } => Err(DomainError::Forbidden(
-                super::decide(action, amount, &currency, policy.as_ref(), used, None).reason,
+                super::decide(
+                    req.kind,
+                    req.money.minor,
+                    req.money.currency.as_str(),
+                    policy.as_ref(),
+                    used,
+                    None,
+                )
+                .reason,
             )),
             PostOutcome::BalanceLimit { .. } => Err(DomainError::Conflict(
                 "the customer no longer has that much in credit; nothing was refunded".into(),
             )),
-            PostOutcome::Existing(..) => Err(DomainError::Conflict("already carried out".into())),
+            PostOutcome::Existing(e, _) => Err(already_booked(&e)),
+            other => Err(crate::ledger::refusal(other, req.money.currency.as_str())),
         }
     }
 
@@ -343,32 +454,51 @@ impl AuthorityService {
     }
 }
 
-impl LedgerService {
-    pub(crate) async fn entry_for_approval(
-        &self,
-        approver: &Actor,
-        a: &Approval,
-        action: MoneyActionKind,
-        amount: i64,
-        currency: &str,
-        policy: Option<&Policy>,
-    ) -> Result<(crate::ledger::LedgerEntry, crate::store::PostGuard)> {
-        let mut input = a.request.clone();
-        input.reason = format!(
-            "{} (asked by {}, approved)",
-            a.request.reason, a.requested_by_name
-        );
-        self.entry_for(
-            approver,
-            a.account_id,
-            &input,
-            action,
-            amount,
-            currency,
-            policy,
-            Some(a.id),
-        )
-        .await
+fn decision_audit(
+    actor: &Actor,
+    before: &Approval,
+    after: &Approval,
+    reason: String,
+) -> crate::audit::AuditEvent {
+    change(actor, after.status.as_str(), "approval", after.id.0)
+        .account(Some(after.account_id))
+        .summary(format!(
+            "{} {} of {} asked by {}",
+            match after.status {
+                ApprovalStatus::Approved => "Approved",
+                ApprovalStatus::Denied => "Denied",
+                _ => "Withdrew",
+            },
+            after.request.action.replace('_', " "),
+            format_money(after.request.amount_minor, &after.request.currency),
+            after.requested_by_name
+        ))
+        .reason(Some(reason))
+        .before(before)
+        .after(after)
+        .build()
+}
+
+/// A request whose key already booked an entry: nothing to ask or approve.
+fn already_booked(e: &crate::ledger::LedgerEntry) -> DomainError {
+    DomainError::Conflict(format!(
+        "this request was already applied ({} by {} on {}); nothing was booked twice",
+        format_money(e.amount_minor.abs(), &e.currency),
+        e.created_by_name,
+        e.created_at.strftime("%Y-%m-%d")
+    ))
+}
+
+/// An approval request found under the same key: the first answer when
+/// the body is the same, a refusal otherwise.
+fn same_request(a: Approval, req: &MoneyRequest) -> Result<Approval> {
+    if crate::ledger::request_digest(a.account_id, &a.request) == req.digest {
+        Ok(a)
+    } else {
+        Err(DomainError::invalid(
+            "idempotency_key",
+            "this key was already used for a different request",
+        ))
     }
 }
 

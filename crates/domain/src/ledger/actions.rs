@@ -1,19 +1,31 @@
-//! Staff money actions: the authority decision, then the entry booked
-//! under its guards (directly, or when an approval is granted).
+//! Staff money actions, one pipeline: the request parsed once into typed
+//! values; its idempotency key looked up before anything that can change;
+//! authority read once; the pure decision; the entry written under its
+//! guards (and the key) in one transaction.
 
 use super::model::*;
+use super::money::{Currency, MoneyRequest};
 use super::rules;
 use super::service::{ActionResult, LedgerService, entry_kind, month_start, staff_of, today};
 use crate::access::{Action, authorize};
 use crate::audit::{Actor, change};
 use crate::authority::{Decision, MoneyActionKind, Outcome, Policy, decide, effective_policy};
-use crate::customers::values::required_text;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::store::{IdempotencyKey, PostGuard, PostOutcome};
 
+/// The actor's policy for a request's action and what it already used on
+/// the account this month, read once.
+pub(crate) struct Authority {
+    pub policy: Option<Policy>,
+    pub used: i64,
+    /// For other actions than a goodwill credit: the goodwill policy and
+    /// its use, for the alternative offered when the request is refused.
+    pub goodwill: Option<(Policy, i64)>,
+}
+
 impl LedgerService {
-    /// The actor's policy for an action and what it leaves on this account.
+    /// As `authority_under`, reading the policies.
     pub(crate) async fn authority(
         &self,
         actor: &Actor,
@@ -26,7 +38,8 @@ impl LedgerService {
             .await
     }
 
-    /// As `authority`, with the policies already read.
+    /// The actor's policy for an action and what it used on this account
+    /// this month, with the policies already read.
     pub(crate) async fn authority_under(
         &self,
         policies: &[Policy],
@@ -47,7 +60,66 @@ impl LedgerService {
         Ok((p, used))
     }
 
-    /// The decision for a request, without doing anything.
+    /// Everything the decision needs about the actor, from one read of the
+    /// policies.
+    pub(crate) async fn authority_for(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        req: &MoneyRequest,
+    ) -> Result<Authority> {
+        let policies = self.store.policies().await?;
+        let currency = req.money.currency.as_str();
+        let (policy, used) = self
+            .authority_under(&policies, actor, account, req.kind, currency)
+            .await?;
+        let goodwill = if req.kind == MoneyActionKind::GoodwillCredit {
+            None
+        } else {
+            let (g, gused) = self
+                .authority_under(
+                    &policies,
+                    actor,
+                    account,
+                    MoneyActionKind::GoodwillCredit,
+                    currency,
+                )
+                .await?;
+            g.map(|g| (g, gused))
+        };
+        Ok(Authority {
+            policy,
+            used,
+            goodwill,
+        })
+    }
+
+    /// The pure decision on a parsed request.
+    pub(crate) fn decision(req: &MoneyRequest, a: &Authority) -> Decision {
+        decide(
+            req.kind,
+            req.money.minor,
+            req.money.currency.as_str(),
+            a.policy.as_ref(),
+            a.used,
+            a.goodwill.as_ref().map(|(g, u)| (g, *u)),
+        )
+    }
+
+    /// Staff requests must be in the account's currency: its first entry's,
+    /// else the provider's.
+    pub(crate) async fn check_currency(&self, account: AccountId, c: &Currency) -> Result<()> {
+        let account_currency = self.account_currency(account).await?;
+        if c.as_str() != account_currency {
+            return Err(DomainError::invalid(
+                "currency",
+                format!("this account is billed in {account_currency}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The decision for a request, without doing anything (no key needed).
     pub async fn check(
         &self,
         actor: &Actor,
@@ -55,53 +127,27 @@ impl LedgerService {
         input: &MoneyAction,
     ) -> Result<Decision> {
         authorize(actor.role, Action::EditCustomer)?;
-        let (action, amount, currency) = self.parse(account, input).await?;
-        self.decide(actor, account, action, amount, &currency).await
-    }
-
-    async fn decide(
-        &self,
-        actor: &Actor,
-        account: AccountId,
-        action: MoneyActionKind,
-        amount: i64,
-        currency: &str,
-    ) -> Result<Decision> {
-        let (policy, used) = self.authority(actor, account, action, currency).await?;
-        let goodwill = if action == MoneyActionKind::GoodwillCredit {
-            None
-        } else {
-            let (g, gused) = self
-                .authority(actor, account, MoneyActionKind::GoodwillCredit, currency)
-                .await?;
-            g.map(|g| (g, gused))
-        };
-        Ok(decide(
-            action,
-            amount,
-            currency,
-            policy.as_ref(),
-            used,
-            goodwill.as_ref().map(|(g, u)| (g, *u)),
-        ))
-    }
-
-    pub(crate) async fn parse(
-        &self,
-        account: AccountId,
-        input: &MoneyAction,
-    ) -> Result<(MoneyActionKind, i64, String)> {
-        let action = MoneyActionKind::parse("action", input.action.trim())?;
-        let amount = rules::amount("amount_minor", input.amount_minor)?;
-        let currency = rules::currency("currency", &input.currency)?;
-        let account_currency = self.account_currency(account).await?;
-        if currency != account_currency {
-            return Err(DomainError::invalid(
-                "currency",
-                format!("this account is billed in {account_currency}"),
-            ));
+        let mut input = input.clone();
+        if input.idempotency_key.trim().is_empty() {
+            input.idempotency_key = "check".into();
         }
-        Ok((action, amount, currency))
+        let req = MoneyRequest::parse(account, &input)?;
+        self.check_currency(account, &req.money.currency).await?;
+        let a = self.authority_for(actor, account, &req).await?;
+        Ok(Self::decision(&req, &a))
+    }
+
+    /// What an earlier request under this key produced: its entry when the
+    /// body is the same, a refusal when it is not, nothing when the key is new.
+    pub(crate) async fn replay(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
+        match self.store.keyed_entry(key.actor, &key.key).await? {
+            None => Ok(None),
+            Some((entry, digest)) if digest == key.digest => Ok(Some(entry)),
+            Some(_) => Err(DomainError::invalid(
+                "idempotency_key",
+                "this key was already used for a different request",
+            )),
+        }
     }
 
     /// A goodwill credit, waiver, fee reversal or refund, if the actor's
@@ -114,63 +160,52 @@ impl LedgerService {
     ) -> Result<ActionResult> {
         authorize(actor.role, Action::EditCustomer)?;
         let me = staff_of(actor)?;
-        let key = required_text("idempotency_key", &input.idempotency_key, 100)?;
-        let (action, amount, currency) = self.parse(account, &input).await?;
-        let digest = crate::admin::secret_digest(&format!(
-            "{account}|{}",
-            serde_json::to_string(&MoneyAction {
-                idempotency_key: String::new(),
-                ..input.clone()
-            })
-            .unwrap_or_default()
-        ));
-        let decision = self
-            .decide(actor, account, action, amount, &currency)
-            .await?;
-        if decision.outcome == Outcome::NotAllowed {
-            return Ok(ActionResult::NotAllowed(decision));
-        }
-        let (policy, _) = self.authority(actor, account, action, &currency).await?;
+        let req = MoneyRequest::parse(account, &input)?;
         let key = IdempotencyKey {
             actor: me,
-            key,
-            digest,
+            key: req.key.clone(),
+            digest: req.digest.clone(),
         };
-        self.execute(
-            actor,
-            account,
-            &input,
-            action,
-            amount,
-            &currency,
-            policy.as_ref(),
-            Some(&key),
-            None,
-        )
-        .await
+        // 1. The key first: a replay answers the first result, whatever the
+        // authority or the limits are now.
+        if let Some(entry) = self.replay(&key).await? {
+            return Ok(ActionResult::Applied {
+                entry,
+                replayed: true,
+            });
+        }
+        self.check_currency(account, &req.money.currency).await?;
+        // 2. Authority, read once; 3. the pure decision.
+        let authority = self.authority_for(actor, account, &req).await?;
+        let decision = Self::decision(&req, &authority);
+        if decision.outcome == Outcome::NotAllowed {
+            // A twin of this request may have been booked since the key was
+            // looked up; its limit use is what refused this one.
+            if let Some(entry) = self.replay(&key).await? {
+                return Ok(ActionResult::Applied {
+                    entry,
+                    replayed: true,
+                });
+            }
+            return Ok(ActionResult::NotAllowed(decision));
+        }
+        // 4. The entry, its guards and its key in one transaction.
+        self.execute(actor, account, &req, authority.policy.as_ref(), Some(&key))
+            .await
     }
 
-    /// Book the action under `policy`'s monthly limit (checked again in the
-    /// write transaction). Used directly and by approvals.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn execute(
+    /// Book the request under `policy`'s monthly limit (checked again in
+    /// the write transaction).
+    async fn execute(
         &self,
         actor: &Actor,
         account: AccountId,
-        input: &MoneyAction,
-        action: MoneyActionKind,
-        amount: i64,
-        currency: &str,
+        req: &MoneyRequest,
         policy: Option<&Policy>,
         key: Option<&IdempotencyKey>,
-        approval: Option<ApprovalId>,
     ) -> Result<ActionResult> {
-        let (entry, guard) = self
-            .entry_for(
-                actor, account, input, action, amount, currency, policy, approval,
-            )
-            .await?;
-        let audit = self.audit_for(actor, &entry, &input.reason);
+        let (entry, guard) = self.entry_for(actor, account, req, policy, None).await?;
+        let audit = self.audit_for(actor, &entry, &req.reason);
         match self.store.post_entry(&entry, &audit, &guard, key).await? {
             PostOutcome::Posted => {
                 self.announce(&entry);
@@ -192,15 +227,14 @@ impl LedgerService {
                 })
             }
             PostOutcome::MonthLimit { used } => Ok(ActionResult::NotAllowed(decide(
-                action, amount, currency, policy, used, None,
+                req.kind,
+                req.money.minor,
+                req.money.currency.as_str(),
+                policy,
+                used,
+                None,
             ))),
-            PostOutcome::BalanceLimit { balance } => Err(DomainError::invalid(
-                "amount_minor",
-                format!(
-                    "a refund pays out only what the customer has in credit ({} now)",
-                    rules::format_money((-balance).max(0), currency)
-                ),
-            )),
+            other => Err(refusal(other, req.money.currency.as_str())),
         }
     }
 
@@ -222,67 +256,29 @@ impl LedgerService {
             .build()
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The entry a request books and the guards its write must pass.
     pub(crate) async fn entry_for(
         &self,
         actor: &Actor,
         account: AccountId,
-        input: &MoneyAction,
-        action: MoneyActionKind,
-        amount: i64,
-        currency: &str,
+        req: &MoneyRequest,
         policy: Option<&Policy>,
         approval: Option<ApprovalId>,
     ) -> Result<(LedgerEntry, PostGuard)> {
-        let kind = entry_kind(action);
-        let reason = required_text("reason", &input.reason, 300)?;
+        let kind = entry_kind(req.kind);
+        let amount = req.money.minor;
+        let currency = req.money.currency.as_str();
         let mut related = None;
-        let mut reason_code = None;
         let mut effective_on = today();
-        match action {
-            MoneyActionKind::GoodwillCredit => {
-                let code = input.credit_reason.as_deref().unwrap_or("goodwill").trim();
-                if !matches!(code, "goodwill" | "service_failure" | "adjustment") {
-                    return Err(DomainError::invalid(
-                        "credit_reason",
-                        "must be one of: goodwill, service_failure, adjustment",
-                    ));
-                }
-                reason_code = Some(code.to_string());
-                // A credit appears on the next bill.
-                effective_on = rules::next_bill_date(today());
-            }
+        match req.kind {
+            // A credit appears on the next bill.
+            MoneyActionKind::GoodwillCredit => effective_on = rules::next_bill_date(today()),
             MoneyActionKind::ChargeWaiver | MoneyActionKind::FeeReversal => {
-                let charge_id = input
+                let charge_id = req
                     .charge_id
                     .ok_or_else(|| DomainError::invalid("charge_id", "name the charge"))?;
-                let entries = self.store.charge_entries(account, charge_id).await?;
-                let charge = entries
-                    .iter()
-                    .find(|e| e.id == charge_id && e.kind == EntryKind::Charge)
-                    .ok_or_else(|| {
-                        DomainError::invalid("charge_id", "no charge with this id on this account")
-                    })?;
-                if action == MoneyActionKind::FeeReversal
-                    && charge.reason_code.as_deref() != Some("fee")
-                {
-                    return Err(DomainError::invalid(
-                        "charge_id",
-                        "this charge is not a fee; waive it instead",
-                    ));
-                }
-                let open = rules::charge_states(&entries)
-                    .get(&charge_id)
-                    .map_or(0, |s| s.0);
-                if amount > open {
-                    return Err(DomainError::invalid(
-                        "amount_minor",
-                        format!(
-                            "only {} of this charge is left to waive",
-                            rules::format_money(open, currency)
-                        ),
-                    ));
-                }
+                self.open_amount_check(account, req.kind, charge_id, amount, currency)
+                    .await?;
                 related = Some(charge_id);
             }
             MoneyActionKind::Refund => {}
@@ -291,7 +287,7 @@ impl LedgerService {
             month: policy
                 .and_then(|p| p.per_account_month_limit_minor)
                 .map(|limit| (kind, month_start(), limit)),
-            max_balance_after: (action == MoneyActionKind::Refund).then_some(0),
+            max_balance_after: (req.kind == MoneyActionKind::Refund).then_some(0),
         };
         Ok((
             LedgerEntry {
@@ -300,8 +296,8 @@ impl LedgerService {
                 kind,
                 amount_minor: rules::signed(kind, amount),
                 currency: currency.to_string(),
-                reason_code,
-                memo: reason,
+                reason_code: req.credit_reason.clone(),
+                memo: req.reason.clone(),
                 related_entry_id: related,
                 external_id: None,
                 effective_on,
@@ -312,5 +308,69 @@ impl LedgerService {
             },
             guard,
         ))
+    }
+
+    /// A waiver or reversal names a charge of this account and no more
+    /// than what is still open of it.
+    async fn open_amount_check(
+        &self,
+        account: AccountId,
+        action: MoneyActionKind,
+        charge_id: LedgerEntryId,
+        amount: i64,
+        currency: &str,
+    ) -> Result<()> {
+        let entries = self.store.charge_entries(account, charge_id).await?;
+        let charge = entries
+            .iter()
+            .find(|e| e.id == charge_id && e.kind == EntryKind::Charge)
+            .ok_or_else(|| {
+                DomainError::invalid("charge_id", "no charge with this id on this account")
+            })?;
+        if action == MoneyActionKind::FeeReversal && charge.reason_code.as_deref() != Some("fee") {
+            return Err(DomainError::invalid(
+                "charge_id",
+                "this charge is not a fee; waive it instead",
+            ));
+        }
+        let open = rules::charge_states(&entries)
+            .get(&charge_id)
+            .map_or(0, |s| s.0);
+        if amount > open {
+            return Err(DomainError::invalid(
+                "amount_minor",
+                format!(
+                    "only {} of this charge is left to waive",
+                    rules::format_money(open, currency)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The error for a write refused by a guard other than the monthly limit.
+pub(crate) fn refusal(outcome: PostOutcome, currency: &str) -> DomainError {
+    match outcome {
+        PostOutcome::BalanceLimit { balance } => DomainError::invalid(
+            "amount_minor",
+            format!(
+                "a refund pays out only what the customer has in credit ({} now)",
+                rules::format_money((-balance).max(0), currency)
+            ),
+        ),
+        PostOutcome::OtherCurrency(c) => {
+            DomainError::invalid("currency", format!("this account is billed in {c}"))
+        }
+        PostOutcome::MonthLimit { used } => DomainError::Forbidden(format!(
+            "this would pass the monthly limit ({} used)",
+            rules::format_money(used, currency)
+        )),
+        PostOutcome::Existing(e, _) => DomainError::Conflict(format!(
+            "this request was already applied ({} on {})",
+            rules::format_money(e.amount_minor.abs(), &e.currency),
+            e.created_at.strftime("%Y-%m-%d")
+        )),
+        PostOutcome::Posted => DomainError::Store("posted is not a refusal".into()),
     }
 }

@@ -3,10 +3,13 @@
 
 mod actions;
 mod model;
+mod money;
 mod rules;
 mod service;
 
+pub(crate) use actions::refusal;
 pub use model::*;
+pub use money::{Currency, Money, MoneyRequest, request_digest};
 pub use rules::*;
 pub use service::NEWEST;
 pub(crate) use service::staff_of;

@@ -137,6 +137,11 @@ impl LedgerService {
         self
     }
 
+    /// The provider's currency (accounts without entries are billed in it).
+    pub fn provider_currency(&self) -> &str {
+        &self.currency
+    }
+
     /// Tell open pages of the account that its money changed.
     pub(crate) fn announce(&self, e: &LedgerEntry) {
         self.notifier.publish(crate::live::LiveEvent::everyone(
@@ -224,11 +229,18 @@ impl LedgerService {
         };
         let amount = rules::amount("amount_minor", input.amount_minor)?;
         let currency = rules::currency("currency", &input.currency)?;
-        let account_currency = self.account_currency(account).await?;
-        if currency != account_currency {
+        // The first entry of an account sets its currency; the write checks
+        // it again in its transaction.
+        self.store
+            .account(account)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("account".into()))?;
+        if let Some(billed) = self.store.ledger_currency(account).await?
+            && billed != currency
+        {
             return Err(DomainError::invalid(
                 "currency",
-                format!("this account is billed in {account_currency}"),
+                format!("this account is billed in {billed}"),
             ));
         }
         let e = LedgerEntry {
@@ -281,7 +293,7 @@ impl LedgerService {
                 "external_id",
                 "this external id was already used for a different entry",
             )),
-            other => Err(DomainError::Store(format!("unexpected outcome {other:?}"))),
+            other => Err(super::actions::refusal(other, &e.currency)),
         }
     }
 
@@ -297,6 +309,19 @@ impl LedgerService {
         let me = staff_of(actor)?;
         let key = required_text("idempotency_key", &input.idempotency_key, 100)?;
         let reason = required_text("reason", &input.reason, 300)?;
+        let digest = crate::admin::secret_digest(&format!(
+            "{account}|{}|{}|{hold}",
+            input.charge_id, reason
+        ));
+        let key = IdempotencyKey {
+            actor: me,
+            key,
+            digest,
+        };
+        // The key first: a retried hold is not "already in dispute".
+        if let Some(old) = self.replay(&key).await? {
+            return Ok((old, false));
+        }
         let currency = self.account_currency(account).await?;
         let entries = self.store.charge_entries(account, input.charge_id).await?;
         let states = rules::charge_states(&entries);
@@ -338,15 +363,6 @@ impl LedgerService {
             approval_id: None,
         };
         let audit = self.audit_for(actor, &e, &reason);
-        let digest = crate::admin::secret_digest(&format!(
-            "{account}|{}|{}|{hold}",
-            input.charge_id, reason
-        ));
-        let key = IdempotencyKey {
-            actor: me,
-            key,
-            digest,
-        };
         match self
             .store
             .post_entry(&e, &audit, &PostGuard::default(), Some(&key))
@@ -363,7 +379,7 @@ impl LedgerService {
                 "idempotency_key",
                 "this key was already used for a different request",
             )),
-            other => Err(DomainError::Store(format!("unexpected outcome {other:?}"))),
+            other => Err(super::actions::refusal(other, &e.currency)),
         }
     }
 }

@@ -86,14 +86,15 @@ impl Catalog {
     }
 }
 
-pub fn catalog() -> Catalog {
+/// The demo products, priced in the provider's currency.
+pub fn catalog(currency: &str) -> Catalog {
     let p = |code: &str, name: &str, kind, price| Product {
         id: ProductId::new(),
         code: code.into(),
         name: name.into(),
         kind,
         monthly_price_minor: price,
-        currency: "USD".into(),
+        currency: currency.into(),
     };
     Catalog {
         products: vec![
@@ -113,7 +114,12 @@ const BATCH: u64 = 10_000;
 /// Load the demo customers unless this database already has them.
 /// Returns how many were loaded now (0 when already present). Batches are
 /// generated on another thread while the previous one is being written.
-pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u64, String> {
+pub async fn load(
+    store: &SqlStore,
+    customers: u64,
+    currency: &str,
+    progress: bool,
+) -> Result<u64, String> {
     if let Some(v) = store
         .meta("demo_customers")
         .await
@@ -124,7 +130,7 @@ pub async fn load(store: &SqlStore, customers: u64, progress: bool) -> Result<u6
         }
         return Ok(0);
     }
-    let cat = catalog();
+    let cat = catalog(currency);
     use extramile_domain::store::CustomerStore;
     let actor = Actor::system();
     for p in &cat.products {

@@ -102,7 +102,7 @@ pub async fn ensure(st: &AppState) -> Result<(), String> {
                 BillingEntryInput {
                     kind: (*kind).into(),
                     amount_minor: *cents,
-                    currency: "USD".into(),
+                    currency: st.ledger.provider_currency().into(),
                     external_id: (*ext).into(),
                     memo: (*memo).into(),
                     reason_code: code.map(Into::into),

@@ -151,6 +151,7 @@ async fn decide(
         version: f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0),
         approve: f.get("verdict").map(String::as_str) == Some("approve"),
         reason: text(&f, "reason"),
+        idempotency_key: Some(text(&f, "idempotency_key")).filter(|k| !k.is_empty()),
     };
     match s.authority.decide(&u.actor(), id, input).await {
         Ok(_) => Ok(Redirect::to(&back).into_response()),

@@ -1,0 +1,23 @@
+-- Issue 9: approval requests and decisions are keyed; sign-in attempts are
+-- counted in the database per (e-mail, client address) and per address;
+-- API tokens can be listed, expire and be revoked.
+ALTER TABLE approvals ADD COLUMN idempotency_key TEXT;
+ALTER TABLE approvals ADD COLUMN decision_key TEXT;
+CREATE UNIQUE INDEX approvals_key ON approvals(requested_by, idempotency_key);
+
+CREATE TABLE signin_attempts (
+    subject TEXT PRIMARY KEY,
+    attempts BIGINT NOT NULL,
+    window_start BIGINT NOT NULL,
+    locks BIGINT NOT NULL,
+    locked_until BIGINT
+);
+
+ALTER TABLE api_tokens ADD COLUMN id UUID;
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
+ALTER TABLE api_tokens ADD COLUMN revoked_at BIGINT;
+ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT;
+UPDATE api_tokens SET id = gen_random_uuid() WHERE id IS NULL;
+CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+CREATE INDEX api_tokens_staff ON api_tokens(staff_id);
+CREATE INDEX sessions_staff ON sessions(staff_id);
