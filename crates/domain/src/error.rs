@@ -21,6 +21,9 @@ pub enum DomainError {
         message: String,
         retry_after_secs: u64,
     },
+    /// A request larger than what is accepted (a body, a list).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("storage failure: {0}")]
     Store(String),
 }

@@ -43,6 +43,7 @@ id_type!(
     SubscriptionEventId,
     NoteId,
     StaffId,
+    TokenId,
     TeamId,
     AuditId,
     InteractionId,

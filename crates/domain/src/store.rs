@@ -111,17 +111,48 @@ pub trait StaffStore: Send + Sync {
     async fn staff(&self, id: StaffId) -> Result<Option<StaffUser>>;
     async fn staff_by_email(&self, email: &str) -> Result<Option<StaffUser>>;
     async fn list_staff(&self) -> Result<Vec<StaffUser>>;
-    async fn set_signin_failures(
+    /// Count one sign-in attempt for `subject`, atomically in the database
+    /// (a new count when its window began before `window_start`): the
+    /// attempts in the window with this one, the pause in force, and how
+    /// many pauses it had.
+    async fn signin_attempt(
         &self,
-        id: StaffId,
-        failures: i64,
-        locked_until: Option<Timestamp>,
-    ) -> Result<()>;
+        subject: &str,
+        now: Timestamp,
+        window_start: Timestamp,
+    ) -> Result<SigninCount>;
+    /// Pause `subject` until `until`; its count starts again.
+    async fn signin_pause(&self, subject: &str, until: Timestamp) -> Result<()>;
+    /// Forget `subject`'s attempts and pauses (a successful sign-in).
+    async fn signin_clear(&self, subject: &str) -> Result<()>;
+    /// Give one attempt back to `subject` (a success from an address).
+    async fn signin_release(&self, subject: &str) -> Result<()>;
     async fn insert_session(&self, s: &Session) -> Result<()>;
     async fn session(&self, digest: &str) -> Result<Option<Session>>;
     async fn delete_session(&self, digest: &str) -> Result<()>;
     async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()>;
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>>;
+    /// Tokens, newest first, of one staff user or of everyone.
+    async fn tokens(&self, staff: Option<StaffId>) -> Result<Vec<ApiToken>>;
+    /// Revoke a token at `at`; false when no such token is still active.
+    async fn revoke_token(&self, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool>;
+    /// Activate or deactivate a staff user; deactivating ends their
+    /// sessions and revokes their tokens in the same transaction.
+    async fn set_staff_active(
+        &self,
+        id: StaffId,
+        active: bool,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+}
+
+/// A sign-in counter after one more attempt.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SigninCount {
+    pub attempts: i64,
+    pub paused_until: Option<Timestamp>,
+    pub pauses: i64,
 }
 
 /// Interactions: each write appends its timeline events and audit rows in

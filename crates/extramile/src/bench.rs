@@ -323,7 +323,7 @@ async fn http(
     }
     let token = state
         .staff
-        .create_token(&Actor::system(), email, "bench")
+        .create_token(&Actor::system(), email, "bench", None)
         .await
         .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -297,12 +297,12 @@ async fn pop_setup(st: &AppState) -> Result<(String, String, String), String> {
     }
     let pbx_token = st
         .staff
-        .create_token(&Actor::system(), &pbx, "bench")
+        .create_token(&Actor::system(), &pbx, "bench", None)
         .await
         .map_err(e)?;
     let agent_token = st
         .staff
-        .create_token(&Actor::system(), &agent, "bench")
+        .create_token(&Actor::system(), &agent, "bench", None)
         .await
         .map_err(e)?;
     let phone = format!(

@@ -15,6 +15,10 @@ pub struct FileConfig {
     pub currency: Option<String>,
     pub overpayment_threshold_cents: Option<i64>,
     pub approval_escalate_minutes: Option<i64>,
+    pub metrics_token: Option<String>,
+    pub header_read_timeout_secs: Option<i64>,
+    pub body_timeout_secs: Option<i64>,
+    pub max_connections: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -28,6 +32,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The provider's currency, overpayment threshold, approval escalation.
     pub money: extramile_domain::ledger::MoneySettings,
+    /// A bearer token a monitoring system reads `/metrics` with.
+    pub metrics_token: Option<String>,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub limits: extramile_web::ServerLimits,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
@@ -75,8 +83,48 @@ impl Config {
             number("APPROVAL_ESCALATE_MINUTES", f.approval_escalate_minutes, 15)?,
         )
         .map_err(|e| format!("configuration: {e}"))?;
+        let bounded =
+            |k: &str, file: Option<i64>, default: i64, range: std::ops::RangeInclusive<i64>| {
+                let v = number(k, file, default)?;
+                if range.contains(&v) {
+                    Ok(v as u64)
+                } else {
+                    Err(format!(
+                        "{}: must be between {} and {}",
+                        k.to_lowercase(),
+                        range.start(),
+                        range.end()
+                    ))
+                }
+            };
+        let limits = extramile_web::ServerLimits {
+            header_read_timeout: std::time::Duration::from_secs(bounded(
+                "HEADER_READ_TIMEOUT_SECS",
+                f.header_read_timeout_secs,
+                10,
+                1..=600,
+            )?),
+            body_timeout: std::time::Duration::from_secs(bounded(
+                "BODY_TIMEOUT_SECS",
+                f.body_timeout_secs,
+                30,
+                1..=3600,
+            )?),
+            max_connections: bounded("MAX_CONNECTIONS", f.max_connections, 512, 1..=100_000)?
+                as usize,
+            ..Default::default()
+        };
+        let metrics_token = env("METRICS_TOKEN").or(f.metrics_token);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().chars().count() < 20)
+        {
+            return Err("metrics_token: use at least 20 characters".into());
+        }
         Ok(Self {
             money,
+            metrics_token,
+            limits,
             database_url: database_url
                 .or_else(|| env("DATABASE_URL"))
                 .or(f.database_url)

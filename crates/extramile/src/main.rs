@@ -84,6 +84,20 @@ enum UserCommand {
         #[arg(long)]
         team: Option<String>,
     },
+    /// List staff users with their role and whether they are active.
+    List,
+    /// Deactivate a staff user: their sessions end and tokens stop at once.
+    Deactivate {
+        email: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Activate a deactivated staff user again (issue new tokens after).
+    Activate {
+        email: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,7 +107,14 @@ enum TokenCommand {
         email: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Refuse the token after this many days.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
     },
+    /// List API tokens (never their secrets), of one staff user or all.
+    List { email: Option<String> },
+    /// Revoke an API token by its id (from `token list`).
+    Revoke { id: String },
 }
 
 fn main() -> std::process::ExitCode {
@@ -150,7 +171,10 @@ async fn open(config: &Config) -> Result<Arc<SqlStore>, String> {
 }
 
 fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
-    AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money)
+    let mut st =
+        AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money);
+    st.metrics_token.clone_from(&config.metrics_token);
+    st
 }
 
 /// A provider billing in another currency than the seeded one gets the
@@ -272,21 +296,144 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { email, label },
+        Command::Token { command } => {
+            let store = open(&config).await?;
+            tokens(&state(store, &config), command).await
+        }
+        Command::User {
+            command: UserCommand::List,
         } => {
             let store = open(&config).await?;
-            let st = state(store, &config);
+            for u in state(store, &config)
+                .staff
+                .list_staff(&Actor::system())
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let state = if u.active { "active" } else { "deactivated" };
+                println!(
+                    "{:<32} {:<11} {:<12} {}",
+                    u.email,
+                    u.role.as_str(),
+                    state,
+                    u.name
+                );
+            }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Deactivate { email, reason },
+        } => set_active(&config, &email, false, &reason).await,
+        Command::User {
+            command: UserCommand::Activate { email, reason },
+        } => set_active(&config, &email, true, &reason).await,
+        Command::Bench { command } => bench::run(command, &config).await,
+    }
+}
+
+async fn set_active(
+    config: &Config,
+    email: &str,
+    active: bool,
+    reason: &str,
+) -> Result<(), String> {
+    let store = open(config).await?;
+    let st = state(store, config);
+    let user = st
+        .store
+        .staff_by_email(&email.trim().to_lowercase())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no staff user {email}"))?;
+    let u = st
+        .staff
+        .set_active(&Actor::system(), user.id, active, reason)
+        .await
+        .map_err(|e| e.to_string())?;
+    if u.active {
+        println!("{} <{}> is active", u.name, u.email);
+    } else {
+        println!(
+            "{} <{}> is deactivated; their sessions and tokens ended",
+            u.name, u.email
+        );
+    }
+    Ok(())
+}
+
+async fn tokens(st: &AppState, command: TokenCommand) -> Result<(), String> {
+    let system = Actor::system();
+    match command {
+        TokenCommand::Create {
+            email,
+            label,
+            expires_in_days,
+        } => {
             let token = st
                 .staff
-                .create_token(&Actor::system(), &email, &label)
+                .create_token(&system, &email, &label, expires_in_days)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{token}");
-            Ok(())
         }
-        Command::Bench { command } => bench::run(command, &config).await,
+        TokenCommand::List { email } => {
+            let staff = st
+                .staff
+                .list_staff(&system)
+                .await
+                .map_err(|e| e.to_string())?;
+            let who = match &email {
+                Some(e) => Some(
+                    staff
+                        .iter()
+                        .find(|u| u.email == e.trim().to_lowercase())
+                        .ok_or_else(|| format!("no staff user {e}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let day = |t: Option<jiff::Timestamp>| {
+                t.map_or("-".to_string(), |t| t.strftime("%Y-%m-%d").to_string())
+            };
+            println!(
+                "{:<36}  {:<28} {:<16} {:<10} {:<10} revoked",
+                "id", "staff", "label", "created", "expires"
+            );
+            for t in st
+                .staff
+                .tokens(&system, who)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let owner = staff
+                    .iter()
+                    .find(|u| u.id == t.staff_id)
+                    .map_or("?", |u| u.email.as_str());
+                println!(
+                    "{:<36}  {:<28} {:<16} {:<10} {:<10} {}",
+                    t.id,
+                    owner,
+                    t.label,
+                    day(Some(t.created_at)),
+                    day(t.expires_at),
+                    day(t.revoked_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let id = id
+                .trim()
+                .parse()
+                .map_err(|_| format!("{id} is not a token id (see token list)"))?;
+            let t = st
+                .staff
+                .revoke_token(&system, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("revoked token {} ({})", t.id, t.label);
+        }
     }
+    Ok(())
 }
 
 async fn ensure_demo_staff(st: &AppState) -> Result<(), String> {
@@ -359,7 +506,7 @@ async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), St
     });
     tracing::info!(%addr, "Extramile is serving");
     eprintln!("Extramile is serving on http://{addr}");
-    extramile_web::serve(st, listener, shutdown_signal())
+    extramile_web::serve_with(st, listener, shutdown_signal(), config.limits)
         .await
         .map_err(|e| e.to_string())
 }

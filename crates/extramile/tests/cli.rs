@@ -113,7 +113,7 @@ fn users_tokens_and_a_demo_that_loads_once() {
         "short\n",
     );
     assert!(
-        text(&short.stderr).contains("password: a password has at least 10 characters"),
+        text(&short.stderr).contains("password: a password has at least 12 characters"),
         "{}",
         text(&short.stderr)
     );
@@ -124,6 +124,54 @@ fn users_tokens_and_a_demo_that_loads_once() {
     assert!(t.trim().starts_with("emt_") && t.trim().len() == 68, "{t}");
     let unknown = run(&db, &["token", "create", "nobody@example.com"], "");
     assert!(!unknown.status.success());
+
+    // Tokens are listed without secrets, expire and are revoked.
+    let expiring = run(
+        &db,
+        &[
+            "token",
+            "create",
+            "bea@example.com",
+            "--label",
+            "ci",
+            "--expires-in-days",
+            "30",
+        ],
+        "",
+    );
+    assert!(expiring.status.success(), "{}", text(&expiring.stderr));
+    let list = text(&run(&db, &["token", "list", "bea@example.com"], "").stdout);
+    assert_eq!(list.lines().count(), 3, "a header and two tokens: {list}");
+    assert!(!list.contains("emt_"), "no secrets listed: {list}");
+    let ci = list.lines().find(|l| l.contains(" ci ")).unwrap();
+    let id = ci.split_whitespace().next().unwrap();
+    let revoked = run(&db, &["token", "revoke", id], "");
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    let list = text(&run(&db, &["token", "list"], "").stdout);
+    let ci = list.lines().find(|l| l.contains(" ci ")).unwrap();
+    assert!(!ci.trim_end().ends_with('-'), "revoked today: {ci}");
+    let bad = run(&db, &["token", "revoke", "not-an-id"], "");
+    assert!(!bad.status.success());
+    // Deactivating ends everything at once; the user list says so.
+    let off = run(
+        &db,
+        &[
+            "user",
+            "deactivate",
+            "bea@example.com",
+            "--reason",
+            "left the company",
+        ],
+        "",
+    );
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let users = text(&run(&db, &["user", "list"], "").stdout);
+    assert!(users.contains("deactivated"), "{users}");
+    let refused = run(&db, &["token", "create", "bea@example.com"], "");
+    assert!(
+        !refused.status.success(),
+        "no tokens for a deactivated user"
+    );
 
     let first = run(&db, &["demo", "--customers", "50", "--no-serve"], "");
     assert!(first.status.success(), "{}", text(&first.stderr));
@@ -150,4 +198,22 @@ fn users_tokens_and_a_demo_that_loads_once() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn the_demo_starts_in_any_provider_currency() {
+    let db = db();
+    let out = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .args([
+            "--database-url",
+            &db,
+            "demo",
+            "--customers",
+            "20",
+            "--no-serve",
+        ])
+        .env("EXTRAMILE_CURRENCY", "CAD")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

@@ -8,7 +8,7 @@ use extramile_domain::Result;
 use extramile_domain::admin::{ApiToken, Session, StaffUser, Team};
 use extramile_domain::audit::AuditEvent;
 use extramile_domain::ids::*;
-use extramile_domain::store::StaffStore;
+use extramile_domain::store::{SigninCount, StaffStore};
 use extramile_domain::time::{micros_to_ts, ts_to_micros};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -68,15 +68,42 @@ impl StaffStore for SqlStore {
         rows.into_iter().map(StaffRow::into_domain).collect()
     }
 
-    async fn set_signin_failures(
+    #[tracing::instrument(skip_all, err)]
+    async fn signin_attempt(
         &self,
-        id: StaffId,
-        failures: i64,
-        locked_until: Option<Timestamp>,
-    ) -> Result<()> {
-        write!(&self.db, p => sqlx::query("UPDATE staff_users SET failed_signins = $1, locked_until = $2 WHERE id = $3")
-            .bind(failures).bind(locked_until.map(ts_to_micros)).bind(id.0).execute(p).await.map(|_| ())).map_err(db_err)?;
-        Ok(())
+        subject: &str,
+        now: Timestamp,
+        window_start: Timestamp,
+    ) -> Result<SigninCount> {
+        // One statement: parallel attempts each add one; none reads, bumps
+        // in Rust and writes back. A day without attempts forgets pauses.
+        let day_ago = now
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(now);
+        let (attempts, until, pauses): (i64, Option<i64>, i64) = write!(&self.db, p => sqlx::query_as(SIGNIN_ATTEMPT)
+            .bind(subject).bind(ts_to_micros(now)).bind(ts_to_micros(window_start)).bind(ts_to_micros(day_ago))
+            .fetch_one(p).await).map_err(db_err)?;
+        Ok(SigninCount {
+            attempts,
+            paused_until: until.map(micros_to_ts),
+            pauses,
+        })
+    }
+
+    async fn signin_pause(&self, subject: &str, until: Timestamp) -> Result<()> {
+        write!(&self.db, p => sqlx::query("UPDATE signin_attempts SET attempts = 0, locks = locks + 1, locked_until = $1 WHERE subject = $2")
+            .bind(ts_to_micros(until)).bind(subject).execute(p).await.map(|_| ())).map_err(db_err)
+    }
+
+    async fn signin_clear(&self, subject: &str) -> Result<()> {
+        write!(&self.db, p => sqlx::query("DELETE FROM signin_attempts WHERE subject = $1")
+            .bind(subject).execute(p).await.map(|_| ()))
+        .map_err(db_err)
+    }
+
+    async fn signin_release(&self, subject: &str) -> Result<()> {
+        write!(&self.db, p => sqlx::query("UPDATE signin_attempts SET attempts = attempts - 1 WHERE subject = $1 AND attempts > 0")
+            .bind(subject).execute(p).await.map(|_| ())).map_err(db_err)
     }
 
     async fn insert_session(&self, s: &Session) -> Result<()> {
@@ -107,8 +134,9 @@ impl StaffStore for SqlStore {
     async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO api_tokens (digest, staff_id, label, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(t.digest.as_str()).bind(t.staff_id.0).bind(t.label.as_str()).bind(ts_to_micros(t.created_at))
+            sqlx::query("INSERT INTO api_tokens (id, digest, staff_id, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(t.id.0).bind(t.digest.as_str()).bind(t.staff_id.0).bind(t.label.as_str()).bind(ts_to_micros(t.created_at))
+                .bind(t.expires_at.map(ts_to_micros)).bind(t.revoked_at.map(ts_to_micros))
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
@@ -116,15 +144,90 @@ impl StaffStore for SqlStore {
     }
 
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>> {
-        let row: Option<(String, Uuid, String, i64)> = read!(&self.db, p => sqlx::query_as(
-            "SELECT digest, staff_id, label, created_at FROM api_tokens WHERE digest = $1")
+        let row: Option<TokenRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE digest = $1")))
             .bind(digest).fetch_optional(p).await)
         .map_err(db_err)?;
-        Ok(row.map(|(digest, staff_id, label, c)| ApiToken {
-            digest,
-            staff_id: staff_id.into(),
-            label,
-            created_at: micros_to_ts(c),
-        }))
+        Ok(row.map(TokenRow::into_domain))
+    }
+
+    async fn tokens(&self, staff: Option<StaffId>) -> Result<Vec<ApiToken>> {
+        let rows: Vec<TokenRow> = read!(&self.db, p => match staff {
+            Some(s) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE staff_id = $1 ORDER BY created_at DESC LIMIT 500"))).bind(s.0).fetch_all(p).await,
+            None => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} ORDER BY created_at DESC LIMIT 500"))).fetch_all(p).await,
+        })
+        .map_err(db_err)?;
+        Ok(rows.into_iter().map(TokenRow::into_domain).collect())
+    }
+
+    async fn revoke_token(&self, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool> {
+        write!(&self.db, pool => async {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(ts_to_micros(at)).bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(false);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        }.await)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn set_staff_active(
+        &self,
+        id: StaffId,
+        active: bool,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE staff_users SET active = $1 WHERE id = $2")
+                .bind(active).bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL")
+                    .bind(ts_to_micros(at)).bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+}
+
+const SIGNIN_ATTEMPT: &str = "INSERT INTO signin_attempts (subject, attempts, window_start, locks, locked_until) VALUES ($1, 1, $2, 0, NULL) \
+    ON CONFLICT (subject) DO UPDATE SET \
+    attempts = CASE WHEN signin_attempts.window_start < $3 THEN 1 ELSE signin_attempts.attempts + 1 END, \
+    window_start = CASE WHEN signin_attempts.window_start < $3 THEN $2 ELSE signin_attempts.window_start END, \
+    locks = CASE WHEN signin_attempts.window_start < $4 THEN 0 ELSE signin_attempts.locks END \
+    RETURNING attempts, locked_until, locks";
+
+const TOKEN_COLS: &str =
+    "SELECT id, digest, staff_id, label, created_at, expires_at, revoked_at FROM api_tokens";
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: Uuid,
+    digest: String,
+    staff_id: Uuid,
+    label: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TokenRow {
+    fn into_domain(self) -> ApiToken {
+        ApiToken {
+            id: self.id.into(),
+            digest: self.digest,
+            staff_id: self.staff_id.into(),
+            label: self.label,
+            created_at: micros_to_ts(self.created_at),
+            expires_at: self.expires_at.map(micros_to_ts),
+            revoked_at: self.revoked_at.map(micros_to_ts),
+        }
     }
 }

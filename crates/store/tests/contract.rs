@@ -613,9 +613,48 @@ async fn staff_sessions_and_tokens() {
             u
         );
         let until = extramile_domain::time::now();
-        s.set_signin_failures(u.id, 3, Some(until)).await.unwrap();
-        let got = s.staff(u.id).await.unwrap().unwrap();
-        assert_eq!((got.failed_signins, got.locked_until), (3, Some(until)));
+        // Sign-in attempts count in the database; a window starts them again.
+        let long_ago = until
+            .checked_sub(jiff::SignedDuration::from_hours(1))
+            .unwrap();
+        for n in 1..=3 {
+            assert_eq!(
+                s.signin_attempt("pair:x", until, long_ago)
+                    .await
+                    .unwrap()
+                    .attempts,
+                n
+            );
+        }
+        s.signin_pause("pair:x", until).await.unwrap();
+        let c = s.signin_attempt("pair:x", until, long_ago).await.unwrap();
+        assert_eq!((c.attempts, c.paused_until, c.pauses), (1, Some(until), 1));
+        let later = until
+            .checked_add(jiff::SignedDuration::from_mins(20))
+            .unwrap();
+        assert_eq!(
+            s.signin_attempt(
+                "pair:x",
+                later,
+                until
+                    .checked_add(jiff::SignedDuration::from_secs(1))
+                    .unwrap()
+            )
+            .await
+            .unwrap()
+            .attempts,
+            1,
+            "a new window"
+        );
+        s.signin_release("pair:x").await.unwrap();
+        s.signin_clear("pair:x").await.unwrap();
+        assert_eq!(
+            s.signin_attempt("pair:x", until, long_ago)
+                .await
+                .unwrap()
+                .pauses,
+            0
+        );
         let sess = Session {
             digest: "d1".into(),
             staff_id: u.id,
@@ -628,15 +667,61 @@ async fn staff_sessions_and_tokens() {
         s.delete_session("d1").await.unwrap();
         assert_eq!(s.session("d1").await.unwrap(), None);
         let t = ApiToken {
+            id: extramile_domain::ids::TokenId::new(),
             digest: "t1".into(),
             staff_id: u.id,
             label: "ci".into(),
             created_at: until,
+            expires_at: Some(until),
+            revoked_at: None,
         };
         let ev2 = extramile_domain::audit::change(&Actor::system(), "create", "api_token", u.id.0)
             .build();
         s.insert_token(&t, &ev2).await.unwrap();
-        assert_eq!(s.token("t1").await.unwrap(), Some(t));
+        assert_eq!(s.token("t1").await.unwrap(), Some(t.clone()));
+        assert_eq!(s.tokens(Some(u.id)).await.unwrap(), vec![t.clone()]);
+        let ev3 = extramile_domain::audit::change(&Actor::system(), "revoke", "api_token", t.id.0)
+            .build();
+        assert!(s.revoke_token(t.id, until, &ev3).await.unwrap());
+        assert!(!s.revoke_token(t.id, until, &ev3).await.unwrap(), "once");
+        assert_eq!(
+            s.token("t1").await.unwrap().unwrap().revoked_at,
+            Some(until)
+        );
+        // Deactivating ends sessions and revokes tokens in one go.
+        let t2 = ApiToken {
+            id: extramile_domain::ids::TokenId::new(),
+            digest: "t2".into(),
+            expires_at: None,
+            ..t
+        };
+        s.insert_token(
+            &t2,
+            &extramile_domain::audit::change(&Actor::system(), "create", "api_token", t2.id.0)
+                .build(),
+        )
+        .await
+        .unwrap();
+        let sess2 = Session {
+            digest: "d2".into(),
+            staff_id: u.id,
+            csrf_token: "c".into(),
+            created_at: until,
+            expires_at: until,
+        };
+        s.insert_session(&sess2).await.unwrap();
+        s.set_staff_active(
+            u.id,
+            false,
+            until,
+            &extramile_domain::audit::change(&Actor::system(), "deactivate", "staff_user", u.id.0)
+                .build(),
+        )
+        .await
+        .unwrap();
+        assert!(!s.staff(u.id).await.unwrap().unwrap().active);
+        assert_eq!(s.session("d2").await.unwrap(), None);
+        assert!(s.token("t2").await.unwrap().unwrap().revoked_at.is_some());
     }
 }
 

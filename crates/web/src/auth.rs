@@ -136,6 +136,23 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The client's address (the TCP peer), for sign-in throttling; "local"
+/// when a request did not come over a socket (tests).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "local".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 const MAX_FORM: usize = 64 * 1024;
 
 /// Reject a state-changing request authenticated by cookie unless it

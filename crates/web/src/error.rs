@@ -35,59 +35,17 @@ impl ApiError {
     }
 
     pub fn problem(&self) -> (StatusCode, Problem) {
-        let (status, slug, title, field, detail) = match &self.0 {
-            DomainError::Invalid { field, message } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Invalid input",
-                Some(field.clone()),
-                message.clone(),
-            ),
-            DomainError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                None,
-                format!("{what} not found"),
-            ),
-            DomainError::Forbidden(m) => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
-                None,
-                m.clone(),
-            ),
-            DomainError::Conflict(m) => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                None,
-                m.clone(),
-            ),
-            DomainError::Unauthenticated(m) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Sign-in required",
-                None,
-                m.clone(),
-            ),
-            DomainError::Throttled { message, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "throttled",
-                "Too many attempts",
-                None,
-                message.clone(),
-            ),
+        let (status, slug, title) = classify(&self.0);
+        let (field, detail) = match &self.0 {
+            DomainError::Invalid { field, message } => (Some(field.clone()), message.clone()),
             DomainError::Store(m) => {
                 tracing::error!(error = %m, "storage failure");
                 (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal error",
                     None,
                     "something went wrong on our side; nothing was changed".into(),
                 )
             }
+            other => (None, other.to_string()),
         };
         let p = Problem {
             kind: format!("https://extramile.dev/problems/{slug}"),
@@ -100,6 +58,46 @@ impl ApiError {
     }
 }
 
+/// The one mapping of a domain error to its HTTP status, problem type and
+/// title, for the API and the console alike.
+pub fn classify(e: &DomainError) -> (StatusCode, &'static str, &'static str) {
+    match e {
+        DomainError::Invalid { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input")
+        }
+        DomainError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+        DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+        DomainError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+        DomainError::Unauthenticated(_) => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign-in required",
+        ),
+        DomainError::Throttled { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            "Too many attempts",
+        ),
+        DomainError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large"),
+        DomainError::Store(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        ),
+    }
+}
+
+/// `Retry-After` for a throttled answer.
+pub fn retry_after(e: &DomainError, res: &mut Response) {
+    if let DomainError::Throttled {
+        retry_after_secs, ..
+    } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.problem();
@@ -108,13 +106,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let DomainError::Throttled {
-            retry_after_secs, ..
-        } = self.0
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        retry_after(&self.0, &mut res);
         res
     }
 }
@@ -135,6 +127,12 @@ where
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => {
                 let text = rejection.body_text();
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return Err(ApiError(DomainError::TooLarge(format!(
+                        "the body is larger than {} bytes",
+                        crate::edge::MAX_BODY
+                    ))));
+                }
                 let field = text
                     .split('`')
                     .nth(1)
@@ -158,4 +156,31 @@ where
 pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
     raw.parse()
         .map_err(|_| ApiError(DomainError::NotFound(what.into())))
+}
+
+/// A query string whose errors become problem+json (422) naming the
+/// parameter, instead of axum's plain-text 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(q).map(Self).map_err(|e| {
+            let text = e.to_string();
+            let field = text
+                .split('`')
+                .nth(1)
+                .map_or_else(|| "query".to_string(), str::to_string);
+            ApiError::bad_request(&field, text)
+        })
+    }
 }

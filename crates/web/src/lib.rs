@@ -3,14 +3,17 @@
 
 pub mod api;
 mod auth;
+mod edge;
 mod error;
 pub mod live;
 mod metrics;
+mod server;
 mod state;
 pub mod ui;
 
 pub use auth::CurrentUser;
 pub use error::ApiError;
+pub use server::{ServerLimits, serve_with};
 pub use state::AppState;
 
 use axum::Router;
@@ -27,17 +30,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::csrf_guard,
         ))
+        .layer(axum::middleware::from_fn(edge::screen_input))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge::headers,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 
-/// Serve until `shutdown` completes.
+/// Serve with the default limits until `shutdown` completes.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(state, listener, shutdown, ServerLimits::default()).await
 }

@@ -23,17 +23,60 @@ pub async fn track(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // A fixed set: a made-up method must not become a new series.
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
     let start = Instant::now();
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
 }
 
-pub async fn render(_user: crate::auth::CurrentUser) -> Response {
+/// For admins, and for a monitoring system with the configured metrics
+/// token (`Authorization: Bearer <metrics_token>`).
+pub async fn render(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: Request,
+) -> Response {
+    let bearer = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let monitoring = match (&state.metrics_token, bearer) {
+        (Some(expected), Some(sent)) => {
+            extramile_domain::admin::secret_digest(expected)
+                == extramile_domain::admin::secret_digest(sent)
+        }
+        _ => false,
+    };
+    if !monitoring {
+        let (mut parts, _) = req.into_parts();
+        use axum::extract::FromRequestParts;
+        match crate::auth::CurrentUser::from_request_parts(&mut parts, &state).await {
+            Ok(u) => {
+                if let Err(e) = extramile_domain::access::authorize(
+                    u.user.role,
+                    extramile_domain::access::Action::ManageStaff,
+                ) {
+                    return crate::ApiError(e).into_response();
+                }
+            }
+            Err(r) => return r.into_response(),
+        }
+    }
     let body = handle().map(|h| h.render()).unwrap_or_default();
     (
         [(

@@ -28,6 +28,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// A bearer token that may read `/metrics` without a staff user.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             hub,
             store,
             secure_cookies,
+            metrics_token: None,
         }
     }
 

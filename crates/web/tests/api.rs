@@ -59,7 +59,7 @@ async fn apps() -> Vec<App> {
             tokens.push(
                 state
                     .staff
-                    .create_token(&Actor::system(), &email, "test")
+                    .create_token(&Actor::system(), &email, "test", None)
                     .await
                     .unwrap(),
             );
@@ -526,10 +526,11 @@ async fn signin_throttles_then_locks_and_sessions_need_csrf() {
         let locked = app.send(form("/signin", wrong, None)).await;
         assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(
-            locked.text.contains("locked for 15 minutes"),
+            locked.text.contains("try again in 1 minute(s)"),
             "{}",
             locked.text
         );
+        assert_eq!(locked.headers[header::RETRY_AFTER], "60");
         let right_but_locked = app
             .send(form(
                 "/signin",
@@ -699,6 +700,8 @@ async fn openapi_and_metrics_describe_the_service() {
         );
         app.get(&app.agent, "/api/v1/lookup?q=rosa").await;
         let m = app.get(&app.agent, "/metrics").await;
+        assert_eq!(m.status, StatusCode::FORBIDDEN, "metrics are for admins");
+        let m = app.get(&app.admin, "/metrics").await;
         assert_eq!(m.status, StatusCode::OK);
         assert!(m.text.contains("http_requests_total"), "{}", m.text);
     }

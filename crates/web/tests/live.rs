@@ -45,7 +45,7 @@ async fn the_ringing_agent_sees_the_screen_pop_on_their_stream() {
             tokens.push(
                 state
                     .staff
-                    .create_token(&Actor::system(), email, "t")
+                    .create_token(&Actor::system(), email, "t", None)
                     .await
                     .unwrap(),
             );
@@ -141,7 +141,7 @@ async fn an_offer_on_node_a_reaches_a_stream_on_node_b() {
         tokens.push(
             nodes[0]
                 .staff
-                .create_token(&Actor::system(), email, "t")
+                .create_token(&Actor::system(), email, "t", None)
                 .await
                 .unwrap(),
         );

@@ -62,7 +62,7 @@ async fn s4_at_4_45_the_24_7_queue_answers_while_day_queues_are_closed() {
             tokens.push(
                 state
                     .staff
-                    .create_token(&Actor::system(), email, "t")
+                    .create_token(&Actor::system(), email, "t", None)
                     .await
                     .unwrap(),
             );

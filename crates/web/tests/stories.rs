@@ -48,7 +48,7 @@ async fn s1_the_conference_and_the_consult() {
             tokens.push(
                 state
                     .staff
-                    .create_token(&Actor::system(), email, "t")
+                    .create_token(&Actor::system(), email, "t", None)
                     .await
                     .unwrap(),
             );

@@ -6,9 +6,9 @@ mod signin;
 
 pub use secrets::{hash_password, new_secret, secret_digest, verify_password};
 pub use service::{NewStaff, SESSION_COOKIE, StaffService};
-pub use signin::{SigninPolicy, lockout_after_failure};
+pub use signin::{SigninPolicy, check_password};
 
-use crate::ids::{StaffId, TeamId};
+use crate::ids::{StaffId, TeamId, TokenId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -59,8 +59,42 @@ pub struct Session {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiToken {
+    pub id: TokenId,
     pub digest: String,
     pub staff_id: StaffId,
     pub label: String,
     pub created_at: Timestamp,
+    /// Refused from this time on, when set.
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiToken {
+    pub fn usable_at(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// A token as listed to admins: never its secret or digest.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: TokenId,
+    pub staff_id: StaffId,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<&ApiToken> for TokenInfo {
+    fn from(t: &ApiToken) -> Self {
+        Self {
+            id: t.id,
+            staff_id: t.staff_id,
+            label: t.label.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
 }

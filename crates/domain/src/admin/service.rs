@@ -61,7 +61,10 @@ impl StaffService {
             team_id: input.team_id,
             active: true,
             created_at: crate::time::now(),
-            password_hash: hash_password(&input.password)?,
+            password_hash: {
+                check_password(&input.password, email.as_str())?;
+                hash_password(&input.password)?
+            },
             failed_signins: 0,
             locked_until: None,
         };
@@ -73,51 +76,67 @@ impl StaffService {
         Ok(user)
     }
 
-    /// Check a password. Failures are counted per user; each one slows the
-    /// answer, and the fifth in a row locks the user for fifteen minutes.
-    pub async fn authenticate(&self, email: &str, password: &str) -> Result<StaffUser> {
-        let wrong = || DomainError::Unauthenticated("the e-mail or password is not right".into());
+    /// Check a password from a client address (see `signin` for the
+    /// throttling). Known and unknown e-mails get the same answers, counted
+    /// and timed alike.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<StaffUser> {
         let email = email.trim().to_lowercase();
-        let Some(user) = self.store.staff_by_email(&email).await? else {
-            pause(self.policy.delay(1)).await;
-            return Err(wrong());
-        };
         let now = crate::time::now();
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            let secs = (until - now).get_seconds().max(1) as u64;
-            return Err(DomainError::Throttled {
-                message: format!(
-                    "too many failed sign-ins: this user is locked for {} more minute(s)",
-                    secs.div_ceil(60)
-                ),
-                retry_after_secs: secs,
-            });
+        let since = signin::window_start(&self.policy, now);
+        // Every attempt is counted before the password is checked, so
+        // parallel guesses each use one up.
+        let addr = signin::address_subject(address);
+        let a = self.store.signin_attempt(&addr, now, since).await?;
+        if let Some(until) = a.paused_until.filter(|u| *u > now) {
+            return Err(paused(until, now, "from your address"));
         }
-        if !user.active {
-            return Err(DomainError::Forbidden(
-                "this staff user is deactivated".into(),
+        if a.attempts > self.policy.address_attempts {
+            let until = now.checked_add(self.policy.lock_for).unwrap_or(now);
+            self.store.signin_pause(&addr, until).await?;
+            return Err(paused(until, now, "from your address"));
+        }
+        let pair = signin::pair_subject(&email, address);
+        let p = self.store.signin_attempt(&pair, now, since).await?;
+        if let Some(until) = p.paused_until.filter(|u| *u > now) {
+            return Err(paused(until, now, "for this e-mail"));
+        }
+        if p.attempts > self.policy.max_failures {
+            return Err(paused(
+                now.checked_add(self.policy.pause(p.pauses)).unwrap_or(now),
+                now,
+                "for this e-mail",
             ));
         }
-        if verify_password(password, &user.password_hash) {
-            if user.failed_signins > 0 || user.locked_until.is_some() {
-                self.store.set_signin_failures(user.id, 0, None).await?;
+        let user = self.store.staff_by_email(&email).await?;
+        // An unknown e-mail costs the same hash as a known one.
+        let hash = user
+            .as_ref()
+            .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+        let right = verify_password(password, &hash);
+        if let (true, Some(user)) = (right, user) {
+            if !user.active {
+                return Err(DomainError::Forbidden(
+                    "this staff user is deactivated".into(),
+                ));
             }
+            self.store.signin_clear(&pair).await?;
+            self.store.signin_release(&addr).await?;
             return Ok(user);
         }
-        let (failures, lock) = lockout_after_failure(&self.policy, user.failed_signins, now);
-        self.store
-            .set_signin_failures(user.id, failures, lock)
-            .await?;
-        pause(self.policy.delay(user.failed_signins + 1)).await;
-        if lock.is_some() {
-            return Err(DomainError::Throttled {
-                message: "too many failed sign-ins: this user is locked for 15 minutes".into(),
-                retry_after_secs: self.policy.lock_for.as_secs() as u64,
-            });
+        pause(self.policy.delay(p.attempts)).await;
+        if p.attempts >= self.policy.max_failures {
+            let until = now.checked_add(self.policy.pause(p.pauses)).unwrap_or(now);
+            self.store.signin_pause(&pair, until).await?;
+            return Err(paused(until, now, "for this e-mail"));
         }
-        let left = self.policy.max_failures - failures;
+        let left = self.policy.max_failures - p.attempts;
         Err(DomainError::Unauthenticated(format!(
-            "the e-mail or password is not right ({left} attempt(s) left before a 15-minute lock)"
+            "the e-mail or password is not right ({left} attempt(s) left before a pause)"
         )))
     }
 
@@ -156,36 +175,151 @@ impl StaffService {
         self.store.delete_session(&secret_digest(secret)).await
     }
 
-    /// A new API token for `email`; only its digest is stored.
-    pub async fn create_token(&self, actor: &Actor, email: &str, label: &str) -> Result<String> {
+    /// A new API token for `email`, valid for `days` when given; only its
+    /// digest is stored.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        email: &str,
+        label: &str,
+        days: Option<i64>,
+    ) -> Result<String> {
         authorize(actor.role, Action::ManageStaff)?;
         let user = self
             .store
             .staff_by_email(&email.trim().to_lowercase())
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("staff user {email}")))?;
+        if !user.active {
+            return Err(DomainError::Conflict(format!(
+                "{} is deactivated; activate them first",
+                user.name
+            )));
+        }
+        let now = crate::time::now();
+        let expires_at = match days {
+            None => None,
+            Some(d) if (1..=3650).contains(&d) => {
+                now.checked_add(SignedDuration::from_hours(24 * d)).ok()
+            }
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "expires_in_days",
+                    "must be between 1 and 3650 days",
+                ));
+            }
+        };
         let secret = new_secret("emt_")?;
         let token = ApiToken {
+            id: crate::ids::TokenId::new(),
             digest: secret_digest(&secret),
             staff_id: user.id,
             label: required_text("label", label, 100)?,
-            created_at: crate::time::now(),
+            created_at: now,
+            expires_at,
+            revoked_at: None,
         };
-        let ev = change(actor, "create", "api_token", user.id.0)
+        let ev = change(actor, "create", "api_token", token.id.0)
             .summary(format!(
-                "Issued API token \"{}\" to {}",
-                token.label, user.name
+                "Issued API token \"{}\" to {}{}",
+                token.label,
+                user.name,
+                expires_at
+                    .map(|e| format!(", valid until {}", e.strftime("%Y-%m-%d")))
+                    .unwrap_or_default()
             ))
             .build();
         self.store.insert_token(&token, &ev).await?;
         Ok(secret)
     }
 
+    /// The staff user a token belongs to, while it is neither revoked nor
+    /// expired and its owner is active.
     pub async fn token_user(&self, secret: &str) -> Result<Option<StaffUser>> {
         let Some(t) = self.store.token(&secret_digest(secret)).await? else {
             return Ok(None);
         };
+        if !t.usable_at(crate::time::now()) {
+            return Ok(None);
+        }
         Ok(self.store.staff(t.staff_id).await?.filter(|u| u.active))
+    }
+
+    /// API tokens (never their secrets), of one person or everyone.
+    pub async fn tokens(&self, actor: &Actor, staff: Option<StaffId>) -> Result<Vec<TokenInfo>> {
+        authorize(actor.role, Action::ManageStaff)?;
+        Ok(self
+            .store
+            .tokens(staff)
+            .await?
+            .iter()
+            .map(TokenInfo::from)
+            .collect())
+    }
+
+    /// Revoke a token: refused from now on. Revoking it again is a no-op
+    /// answer of the same token.
+    pub async fn revoke_token(&self, actor: &Actor, id: crate::ids::TokenId) -> Result<TokenInfo> {
+        authorize(actor.role, Action::ManageStaff)?;
+        let t = self
+            .store
+            .tokens(None)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| DomainError::NotFound("API token".into()))?;
+        let now = crate::time::now();
+        let ev = change(actor, "revoke", "api_token", id.0)
+            .summary(format!("Revoked API token \"{}\"", t.label))
+            .build();
+        self.store.revoke_token(id, now, &ev).await?;
+        let mut info = TokenInfo::from(&t);
+        info.revoked_at = info.revoked_at.or(Some(now));
+        Ok(info)
+    }
+
+    /// Deactivate (ending their sessions and tokens at once) or activate
+    /// a staff user. Nobody deactivates themselves.
+    pub async fn set_active(
+        &self,
+        actor: &Actor,
+        id: StaffId,
+        active: bool,
+        reason: &str,
+    ) -> Result<StaffUser> {
+        authorize(actor.role, Action::ManageStaff)?;
+        let reason = required_text("reason", reason, 300)?;
+        if actor.id == Some(id) && !active {
+            return Err(DomainError::Conflict(
+                "you cannot deactivate yourself; ask another admin".into(),
+            ));
+        }
+        let mut user = self
+            .store
+            .staff(id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("staff user".into()))?;
+        let before = user.clone();
+        user.active = active;
+        let ev = change(
+            actor,
+            if active { "activate" } else { "deactivate" },
+            "staff_user",
+            id.0,
+        )
+        .summary(format!(
+            "{} {}",
+            if active { "Activated" } else { "Deactivated" },
+            user.name
+        ))
+        .reason(Some(reason))
+        .before(&before)
+        .after(&user)
+        .build();
+        self.store
+            .set_staff_active(id, active, crate::time::now(), &ev)
+            .await?;
+        Ok(user)
     }
 
     pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<StaffUser>> {
@@ -227,6 +361,24 @@ impl StaffService {
         };
         self.store.insert_team(&t).await?;
         Ok(t)
+    }
+}
+
+/// A hash to check unknown e-mails' passwords against, so that they take
+/// as long as known ones.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no one signs in with this").unwrap_or_default())
+}
+
+fn paused(until: jiff::Timestamp, now: jiff::Timestamp, whom: &str) -> DomainError {
+    let secs = (until - now).get_seconds().max(1) as u64;
+    DomainError::Throttled {
+        message: format!(
+            "too many failed sign-ins {whom}: try again in {} minute(s)",
+            secs.div_ceil(60)
+        ),
+        retry_after_secs: secs,
     }
 }
 

@@ -24,9 +24,9 @@ pub struct AuditEvent {
     /// A short sentence for people: "Added authorized representative Ana Silva".
     pub summary: String,
     pub reason: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub after: Option<serde_json::Value>,
 }
 

@@ -53,9 +53,21 @@ impl AuthorityService {
         }
     }
 
+    /// Every policy for admins; for anyone else only the ones that concern
+    /// them (their role's and their own).
     pub async fn policies(&self, actor: &Actor) -> Result<Vec<Policy>> {
         authorize(actor.role, Action::ViewCustomer)?;
-        self.store.policies().await
+        let all = self.store.policies().await?;
+        if crate::access::allowed(actor.role, Action::ManagePolicies) {
+            return Ok(all);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|p| {
+                (p.staff_id.is_none() && p.role == Some(actor.role))
+                    || (p.staff_id.is_some() && p.staff_id == actor.id)
+            })
+            .collect())
     }
 
     pub async fn put_policy(&self, actor: &Actor, input: PolicyInput) -> Result<Policy> {
@@ -278,17 +290,28 @@ impl AuthorityService {
         Ok((mine, others.len()))
     }
 
+    /// The account's requests that the actor may read: all of them for
+    /// those who decide, their own for everyone else.
     pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<Approval>> {
         authorize(actor.role, Action::ViewCustomer)?;
-        self.store.account_approvals(account).await
+        let all = self.store.account_approvals(account).await?;
+        Ok(all.into_iter().filter(|a| may_read(actor, a)).collect())
     }
 
+    /// One request: for its requester and those who decide.
     pub async fn get(&self, actor: &Actor, id: ApprovalId) -> Result<Approval> {
         authorize(actor.role, Action::ViewCustomer)?;
-        self.store
+        let a = self
+            .store
             .approval(id)
             .await?
-            .ok_or_else(|| DomainError::NotFound("approval request".into()))
+            .ok_or_else(|| DomainError::NotFound("approval request".into()))?;
+        if !may_read(actor, &a) {
+            return Err(DomainError::Forbidden(
+                "an approval request is read by its requester and those who decide it".into(),
+            ));
+        }
+        Ok(a)
     }
 
     /// Approve (carrying the action out in the same transaction, under the
@@ -452,6 +475,11 @@ impl AuthorityService {
         }
         Ok(due.len())
     }
+}
+
+/// Requests are read by their requester and by those who decide them.
+fn may_read(actor: &Actor, a: &Approval) -> bool {
+    actor.id == Some(a.requested_by) || crate::access::allowed(actor.role, Action::DecideApprovals)
 }
 
 fn decision_audit(

@@ -130,6 +130,7 @@ pub fn required_text(field: &str, input: &str, max: usize) -> Result<String> {
     if v.is_empty() {
         return Err(DomainError::invalid(field, "is required"));
     }
+    check_chars(field, v)?;
     if v.chars().count() > max {
         return Err(DomainError::invalid(
             field,
@@ -147,12 +148,42 @@ pub fn optional_text(field: &str, input: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
+/// Text holds no control characters but line breaks and tabs (NUL cannot
+/// be stored in PostgreSQL, and the others are never typed by people).
+pub fn check_chars(field: &str, v: &str) -> Result<()> {
+    match v.chars().find(|c| is_forbidden_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(DomainError::invalid(
+            field,
+            format!("contains a control character (U+{:04X})", c as u32),
+        )),
+    }
+}
+
+/// Control characters other than tab, line feed and carriage return.
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 /// A calendar date in ISO form (`2026-11-22`).
 pub fn parse_date(field: &str, input: &str) -> Result<jiff::civil::Date> {
-    input
+    let d = input
         .trim()
         .parse::<jiff::civil::Date>()
-        .map_err(|_| DomainError::invalid(field, "a date is written YYYY-MM-DD"))
+        .map_err(|_| DomainError::invalid(field, "a date is written YYYY-MM-DD"))?;
+    check_date(field, d)
+}
+
+/// Dates a provider deals in: from 1900 to 2199.
+pub fn check_date(field: &str, d: jiff::civil::Date) -> Result<jiff::civil::Date> {
+    if (1900..=2199).contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(DomainError::invalid(
+            field,
+            "must be a date between 1900 and 2199",
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -257,7 +257,10 @@ impl LedgerService {
             memo: required_text("memo", &input.memo, 200)?,
             related_entry_id: None,
             external_id: Some(required_text("external_id", &input.external_id, 100)?),
-            effective_on: input.effective_on.unwrap_or_else(today),
+            effective_on: match input.effective_on {
+                Some(d) => crate::customers::values::check_date("effective_on", d)?,
+                None => today(),
+            },
             created_at: crate::time::now(),
             created_by: None,
             created_by_name: actor.name.clone(),

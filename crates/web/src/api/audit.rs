@@ -2,7 +2,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use extramile_domain::access::{Action, authorize};
 use extramile_domain::audit::{AuditEvent, AuditFilter};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ pub struct AuditQuery {
 pub async fn list_audit(
     State(s): State<AppState>,
     u: CurrentUser,
-    Query(q): Query<AuditQuery>,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     authorize(u.user.role, Action::ViewAudit)?;
     let entity_id = match q.entity.as_deref() {

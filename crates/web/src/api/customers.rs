@@ -4,7 +4,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiJson, path_id};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use extramile_domain::customers::inputs::*;
 use extramile_domain::customers::lookup::LookupHit;
@@ -29,7 +29,7 @@ pub struct LookupQuery {
 pub async fn lookup(
     State(s): State<AppState>,
     u: CurrentUser,
-    Query(q): Query<LookupQuery>,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<LookupQuery>,
 ) -> Res<Json<Vec<LookupHit>>> {
     Ok(Json(s.customers.lookup(&u.actor(), &q.q).await?))
 }

@@ -70,17 +70,18 @@ struct MessagePage {
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        let (status, title) = match &self.0 {
-            DomainError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
-            DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
-            DomainError::Conflict(_) => (StatusCode::CONFLICT, "Changed meanwhile"),
-            DomainError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Check the input"),
-            DomainError::Unauthenticated(_) => return Redirect::to("/signin").into_response(),
-            DomainError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+        if let DomainError::Unauthenticated(_) = &self.0 {
+            return Redirect::to("/signin").into_response();
+        }
+        let (status, _, _) = crate::error::classify(&self.0);
+        let title = match &self.0 {
+            DomainError::Conflict(_) => "Changed meanwhile",
+            DomainError::Invalid { .. } => "Check the input",
             DomainError::Store(m) => {
                 tracing::error!(error = %m, "storage failure on a page");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
+                "Something went wrong"
             }
+            other => crate::error::classify(other).2,
         };
         let detail = match &self.0 {
             DomainError::Store(_) => {
@@ -100,7 +101,7 @@ impl IntoResponse for UiError {
             can_approve: false,
             can_policies: false,
         };
-        (
+        let mut res = (
             status,
             render(&MessagePage {
                 shell,
@@ -108,7 +109,9 @@ impl IntoResponse for UiError {
                 detail,
             }),
         )
-            .into_response()
+            .into_response();
+        crate::error::retry_after(&self.0, &mut res);
+        res
     }
 }
 
@@ -138,12 +141,8 @@ pub fn fragment<T: Template>(t: &T) -> Result<String, UiError> {
 /// What an action did wrong, as one line for the top of the page.
 pub fn refusal(e: &DomainError) -> (StatusCode, String) {
     let status = match e {
-        DomainError::NotFound(_) => StatusCode::NOT_FOUND,
-        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::Conflict(_) => StatusCode::CONFLICT,
-        DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        DomainError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Unauthenticated(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        other => crate::error::classify(other).0,
     };
     let text = match e {
         DomainError::Invalid { field, message } => {

@@ -1,7 +1,7 @@
 //! Sign-in and sign-out.
 
 use super::render;
-use crate::auth::{CurrentUser, cookie};
+use crate::auth::{ClientAddr, CurrentUser, cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -33,10 +33,23 @@ struct SigninForm {
     next: Option<String>,
 }
 
-/// Only same-site paths: never redirect a sign-in to another host.
-fn safe_next(next: Option<&str>) -> String {
+/// Only local paths: never redirect a sign-in to another host. A path
+/// starts with one `/` followed by something other than `/` or `\`, and
+/// holds no control characters or backslashes anywhere (browsers drop tabs
+/// and newlines, so `/\t/evil.example` would become `//evil.example`).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2048
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c == '\\' || c.is_whitespace())
+                && !n[1..].starts_with(['/', '\\']) =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -49,9 +62,13 @@ async fn page(Query(q): Query<NextQuery>) -> Response {
     })
 }
 
-async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Response {
+async fn signin(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Form(f): Form<SigninForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
-    match s.staff.authenticate(&f.email, &f.password).await {
+    match s.staff.authenticate(&f.email, &f.password, &addr).await {
         Ok(user) => match s.staff.start_session(&user).await {
             Ok((secret, _)) => {
                 let secure = if s.secure_cookies { "; Secure" } else { "" };
@@ -72,6 +89,12 @@ async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Respons
                 DomainError::Store(_) => return super::UiError(e).into_response(),
                 _ => StatusCode::UNAUTHORIZED,
             };
+            let retry_after = match &e {
+                DomainError::Throttled {
+                    retry_after_secs, ..
+                } => Some(*retry_after_secs),
+                _ => None,
+            };
             let msg = match e {
                 DomainError::Throttled { message, .. } => message,
                 other => other.to_string(),
@@ -80,7 +103,7 @@ async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Respons
             if let Some(first) = msg.get(0..1) {
                 msg = first.to_uppercase() + &msg[1..];
             }
-            (
+            let mut res = (
                 status,
                 render(&SigninPage {
                     error: Some(msg),
@@ -88,7 +111,11 @@ async fn signin(State(s): State<AppState>, Form(f): Form<SigninForm>) -> Respons
                     email: f.email,
                 }),
             )
-                .into_response()
+                .into_response();
+            if let Some(v) = retry_after.and_then(|r| HeaderValue::from_str(&r.to_string()).ok()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
         }
     }
 }
@@ -111,4 +138,31 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/signin", get(page).post(signin))
         .route("/signout", post(signout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/accounts/1?tab=money")),
+            "/accounts/1?tab=money"
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -77,7 +77,7 @@ pub async fn add_staff(state: &AppState, staff: &[(&str, &str, Option<TeamId>)])
         tokens.push(
             state
                 .staff
-                .create_token(&Actor::system(), email, "t")
+                .create_token(&Actor::system(), email, "t", None)
                 .await
                 .unwrap(),
         );
@@ -90,6 +90,7 @@ pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
     pub text: String,
+    pub headers: axum::http::HeaderMap,
 }
 
 pub async fn browse(app: &Router, req: Request<Body>) -> Page {
@@ -99,11 +100,13 @@ pub async fn browse(app: &Router, req: Request<Body>) -> Page {
         .headers()
         .get(header::LOCATION)
         .map(|l| l.to_str().unwrap().to_string());
+    let headers = res.headers().clone();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     Page {
         status,
         location,
         text: String::from_utf8_lossy(&bytes).to_string(),
+        headers,
     }
 }
 

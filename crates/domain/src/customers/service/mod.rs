@@ -29,6 +29,9 @@ fn next_version(stored: i64, sent: i64, what: &str) -> Result<i64> {
     Ok(stored + 1)
 }
 
+/// Contact points given with a new person at once.
+pub const MAX_CONTACT_POINTS: usize = 20;
+
 impl CustomerService {
     pub fn new(store: Arc<dyn Store>, region: impl Into<String>) -> Self {
         Self {
@@ -92,6 +95,12 @@ impl CustomerService {
             created_at: crate::time::now(),
             version: 1,
         };
+        if input.contact_points.len() > MAX_CONTACT_POINTS {
+            return Err(DomainError::invalid(
+                "contact_points",
+                format!("a person is created with at most {MAX_CONTACT_POINTS} contact points"),
+            ));
+        }
         let mut cps = Vec::with_capacity(input.contact_points.len());
         for (i, cp) in input.contact_points.iter().enumerate() {
             cps.push(

@@ -1,0 +1,214 @@
+//! The edge: what every request and answer passes through before the
+//! handlers. Text the database cannot hold (NUL) or people never type
+//! (control characters other than tab and line breaks) is refused here
+//! once, in query strings, forms and JSON bodies, naming the field; bodies
+//! over `MAX_BODY` answer 413; every answer carries the security headers.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use extramile_domain::DomainError;
+use extramile_domain::customers::values::is_forbidden_char;
+use serde_json::Value;
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// The longest list accepted anywhere in a JSON body.
+pub const MAX_LIST: usize = 1000;
+
+fn refuse(api: bool, e: DomainError) -> Response {
+    if api {
+        ApiError(e).into_response()
+    } else {
+        crate::ui::UiError(e).into_response()
+    }
+}
+
+/// The first value with a forbidden character, as (field, message).
+fn bad_pairs(pairs: &[(String, String)]) -> Option<DomainError> {
+    pairs.iter().find_map(|(k, v)| {
+        let c = k.chars().chain(v.chars()).find(|c| is_forbidden_char(*c))?;
+        let field = if k.chars().any(is_forbidden_char) {
+            "query"
+        } else {
+            k
+        };
+        Some(control_char(field, c))
+    })
+}
+
+fn control_char(field: &str, c: char) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("contains a control character (U+{:04X})", c as u32),
+    )
+}
+
+/// Where a JSON value breaks the edge's rules: a forbidden character in a
+/// string or key, or a list longer than `MAX_LIST`.
+pub fn bad_json(v: &Value, path: &str) -> Option<DomainError> {
+    let at = |p: &str| {
+        if p.is_empty() {
+            "body".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    match v {
+        Value::String(s) => s
+            .chars()
+            .find(|c| is_forbidden_char(*c))
+            .map(|c| control_char(&at(path), c)),
+        Value::Array(items) => {
+            if items.len() > MAX_LIST {
+                return Some(DomainError::invalid(
+                    at(path),
+                    format!("has at most {MAX_LIST} items"),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| bad_json(x, &format!("{path}[{i}]")))
+        }
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            match k.chars().find(|c| is_forbidden_char(*c)) {
+                Some(c) => Some(control_char(&at(path), c)),
+                None => bad_json(x, &p),
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuse control characters in the query string and in form or JSON
+/// bodies, and bodies over `MAX_BODY`, before any handler runs.
+pub async fn screen_input(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    if let Some(q) = req.uri().query() {
+        match serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
+            Ok(pairs) => {
+                if let Some(e) = bad_pairs(&pairs) {
+                    return refuse(api, e);
+                }
+            }
+            Err(_) => {
+                return refuse(
+                    api,
+                    DomainError::invalid("query", "the query string is not valid"),
+                );
+            }
+        }
+    }
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let form = kind.starts_with("application/x-www-form-urlencoded");
+    let json = kind.starts_with("application/json") || kind.contains("+json");
+    if !form && !json {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |x| {
+                    x.source()
+                })
+                .any(|x| x.to_string().contains("length limit"));
+            return refuse(
+                api,
+                if too_large {
+                    DomainError::TooLarge(format!("the body is larger than {MAX_BODY} bytes"))
+                } else {
+                    DomainError::invalid("body", "the body did not arrive in time")
+                },
+            );
+        }
+    };
+    let bad = if form {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|pairs| bad_pairs(&pairs))
+    } else {
+        // Syntax errors are left to the handler's extractor, which names them.
+        serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .and_then(|v| bad_json(&v, ""))
+    };
+    if let Some(e) = bad {
+        return refuse(api, e);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Security headers on every answer; `no-store` on everything but the
+/// static assets (pages and API answers carry customer data); HSTS when
+/// cookies are marked secure (served behind TLS).
+pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_values_with_control_characters_are_refused_naming_the_field() {
+        let v = json!({"given_name": "Rosa", "contact_points": [{"value": "ok"}, {"value": "a\u{0}b"}]});
+        match bad_json(&v, "") {
+            Some(DomainError::Invalid { field, .. }) => {
+                assert_eq!(field, "contact_points[1].value")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(bad_json(&json!({"memo": "two\nlines\twith a tab"}), "").is_none());
+        assert!(bad_json(&json!({"memo": "bell\u{7}"}), "").is_some());
+        assert!(bad_json(&json!({"memo": "c1\u{85}"}), "").is_some());
+        let long: Vec<i32> = (0..=MAX_LIST as i32).collect();
+        assert!(bad_json(&json!({"xs": long}), "").is_some());
+    }
+}
