@@ -179,8 +179,30 @@ where
             let field = text
                 .split('`')
                 .nth(1)
-                .map_or_else(|| "query".to_string(), str::to_string);
+                .map(str::to_string)
+                .or_else(|| culprit::<T>(q))
+                .unwrap_or_else(|| "query".to_string());
             ApiError::bad_request(&field, text)
         })
     }
+}
+
+/// The parameter whose value a query fails on: the one without which it
+/// parses (serde's messages for a bad value do not name the field).
+fn culprit<T: serde::de::DeserializeOwned>(q: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).ok()?;
+    (0..pairs.len()).find_map(|i| {
+        let rest: Vec<&(String, String)> = pairs
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, p)| p)
+            .collect();
+        let without = serde_urlencoded::to_string(&rest).ok()?;
+        match serde_urlencoded::from_str::<T>(&without) {
+            Ok(_) => Some(pairs[i].0.clone()),
+            Err(e) if e.to_string().contains("missing field") => Some(pairs[i].0.clone()),
+            Err(_) => None,
+        }
+    })
 }

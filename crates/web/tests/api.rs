@@ -698,6 +698,32 @@ async fn openapi_and_metrics_describe_the_service() {
             doc.body["paths"]["/api/v1/lookup"]["get"]["parameters"][0]["in"],
             "query"
         );
+        // Every operation declares its path parameters and its error answers
+        // as problem+json, so a standard tester can drive it (issue 9, 11).
+        let mut operations = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                for name in path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                {
+                    let declared = op["parameters"].as_array().is_some_and(|ps| {
+                        ps.iter().any(|p| {
+                            p["name"] == name && p["in"] == "path" && p["required"] == true
+                        })
+                    });
+                    assert!(declared, "{method} {path} does not declare {name}");
+                }
+                for code in ["401", "403", "404", "422"] {
+                    assert!(
+                        op["responses"][code]["content"]["application/problem+json"].is_object(),
+                        "{method} {path}: {code} is not documented as problem+json"
+                    );
+                }
+            }
+        }
+        assert!(operations > 70, "{operations}");
         app.get(&app.agent, "/api/v1/lookup?q=rosa").await;
         let m = app.get(&app.agent, "/metrics").await;
         assert_eq!(m.status, StatusCode::FORBIDDEN, "metrics are for admins");

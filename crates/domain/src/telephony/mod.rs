@@ -121,6 +121,16 @@ impl TelephonyService {
                 screen_pop: None,
             });
         }
+        const KINDS: [&str; 5] = ["offered", "answered", "transferred", "conferenced", "ended"];
+        if !KINDS.contains(&e.kind.trim()) {
+            return Err(DomainError::invalid(
+                "kind",
+                format!(
+                    "unknown event kind \"{}\"; use offered, answered, transferred, conferenced, ended",
+                    e.kind.trim()
+                ),
+            ));
+        }
         let linked = self.store.call_interaction(&call_id).await?;
         let (interaction, pop) = match (e.kind.trim(), linked) {
             ("offered", Some(_)) => {

@@ -62,15 +62,27 @@ pub async fn check(
     ))
 }
 
+/// A request beyond the caller's authority: a problem (403) that carries
+/// the decision (reason, alternatives, whether an approval can be asked).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BeyondAuthority {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub decision: Decision,
+}
+
 /// 403 problem+json that carries the decision: reason, alternatives, approval.
 pub fn beyond_authority(d: Decision) -> Response {
-    let body = serde_json::json!({
-        "type": "https://extramile.dev/problems/beyond-authority",
-        "title": "Beyond your authority",
-        "status": 403,
-        "detail": d.reason,
-        "decision": d,
-    });
+    let body = BeyondAuthority {
+        kind: "https://extramile.dev/problems/beyond-authority".into(),
+        title: "Beyond your authority".into(),
+        status: 403,
+        detail: d.reason.clone(),
+        decision: d,
+    };
     let mut res = (StatusCode::FORBIDDEN, Json(body)).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -81,7 +93,7 @@ pub fn beyond_authority(d: Decision) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/actions", request_body = MoneyAction, tag = "ledger",
     responses((status = 201, body = LedgerEntry), (status = 200, body = LedgerEntry, description = "the same idempotency key and body again: the first entry"),
-        (status = 403, description = "beyond authority: problem+json with `decision` (reason, alternatives, approval_possible)"), (status = 422, body = crate::error::Problem)))]
+        (status = 403, description = "beyond authority: problem+json with `decision` (reason, alternatives, approval_possible)", body = BeyondAuthority, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem)))]
 pub async fn act(
     State(s): State<AppState>,
     u: CurrentUser,

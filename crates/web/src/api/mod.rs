@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod consults;
 mod customers;
+mod doc;
 mod interactions;
 pub mod ledger;
 mod records;
@@ -16,6 +17,7 @@ use crate::error::Problem;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, patch, post};
+use doc::Complete;
 use extramile_domain::customers::{inputs, lookup, model};
 use utoipa::OpenApi;
 
@@ -31,6 +33,7 @@ use utoipa::OpenApi;
         records::list_products, records::create_product,
         records::add_subscription, records::change_subscription, records::add_note,
         audit::list_audit, admin::me, admin::list_staff, admin::create_staff,
+        admin::list_tokens, admin::revoke_token, admin::deactivate, admin::activate,
         interactions::create, interactions::get, interactions::change_state, interactions::add_participant,
         interactions::transfer,
         interactions::accept_transfer,
@@ -53,6 +56,7 @@ use utoipa::OpenApi;
         inputs::NewRole, inputs::ConsentInput, inputs::EndRole, inputs::ContactPointUpdate, inputs::NewLocation,
         inputs::LocationUpdate, inputs::NewProduct, inputs::NewSubscription, inputs::SubscriptionChange, inputs::NewNote,
         extramile_domain::audit::AuditEvent, extramile_domain::admin::StaffUser, extramile_domain::admin::NewStaff,
+        extramile_domain::admin::TokenInfo, admin::ActiveInput, ledger::BeyondAuthority,
         customers::PersonDetail,
         extramile_domain::interactions::Interaction, extramile_domain::interactions::InteractionView,
         extramile_domain::interactions::Participant, extramile_domain::interactions::InteractionEvent,
@@ -80,7 +84,7 @@ use utoipa::OpenApi;
         extramile_domain::authority::Alternative, extramile_domain::authority::Outcome, extramile_domain::authority::Approval,
         extramile_domain::authority::ApprovalStatus, extramile_domain::authority::ApprovalDecision,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Complete),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -149,6 +153,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/staff",
             get(admin::list_staff).post(admin::create_staff),
         )
+        .route("/api/v1/tokens", get(admin::list_tokens))
+        .route("/api/v1/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/api/v1/staff/{id}/deactivate", post(admin::deactivate))
+        .route("/api/v1/staff/{id}/activate", post(admin::activate))
         .route("/api/v1/telephony/events", post(telephony::event))
         .route("/api/v1/stream", get(crate::live::stream))
         .route("/api/v1/queues", get(routing::list).post(routing::create))

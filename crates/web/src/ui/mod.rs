@@ -10,6 +10,7 @@ mod interactions;
 mod money;
 mod records;
 mod session;
+mod staff;
 mod work;
 
 use crate::auth::CurrentUser;
@@ -33,6 +34,7 @@ pub struct Shell {
     pub can_watch: bool,
     pub can_approve: bool,
     pub can_policies: bool,
+    pub can_staff: bool,
 }
 
 impl Shell {
@@ -47,6 +49,7 @@ impl Shell {
             can_watch: allowed(u.user.role, Action::WatchQueues),
             can_approve: allowed(u.user.role, Action::DecideApprovals),
             can_policies: allowed(u.user.role, Action::ManagePolicies),
+            can_staff: allowed(u.user.role, Action::ManageStaff),
         }
     }
 }
@@ -100,6 +103,7 @@ impl IntoResponse for UiError {
             can_watch: false,
             can_approve: false,
             can_policies: false,
+            can_staff: false,
         };
         let mut res = (
             status,
@@ -277,6 +281,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(money::router())
         .merge(approvals::router())
+        .merge(staff::router())
 }
 
 #[cfg(test)]
