@@ -130,7 +130,8 @@ pub(crate) fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn memory() -> String {
+/// This process's resident memory now and at its peak (Linux).
+pub(crate) fn memory() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |k: &str| {
         status
@@ -158,6 +159,12 @@ fn report(title: &str, mut per_kind: Vec<Vec<Duration>>) {
 }
 
 pub async fn run(cmd: BenchCommand, config: &Config) -> Result<(), String> {
+    let out = run_one(cmd, config).await;
+    println!("memory at the end: {}", memory());
+    out
+}
+
+async fn run_one(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     if let BenchCommand::Ledger {
         count,
         concurrency,

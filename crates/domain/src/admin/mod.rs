@@ -4,7 +4,10 @@ mod secrets;
 mod service;
 mod signin;
 
-pub use secrets::{hash_password, new_secret, secret_digest, verify_password};
+pub use secrets::{
+    hash_password, hash_password_bounded, new_secret, secret_digest, verify_password,
+    verify_password_bounded,
+};
 pub use service::{NewStaff, SESSION_COOKIE, StaffService};
 pub use signin::{SigninPolicy, check_password};
 

@@ -20,6 +20,39 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| DomainError::Store(format!("password hashing failed: {e}")))
 }
 
+/// At most this many password hashes at once: each takes 19 MiB (argon2id's
+/// recommended memory cost) and a core for tens of milliseconds, so parallel
+/// sign-ins must queue rather than take the server's memory.
+const HASHING_AT_ONCE: usize = 2;
+
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(HASHING_AT_ONCE))
+}
+
+/// `verify_password` off the async workers, at most `HASHING_AT_ONCE` at a time.
+pub async fn verify_password_bounded(password: &str, hash: &str) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
+    let (p, h) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&p, &h))
+        .await
+        .unwrap_or(false)
+}
+
+/// `hash_password` off the async workers, at most `HASHING_AT_ONCE` at a time.
+pub async fn hash_password_bounded(password: &str) -> Result<String> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Store(format!("hashing closed: {e}")))?;
+    let p = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&p))
+        .await
+        .map_err(|e| DomainError::Store(format!("hashing failed: {e}")))?
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {

@@ -63,7 +63,7 @@ impl StaffService {
             created_at: crate::time::now(),
             password_hash: {
                 check_password(&input.password, email.as_str())?;
-                hash_password(&input.password)?
+                hash_password_bounded(&input.password).await?
             },
             failed_signins: 0,
             locked_until: None,
@@ -117,7 +117,7 @@ impl StaffService {
         let hash = user
             .as_ref()
             .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
-        let right = verify_password(password, &hash);
+        let right = verify_password_bounded(password, &hash).await;
         if let (true, Some(user)) = (right, user) {
             if !user.active {
                 return Err(DomainError::Forbidden(
