@@ -16,7 +16,6 @@ CREATE TABLE signin_attempts (
 ALTER TABLE api_tokens ADD COLUMN id BLOB;
 ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
 ALTER TABLE api_tokens ADD COLUMN revoked_at BIGINT;
-ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT;
 UPDATE api_tokens SET id = randomblob(16) WHERE id IS NULL;
 CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
 CREATE INDEX api_tokens_staff ON api_tokens(staff_id);
