@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 #[async_trait]
 impl StaffStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_team(&self, t: &Team) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO teams (id, name) VALUES ($1, $2)")
             .bind(t.id.0).bind(t.name.as_str()).execute(p).await.map(|_| ()))
@@ -22,6 +23,7 @@ impl StaffStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn teams(&self) -> Result<Vec<Team>> {
         let rows: Vec<(Uuid, String)> =
             read!(&self.db, p => sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
@@ -36,7 +38,7 @@ impl StaffStore for SqlStore {
             .collect())
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_staff(&self, u: &StaffUser, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -50,25 +52,28 @@ impl StaffStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn staff(&self, id: StaffId) -> Result<Option<StaffUser>> {
         let row: Option<StaffRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", staff_cols!(), " FROM staff_users WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(StaffRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn staff_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
         let row: Option<StaffRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", staff_cols!(), " FROM staff_users WHERE email = $1"))
             .bind(email).fetch_optional(p).await).map_err(db_err)?;
         row.map(StaffRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn list_staff(&self) -> Result<Vec<StaffUser>> {
         let rows: Vec<StaffRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", staff_cols!(), " FROM staff_users ORDER BY name"))
             .fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(StaffRow::into_domain).collect()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn signin_attempt(
         &self,
         subject: &str,
@@ -90,22 +95,26 @@ impl StaffStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn signin_pause(&self, subject: &str, until: Timestamp) -> Result<()> {
         write!(&self.db, p => sqlx::query("UPDATE signin_attempts SET attempts = 0, locks = locks + 1, locked_until = $1 WHERE subject = $2")
             .bind(ts_to_micros(until)).bind(subject).execute(p).await.map(|_| ())).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn signin_clear(&self, subject: &str) -> Result<()> {
         write!(&self.db, p => sqlx::query("DELETE FROM signin_attempts WHERE subject = $1")
             .bind(subject).execute(p).await.map(|_| ()))
         .map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn signin_release(&self, subject: &str) -> Result<()> {
         write!(&self.db, p => sqlx::query("UPDATE signin_attempts SET attempts = attempts - 1 WHERE subject = $1 AND attempts > 0")
             .bind(subject).execute(p).await.map(|_| ())).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_session(&self, s: &Session) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO sessions (digest, staff_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(s.digest.as_str()).bind(s.staff_id.0).bind(s.csrf_token.as_str())
@@ -113,6 +122,7 @@ impl StaffStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn session(&self, digest: &str) -> Result<Option<Session>> {
         let row: Option<(String, Uuid, String, i64, i64)> = read!(&self.db, p => sqlx::query_as(
             "SELECT digest, staff_id, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1")
@@ -126,11 +136,13 @@ impl StaffStore for SqlStore {
         }))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn delete_session(&self, digest: &str) -> Result<()> {
         write!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE digest = $1").bind(digest).execute(p).await.map(|_| ())).map_err(db_err)?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -143,6 +155,7 @@ impl StaffStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE digest = $1")))
             .bind(digest).fetch_optional(p).await)
@@ -150,6 +163,7 @@ impl StaffStore for SqlStore {
         Ok(row.map(TokenRow::into_domain))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn tokens(&self, staff: Option<StaffId>) -> Result<Vec<ApiToken>> {
         let rows: Vec<TokenRow> = read!(&self.db, p => match staff {
             Some(s) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE staff_id = $1 ORDER BY created_at DESC LIMIT 500"))).bind(s.0).fetch_all(p).await,
@@ -159,6 +173,7 @@ impl StaffStore for SqlStore {
         Ok(rows.into_iter().map(TokenRow::into_domain).collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn revoke_token(&self, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool> {
         write!(&self.db, pool => async {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -174,7 +189,7 @@ impl StaffStore for SqlStore {
         }.await)
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_staff_active(
         &self,
         id: StaffId,

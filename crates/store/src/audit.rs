@@ -36,7 +36,7 @@ pub(crate) use insert_audit;
 
 #[async_trait]
 impl AuditStore for SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let limit = i64::from(filter.limit.clamp(1, 1000));
         let rows: Vec<AuditRow> = match filter.entity_id {
@@ -51,6 +51,7 @@ impl AuditStore for SqlStore {
         Ok(rows.into_iter().map(AuditRow::into_domain).collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record(&self, ev: &AuditEvent) -> Result<()> {
         write!(&self.db, p => insert_audit!(p, ev))?;
         Ok(())

@@ -81,7 +81,7 @@ macro_rules! link {
 
 #[async_trait]
 impl CaseStore for SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_case(
         &self,
         c: &Case,
@@ -114,6 +114,7 @@ impl CaseStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn case(&self, id: CaseId) -> Result<Option<(Case, Vec<InteractionId>)>> {
         let (row, links) = read!(&self.db, p => async {
             let row: Option<CaseRow> = sqlx::query_as("SELECT id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version FROM cases WHERE id = $1")
@@ -131,7 +132,7 @@ impl CaseStore for SqlStore {
         .transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_case(&self, c: &Case, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -149,6 +150,7 @@ impl CaseStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_contacts_since(
         &self,
         account: AccountId,
@@ -173,6 +175,7 @@ impl CaseStore for SqlStore {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn link_case_interaction(
         &self,
         case: CaseId,
@@ -187,7 +190,7 @@ impl CaseStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn owner_cases(&self, staff: StaffId) -> Result<Vec<(Case, String, String)>> {
         let sql = format!(
             "SELECT {CASE_COLS}, a.number AS account_number, a.name AS account_name FROM cases c JOIN accounts a ON a.id = c.account_id \
@@ -199,6 +202,7 @@ impl CaseStore for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn interaction_cases(&self, interaction: InteractionId) -> Result<Vec<Case>> {
         let sql = format!(
             "SELECT {CASE_COLS} FROM cases c JOIN case_interactions ci ON ci.case_id = c.id WHERE ci.interaction_id = $1 ORDER BY c.id"
@@ -207,6 +211,7 @@ impl CaseStore for SqlStore {
         rows.into_iter().map(CaseRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_cases(&self, account: AccountId, limit: u32) -> Result<Vec<Case>> {
         let sql = format!(
             "SELECT {CASE_COLS} FROM cases c WHERE c.account_id = $1 ORDER BY c.id DESC LIMIT $2"

@@ -54,6 +54,7 @@ impl ConsultRow {
 
 #[async_trait]
 impl ConsultStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -67,11 +68,13 @@ impl ConsultStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn consult(&self, id: ConsultId) -> Result<Option<Consult>> {
         let row: Option<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE id = $1"))).bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(ConsultRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -87,16 +90,19 @@ impl ConsultStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn consults_ahead(&self, c: &Consult) -> Result<i64> {
         read!(&self.db, p => sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM consults WHERE team_id = $1 AND status = 'waiting' AND (requested_at < $2 OR (requested_at = $2 AND id < $3))")
             .bind(c.team_id.0).bind(ts_to_micros(c.requested_at)).bind(c.id.0).fetch_one(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn waiting_consults(&self, team: TeamId) -> Result<Vec<Consult>> {
         let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE team_id = $1 AND status = 'waiting' ORDER BY requested_at, id"))).bind(team.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn append_event(&self, ev: &InteractionEvent, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -108,16 +114,19 @@ impl ConsultStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn case_consults(&self, case: CaseId) -> Result<Vec<Consult>> {
         let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE case_id = $1 ORDER BY requested_at, id"))).bind(case.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn picked_consults(&self, staff: StaffId) -> Result<Vec<Consult>> {
         let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE picked_by = $1 AND status IN ('picked_up', 'joined') ORDER BY requested_at, id"))).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn interaction_consults(&self, interaction: InteractionId) -> Result<Vec<Consult>> {
         let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE interaction_id = $1 ORDER BY requested_at, id"))).bind(interaction.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()

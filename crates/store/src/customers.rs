@@ -59,7 +59,7 @@ macro_rules! insert_role {
 
 #[async_trait]
 impl CustomerStore for SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_person(
         &self,
         p: &Person,
@@ -84,7 +84,7 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_person(&self, p: &Person, audit: &AuditEvent) -> Result<()> {
         let terms = name_terms(p);
         write!(&self.db, pool => {
@@ -102,18 +102,21 @@ impl CustomerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn person(&self, id: PersonId) -> Result<Option<Person>> {
         let row: Option<PersonRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", person_cols!(), " FROM people WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         Ok(row.map(PersonRow::into_domain))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn person_contact_points(&self, id: PersonId) -> Result<Vec<ContactPoint>> {
         let rows: Vec<ContactRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", contact_cols!(), " FROM contact_points WHERE person_id = $1 ORDER BY kind, is_primary DESC, id"))
             .bind(id.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ContactRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn person_accounts(&self, id: PersonId) -> Result<Vec<(AccountRole, Account)>> {
         let roles: Vec<RoleRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", role_cols!(), " FROM account_roles WHERE person_id = $1 ORDER BY id"))
             .bind(id.0).fetch_all(p).await).map_err(db_err)?;
@@ -134,7 +137,7 @@ impl CustomerStore for SqlStore {
         Ok(out)
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_account(
         &self,
         a: &Account,
@@ -158,7 +161,7 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_account(&self, a: &Account, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -174,25 +177,28 @@ impl CustomerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let row: Option<AccountRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(AccountRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_roles(&self, id: AccountId) -> Result<Vec<AccountRole>> {
         let rows: Vec<RoleRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", role_cols!(), " FROM account_roles WHERE account_id = $1 ORDER BY id"))
             .bind(id.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(RoleRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn role(&self, id: AccountRoleId) -> Result<Option<AccountRole>> {
         let row: Option<RoleRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", role_cols!(), " FROM account_roles WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(RoleRow::into_domain).transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_role(&self, r: &AccountRole, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -202,7 +208,7 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_role(&self, r: &AccountRole, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -218,13 +224,14 @@ impl CustomerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn contact_point(&self, id: ContactPointId) -> Result<Option<ContactPoint>> {
         let row: Option<ContactRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", contact_cols!(), " FROM contact_points WHERE id = $1"))
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(ContactRow::into_domain).transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_contact_point(&self, c: &ContactPoint, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -234,7 +241,7 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_contact_point(&self, c: &ContactPoint, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -250,27 +257,35 @@ impl CustomerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn location(&self, id: LocationId) -> Result<Option<ServiceLocation>> {
         self.location_by_id(id).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> {
         self.write_location(l, audit, true).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_location(&self, l: &ServiceLocation, audit: &AuditEvent) -> Result<()> {
         self.write_location(l, audit, false).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn products(&self) -> Result<Vec<Product>> {
         self.all_products().await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn product(&self, id: ProductId) -> Result<Option<Product>> {
         self.product_by_id(id).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_product(&self, p: &Product, audit: &AuditEvent) -> Result<()> {
         self.write_product(p, audit).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>> {
         self.subscription_by_id(id).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_subscription(
         &self,
         s: &Subscription,
@@ -279,6 +294,7 @@ impl CustomerStore for SqlStore {
     ) -> Result<()> {
         self.write_subscription(s, ev, audit, true).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_subscription(
         &self,
         s: &Subscription,
@@ -287,12 +303,15 @@ impl CustomerStore for SqlStore {
     ) -> Result<()> {
         self.write_subscription(s, ev, audit, false).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_note(&self, n: &Note, audit: &AuditEvent) -> Result<()> {
         self.write_note(n, audit).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn customer_360(&self, id: AccountId, limit: u32) -> Result<Option<Customer360>> {
         self.load_360(id, limit).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn find_by_identifier(
         &self,
         kind: MatchKind,
@@ -301,9 +320,11 @@ impl CustomerStore for SqlStore {
     ) -> Result<Vec<LookupHit>> {
         self.identifier_hits(kind, value, limit).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>> {
         self.vocabulary_terms(variants).await
     }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn find_by_terms(
         &self,
         field: TermField,

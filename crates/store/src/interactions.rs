@@ -128,7 +128,7 @@ macro_rules! insert_participant {
 
 #[async_trait]
 impl InteractionStore for SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_interaction(
         &self,
         i: &Interaction,
@@ -166,7 +166,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn interaction_view(&self, id: InteractionId) -> Result<Option<InteractionView>> {
         let iid = id.0;
         let (row, participants, events, verifications) = read!(&self.db, p => async {
@@ -225,7 +225,7 @@ impl InteractionStore for SqlStore {
         }))
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_interaction(
         &self,
         i: &Interaction,
@@ -260,7 +260,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn transfer(
         &self,
         i: &Interaction,
@@ -293,6 +293,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_participant(
         &self,
         p: &Participant,
@@ -308,6 +309,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn end_participant(
         &self,
         id: ParticipantId,
@@ -328,6 +330,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_verification(
         &self,
         v: &Verification,
@@ -349,7 +352,7 @@ impl InteractionStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn staff_interactions(&self, staff: StaffId) -> Result<Vec<InteractionSummary>> {
         let sql = format!(
             "SELECT {INTERACTION_COLS}, a.number AS account_number, a.name AS account_name, \
@@ -375,7 +378,7 @@ impl InteractionStore for SqlStore {
             .collect()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_interactions(
         &self,
         account: AccountId,

@@ -185,7 +185,7 @@ macro_rules! post_in_tx {
 
 #[async_trait]
 impl LedgerStore for SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn post_entry(
         &self,
         e: &LedgerEntry,
@@ -206,6 +206,7 @@ impl LedgerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn keyed_entry(
         &self,
         actor: StaffId,
@@ -223,17 +224,19 @@ impl LedgerStore for SqlStore {
         Ok(Some((e, digest)))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn ledger_entry(&self, id: LedgerEntryId) -> Result<Option<LedgerEntry>> {
         let row: Option<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE id = $1"))).bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(EntryRow::into_domain).transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn ledger_entries(&self, account: AccountId) -> Result<Vec<LedgerEntry>> {
         let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE account_id = $1 ORDER BY created_at, id"))).bind(account.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(EntryRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn ledger_window(
         &self,
         account: AccountId,
@@ -266,16 +269,19 @@ impl LedgerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn recurring_charges(&self, account: AccountId) -> Result<Vec<(String, i64, String)>> {
         read!(&self.db, p => sqlx::query_as("SELECT p.name, p.monthly_price_minor, p.currency FROM subscriptions s JOIN products p ON p.id = s.product_id \
             WHERE s.account_id = $1 AND s.status = 'active' ORDER BY s.id").bind(account.0).fetch_all(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>> {
         read!(&self.db, p => sqlx::query_scalar("SELECT currency FROM ledger_entries WHERE account_id = $1 ORDER BY created_at, id LIMIT 1")
             .bind(account.0).fetch_optional(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn charge_entries(
         &self,
         account: AccountId,
@@ -286,6 +292,7 @@ impl LedgerStore for SqlStore {
         rows.into_iter().map(EntryRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn month_used(
         &self,
         account: AccountId,
@@ -297,6 +304,7 @@ impl LedgerStore for SqlStore {
         Ok(used.abs())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn policies(&self) -> Result<Vec<Policy>> {
         let rows: Vec<PolicyRow> = read!(&self.db, p => sqlx::query_as("SELECT id, role, staff_id, action, currency, per_entry_limit_minor, per_account_month_limit_minor, updated_at FROM authority_policies ORDER BY role, action, currency").fetch_all(p).await).map_err(db_err)?;
         rows.into_iter()
@@ -318,6 +326,7 @@ impl LedgerStore for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn put_policy(&self, p: &Policy, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -336,6 +345,7 @@ impl LedgerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_approval(&self, a: &Approval, audit: &AuditEvent) -> Result<Option<Approval>> {
         let request =
             serde_json::to_string(&a.request).map_err(|e| DomainError::Store(e.to_string()))?;
@@ -364,28 +374,32 @@ impl LedgerStore for SqlStore {
         }
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn approval_by_key(&self, requester: StaffId, key: &str) -> Result<Option<Approval>> {
         let row: Option<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE requested_by = $1 AND idempotency_key = $2")))
             .bind(requester.0).bind(key).fetch_optional(p).await).map_err(db_err)?;
         row.map(ApprovalRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>> {
         let row: Option<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE id = $1"))).bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(ApprovalRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn pending_approvals(&self) -> Result<Vec<Approval>> {
         let rows: Vec<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE status = 'pending' ORDER BY created_at, id LIMIT 500"))).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ApprovalRow::into_domain).collect()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_approvals(&self, account: AccountId) -> Result<Vec<Approval>> {
         let rows: Vec<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE account_id = $1 ORDER BY id DESC LIMIT 50"))).bind(account.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ApprovalRow::into_domain).collect()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn decide_approval(
         &self,
         a: &Approval,
@@ -421,6 +435,7 @@ impl LedgerStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn escalate_due(&self, now: Timestamp) -> Result<Vec<Approval>> {
         let rows: Vec<ApprovalRow> = write!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("UPDATE approvals SET escalated = TRUE WHERE status = 'pending' AND NOT escalated AND due_at <= $1 RETURNING {APPROVAL_COLS}")))
             .bind(ts_to_micros(now)).fetch_all(p).await).map_err(db_err)?;

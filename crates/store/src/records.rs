@@ -29,7 +29,7 @@ impl SqlStore {
         Ok(row.map(LocationRow::into_domain))
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub(crate) async fn write_location(
         &self,
         l: &ServiceLocation,
@@ -71,7 +71,7 @@ impl SqlStore {
         row.map(ProductRow::into_domain).transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub(crate) async fn write_product(&self, p: &Product, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -93,7 +93,7 @@ impl SqlStore {
         row.map(SubscriptionRow::into_domain).transpose()
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub(crate) async fn write_subscription(
         &self,
         s: &Subscription,
@@ -122,7 +122,7 @@ impl SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub(crate) async fn write_note(&self, n: &Note, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;

@@ -45,6 +45,7 @@ const ENTRY_COLS: &str =
 
 #[async_trait]
 impl RoutingStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_queue(&self, q: &Queue, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -60,16 +61,19 @@ impl RoutingStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn queues(&self) -> Result<Vec<Queue>> {
         let rows: Vec<QueueRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{QUEUE_COLS} ORDER BY name"))).fetch_all(p).await).map_err(db_err)?;
         Ok(rows.into_iter().map(queue).collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn queue(&self, id: QueueId) -> Result<Option<Queue>> {
         let row: Option<QueueRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{QUEUE_COLS} WHERE id = $1"))).bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         Ok(row.map(queue))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_skills(
         &self,
         staff: StaffId,
@@ -87,11 +91,13 @@ impl RoutingStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_presence(&self, staff: StaffId, state: Availability, at: Timestamp) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO staff_presence (staff_id, state, since) VALUES ($1, $2, $3) ON CONFLICT (staff_id) DO UPDATE SET state = excluded.state, since = excluded.since")
             .bind(staff.0).bind(state.as_str()).bind(ts_to_micros(at)).execute(p).await.map(|_| ())).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn enqueue(
         &self,
         i: &Interaction,
@@ -118,16 +124,19 @@ impl RoutingStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn queue_entry(&self, interaction: InteractionId) -> Result<Option<QueueEntry>> {
         let row: Option<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE interaction_id = $1"))).bind(interaction.0).fetch_optional(p).await).map_err(db_err)?;
         Ok(row.map(entry))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn waiting(&self, q: QueueId, limit: u32) -> Result<Vec<QueueEntry>> {
         let rows: Vec<EntryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ENTRY_COLS} WHERE queue_id = $1 AND offered_to IS NULL AND left_at IS NULL ORDER BY queued_at, interaction_id LIMIT $2"))).bind(q.0).bind(i64::from(limit)).fetch_all(p).await).map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn waiting_ahead(&self, e: &QueueEntry) -> Result<i64> {
         let at = ts_to_micros(e.queued_at);
         read!(&self.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM queue_entries WHERE queue_id = $1 AND offered_to IS NULL AND left_at IS NULL \
@@ -135,6 +144,7 @@ impl RoutingStore for SqlStore {
             .bind(e.queue_id.0).bind(at).bind(at).bind(e.interaction_id.0).fetch_one(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn waiting_counts(&self) -> Result<Vec<WaitingCount>> {
         let rows: Vec<(Uuid, i64, i64)> = read!(&self.db, p => sqlx::query_as("SELECT queue_id, CAST(COUNT(*) AS BIGINT), CAST(MIN(queued_at) AS BIGINT) FROM queue_entries WHERE offered_to IS NULL AND left_at IS NULL GROUP BY queue_id").fetch_all(p).await).map_err(db_err)?;
         Ok(rows
@@ -147,15 +157,18 @@ impl RoutingStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn available_by_skill(&self) -> Result<Vec<(String, i64)>> {
         read!(&self.db, p => sqlx::query_as("SELECT s.skill, CAST(COUNT(*) AS BIGINT) FROM staff_skills s JOIN staff_presence p ON p.staff_id = s.staff_id WHERE p.state = 'available' GROUP BY s.skill").fetch_all(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn available_count(&self, skill: &str) -> Result<i64> {
         read!(&self.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM staff_presence p JOIN staff_skills s ON s.staff_id = p.staff_id WHERE p.state = 'available' AND s.skill = $1")
             .bind(skill).fetch_one(p).await).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn candidates(&self, skill: &str) -> Result<Vec<Candidate>> {
         let rows: Vec<(Uuid, i64)> = read!(&self.db, p => sqlx::query_as("SELECT p.staff_id, p.since FROM staff_presence p JOIN staff_skills s ON s.staff_id = p.staff_id WHERE s.skill = $1 AND p.state = 'available' ORDER BY p.since LIMIT 50")
             .bind(skill).fetch_all(p).await).map_err(db_err)?;
@@ -168,6 +181,7 @@ impl RoutingStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn claim(
         &self,
         interaction: InteractionId,
@@ -193,6 +207,7 @@ impl RoutingStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn presence(&self, staff: StaffId) -> Result<Option<(Availability, Timestamp)>> {
         let row: Option<(String, i64)> = read!(&self.db, p => sqlx::query_as("SELECT state, since FROM staff_presence WHERE staff_id = $1").bind(staff.0).fetch_optional(p).await).map_err(db_err)?;
         row.map(|(s, since)| {
@@ -204,17 +219,20 @@ impl RoutingStore for SqlStore {
         .transpose()
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn on_duty(&self, role: extramile_domain::admin::StaffRole) -> Result<Vec<StaffId>> {
         let ids: Vec<Uuid> = read!(&self.db, p => sqlx::query_scalar("SELECT u.id FROM staff_presence p JOIN staff_users u ON u.id = p.staff_id \
             WHERE u.role = $1 AND u.active AND p.state IN ('available', 'busy')").bind(role.as_str()).fetch_all(p).await).map_err(db_err)?;
         Ok(ids.into_iter().map(Into::into).collect())
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn skills(&self, staff: StaffId) -> Result<Vec<String>> {
         read!(&self.db, p => sqlx::query_scalar("SELECT skill FROM staff_skills WHERE staff_id = $1 ORDER BY skill").bind(staff.0).fetch_all(p).await).map_err(db_err)
     }
 
     /// Two queries: people with their presence, then every skill.
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn presence_board(&self) -> Result<Vec<AgentPresence>> {
         type Row = (
             Uuid,

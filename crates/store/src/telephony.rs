@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 #[async_trait]
 impl TelephonyStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn call_event(&self, event_id: &str) -> Result<Option<InteractionId>> {
         let r: Option<Uuid> = read!(&self.db, p => sqlx::query_scalar("SELECT interaction_id FROM call_events WHERE event_id = $1").bind(event_id).fetch_optional(p).await).map_err(db_err)?;
         Ok(r.map(Into::into))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record_call_event(
         &self,
         event_id: &str,
@@ -25,11 +27,13 @@ impl TelephonyStore for SqlStore {
             .bind(event_id).bind(call_id).bind(interaction.0).bind(ts_to_micros(now())).execute(p).await.map(|_| ())).map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn call_interaction(&self, call_id: &str) -> Result<Option<InteractionId>> {
         let r: Option<Uuid> = read!(&self.db, p => sqlx::query_scalar("SELECT interaction_id FROM call_links WHERE call_id = $1").bind(call_id).fetch_optional(p).await).map_err(db_err)?;
         Ok(r.map(Into::into))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn link_call(&self, call_id: &str, interaction: InteractionId) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO call_links (call_id, interaction_id) VALUES ($1, $2)")
             .bind(call_id).bind(interaction.0).execute(p).await.map(|_| ())).map_err(db_err)

@@ -9,7 +9,7 @@ use extramile_domain::ids::*;
 use std::collections::HashMap;
 
 impl SqlStore {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub(crate) async fn load_360(
         &self,
         id: AccountId,

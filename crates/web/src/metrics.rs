@@ -35,7 +35,10 @@ pub async fn track(req: Request, next: Next) -> Response {
         _ => "OTHER",
     };
     let start = Instant::now();
-    let res = next.run(req).await;
+    // One span per request, named by its route: every handler and the
+    // store calls under it are traced within it.
+    let span = tracing::info_span!("request", method, route = %route);
+    let res = tracing::Instrument::instrument(next.run(req), span).await;
     let status = res.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)

@@ -7,12 +7,14 @@ use axum::http::StatusCode;
 use extramile_domain::admin::{NewStaff, StaffUser, TokenInfo};
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "admin", responses((status = 200, body = StaffUser)))]
+#[tracing::instrument(skip_all)]
 pub async fn me(u: CurrentUser) -> Json<StaffUser> {
     Json(u.user)
 }
 
 #[utoipa::path(get, path = "/api/v1/staff", tag = "admin",
     responses((status = 200, body = Vec<StaffUser>), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn list_staff(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -22,6 +24,7 @@ pub async fn list_staff(
 
 #[utoipa::path(post, path = "/api/v1/staff", request_body = NewStaff, tag = "admin",
     responses((status = 201, body = StaffUser), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn create_staff(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -42,6 +45,7 @@ pub struct TokenQuery {
 
 #[utoipa::path(get, path = "/api/v1/tokens", params(TokenQuery), tag = "admin",
     responses((status = 200, description = "API tokens, newest first, never their secrets", body = Vec<TokenInfo>)))]
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -53,6 +57,7 @@ pub async fn list_tokens(
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "admin",
     params(("id" = String, Path, description = "The token's id (from the list)")),
     responses((status = 200, description = "Revoked (again: no change)", body = TokenInfo)))]
+#[tracing::instrument(skip_all)]
 pub async fn revoke_token(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -71,6 +76,7 @@ pub struct ActiveInput {
 #[utoipa::path(post, path = "/api/v1/staff/{id}/deactivate", request_body = ActiveInput, tag = "admin",
     params(("id" = String, Path, description = "The staff user")),
     responses((status = 200, description = "Deactivated: sessions ended and tokens revoked at once", body = StaffUser)))]
+#[tracing::instrument(skip_all)]
 pub async fn deactivate(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -86,6 +92,7 @@ pub async fn deactivate(
 #[utoipa::path(post, path = "/api/v1/staff/{id}/activate", request_body = ActiveInput, tag = "admin",
     params(("id" = String, Path, description = "The staff user")),
     responses((status = 200, description = "Active again (issue new tokens)", body = StaffUser)))]
+#[tracing::instrument(skip_all)]
 pub async fn activate(
     State(s): State<AppState>,
     u: CurrentUser,

@@ -19,6 +19,7 @@ pub struct AuditQuery {
 
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), tag = "audit",
     responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn list_audit(
     State(s): State<AppState>,
     u: CurrentUser,

@@ -14,6 +14,7 @@ type Res<T> = Result<T, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/cases", request_body = NewCase, tag = "cases",
     responses((status = 201, body = CaseView), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn open(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -27,6 +28,7 @@ pub async fn open(
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     responses((status = 200, body = CaseView, description = "The case with its SLA clocks and waiting time as of now"), (status = 404, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -37,6 +39,7 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/status", request_body = CaseStatusChange, tag = "cases",
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn status(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -52,6 +55,7 @@ pub async fn status(
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/resolve", request_body = ResolveInput, tag = "cases",
     responses((status = 200, body = CaseView), (status = 422, body = crate::error::Problem, description = "no confirmation and no reason")))]
+#[tracing::instrument(skip_all)]
 pub async fn resolve(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -67,6 +71,7 @@ pub async fn resolve(
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/handover", request_body = HandoverInput, tag = "cases",
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn handover(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -82,6 +87,7 @@ pub async fn handover(
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/escalate", request_body = EscalateInput, tag = "cases",
     responses((status = 200, body = CaseView), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn escalate(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -102,6 +108,7 @@ pub struct LinkInput {
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/interactions", request_body = LinkInput, tag = "cases",
     responses((status = 200, body = CaseView), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn link(
     State(s): State<AppState>,
     u: CurrentUser,

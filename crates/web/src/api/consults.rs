@@ -12,6 +12,7 @@ type Res<T> = Result<T, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/consults", request_body = NewConsult, tag = "consults",
     responses((status = 201, body = ConsultView, description = "Waiting, with its position in the department's list"), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn request(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -25,11 +26,13 @@ pub async fn request(
 
 #[utoipa::path(get, path = "/api/v1/consults", tag = "consults",
     responses((status = 200, body = Vec<ConsultView>, description = "Waiting consults of the caller's department, oldest first")))]
+#[tracing::instrument(skip_all)]
 pub async fn inbox(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<ConsultView>>> {
     Ok(Json(s.consults.inbox(&u.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/consults/{id}", tag = "consults", responses((status = 200, body = ConsultView), (status = 404, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -44,6 +47,7 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/api/v1/consults/{id}/pick-up", request_body = ConsultStep, tag = "consults",
     responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn pick_up(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -59,6 +63,7 @@ pub async fn pick_up(
 
 #[utoipa::path(post, path = "/api/v1/consults/{id}/join", request_body = ConsultStep, tag = "consults",
     responses((status = 200, body = ConsultView), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn join(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -74,6 +79,7 @@ pub async fn join(
 
 #[utoipa::path(post, path = "/api/v1/consults/{id}/answer", request_body = ConsultAnswer, tag = "consults",
     responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn answer(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -89,6 +95,7 @@ pub async fn answer(
 
 #[utoipa::path(post, path = "/api/v1/consults/{id}/cancel", request_body = ConsultStep, tag = "consults",
     responses((status = 200, body = ConsultView), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn cancel(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -104,6 +111,7 @@ pub async fn cancel(
 
 #[utoipa::path(post, path = "/api/v1/consults/{id}/updates", request_body = StatusUpdate, tag = "consults",
     responses((status = 200, body = ConsultView), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn update(
     State(s): State<AppState>,
     u: CurrentUser,

@@ -69,6 +69,7 @@ pub async fn create_person(
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "customers",
     responses((status = 200, body = PersonDetail), (status = 404, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn get_person(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -91,6 +92,7 @@ pub async fn get_person(
 
 #[utoipa::path(patch, path = "/api/v1/people/{id}", request_body = PersonUpdate, tag = "customers",
     responses((status = 200, body = Person), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn update_person(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -106,6 +108,7 @@ pub async fn update_person(
 
 #[utoipa::path(post, path = "/api/v1/accounts", request_body = NewAccount, tag = "customers",
     responses((status = 201, body = Account), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn create_account(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -134,6 +137,7 @@ pub async fn get_account(
 
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", request_body = AccountUpdate, tag = "customers",
     responses((status = 200, body = Account), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn update_account(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -149,6 +153,7 @@ pub async fn update_account(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/roles", request_body = NewRole, tag = "customers",
     responses((status = 201, body = AccountRole), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_role(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -164,6 +169,7 @@ pub async fn add_role(
 
 #[utoipa::path(post, path = "/api/v1/roles/{id}/end", request_body = EndRole, tag = "customers",
     responses((status = 200, body = AccountRole), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn end_role(
     State(s): State<AppState>,
     u: CurrentUser,

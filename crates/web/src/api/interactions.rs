@@ -13,6 +13,7 @@ type Res<T> = Result<T, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/interactions", request_body = NewInteraction, tag = "interactions",
     responses((status = 201, body = InteractionView), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -26,6 +27,7 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/interactions/{id}", tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 404, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -40,6 +42,7 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/state", request_body = StateChange, tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn change_state(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -55,6 +58,7 @@ pub async fn change_state(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/participants", request_body = NewParticipant, tag = "interactions",
     responses((status = 201, body = InteractionView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_participant(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -73,6 +77,7 @@ pub async fn add_participant(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/participants/{participant}/leave", tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn leave(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -91,6 +96,7 @@ pub async fn leave(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/verifications", request_body = VerifyInput, tag = "interactions",
     responses((status = 201, body = InteractionView), (status = 409, body = crate::error::Problem, description = "already verified: the detail says by whom and when")))]
+#[tracing::instrument(skip_all)]
 pub async fn verify(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -109,6 +115,7 @@ pub async fn verify(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/wrap-up", request_body = WrapUpInput, tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn wrap_up(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -124,6 +131,7 @@ pub async fn wrap_up(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/transfer", request_body = TransferInput, tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn transfer(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -139,6 +147,7 @@ pub async fn transfer(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/accept-transfer", request_body = AcceptTransfer, tag = "interactions",
     responses((status = 200, body = InteractionView), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn accept_transfer(
     State(s): State<AppState>,
     u: CurrentUser,

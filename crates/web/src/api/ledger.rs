@@ -15,6 +15,7 @@ type Res<T> = Result<T, ApiError>;
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/ledger", tag = "ledger",
     responses((status = 200, body = LedgerView, description = "Balance (the sum of every entry), entries newest first, the next-bill preview and any overpayment")))]
+#[tracing::instrument(skip_all)]
 pub async fn view(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -27,6 +28,7 @@ pub async fn view(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/billing", request_body = BillingEntryInput, tag = "ledger",
     responses((status = 201, body = LedgerEntry), (status = 200, body = LedgerEntry, description = "the same external id again: the first entry"), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn billing(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -49,6 +51,7 @@ pub async fn billing(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/check", request_body = MoneyAction, tag = "ledger",
     responses((status = 200, body = Decision, description = "allowed, or not with the reason, alternatives within authority and whether an approval can be asked")))]
+#[tracing::instrument(skip_all)]
 pub async fn check(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -94,6 +97,7 @@ pub fn beyond_authority(d: Decision) -> Response {
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/actions", request_body = MoneyAction, tag = "ledger",
     responses((status = 201, body = LedgerEntry), (status = 200, body = LedgerEntry, description = "the same idempotency key and body again: the first entry"),
         (status = 403, description = "beyond authority: problem+json with `decision` (reason, alternatives, approval_possible)", body = BeyondAuthority, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn act(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -122,6 +126,7 @@ pub async fn act(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/disputes", request_body = DisputeInput, tag = "ledger",
     responses((status = 201, body = LedgerEntry, description = "the charge is held: not due while in dispute"), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn hold(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -144,6 +149,7 @@ pub async fn hold(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/disputes/uphold", request_body = DisputeInput, tag = "ledger",
     responses((status = 201, body = LedgerEntry, description = "the charge stands and is due again (waive it with a charge_waiver action instead)"), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn uphold(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -166,6 +172,7 @@ pub async fn uphold(
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/authority", tag = "ledger",
     responses((status = 200, body = Vec<Remaining>, description = "What the caller may still do on this account, per action")))]
+#[tracing::instrument(skip_all)]
 pub async fn remaining(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -179,12 +186,14 @@ pub async fn remaining(
 }
 
 #[utoipa::path(get, path = "/api/v1/policies", tag = "ledger", responses((status = 200, body = Vec<Policy>)))]
+#[tracing::instrument(skip_all)]
 pub async fn policies(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<Policy>>> {
     Ok(Json(s.authority.policies(&u.actor()).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/policies", request_body = PolicyInput, tag = "ledger",
     responses((status = 200, body = Policy), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn put_policy(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -195,6 +204,7 @@ pub async fn put_policy(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/approvals", request_body = MoneyAction, tag = "approvals",
     responses((status = 201, body = Approval), (status = 409, body = crate::error::Problem, description = "within your authority: apply it yourself")))]
+#[tracing::instrument(skip_all)]
 pub async fn request(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -213,11 +223,13 @@ pub async fn request(
 
 #[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals",
     responses((status = 200, body = Vec<Approval>, description = "Pending requests offered to the caller: on-duty supervisors first, everyone who decides once escalated; escalated first, then oldest")))]
+#[tracing::instrument(skip_all)]
 pub async fn inbox(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<Approval>>> {
     Ok(Json(s.authority.inbox(&u.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/approvals/{id}", tag = "approvals", responses((status = 200, body = Approval)))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -233,6 +245,7 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", request_body = ApprovalDecision, tag = "approvals",
     responses((status = 200, body = Approval, description = "approved (the action is carried out in the same transaction), denied, or withdrawn by the requester"),
         (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn decide(
     State(s): State<AppState>,
     u: CurrentUser,

@@ -14,6 +14,7 @@ type Created<T> = Res<(StatusCode, Json<T>)>;
 
 #[utoipa::path(post, path = "/api/v1/people/{id}/contact-points", request_body = NewContactPoint, tag = "customers",
     responses((status = 201, body = ContactPoint), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_contact_point(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -32,6 +33,7 @@ pub async fn add_contact_point(
 
 #[utoipa::path(patch, path = "/api/v1/contact-points/{id}", request_body = ContactPointUpdate, tag = "customers",
     responses((status = 200, body = ContactPoint), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn update_contact_point(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -47,6 +49,7 @@ pub async fn update_contact_point(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/locations", request_body = NewLocation, tag = "customers",
     responses((status = 201, body = ServiceLocation), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_location(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -65,6 +68,7 @@ pub async fn add_location(
 
 #[utoipa::path(patch, path = "/api/v1/locations/{id}", request_body = LocationUpdate, tag = "customers",
     responses((status = 200, body = ServiceLocation), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn update_location(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -79,12 +83,14 @@ pub async fn update_location(
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", responses((status = 200, body = Vec<Product>)))]
+#[tracing::instrument(skip_all)]
 pub async fn list_products(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<Product>>> {
     Ok(Json(s.customers.products(&u.actor()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/products", request_body = NewProduct, tag = "catalog",
     responses((status = 201, body = Product), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn create_product(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -98,6 +104,7 @@ pub async fn create_product(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/subscriptions", request_body = NewSubscription, tag = "customers",
     responses((status = 201, body = Subscription), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_subscription(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -116,6 +123,7 @@ pub async fn add_subscription(
 
 #[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", request_body = SubscriptionChange, tag = "customers",
     responses((status = 200, body = Subscription), (status = 409, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn change_subscription(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -131,6 +139,7 @@ pub async fn change_subscription(
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/notes", request_body = NewNote, tag = "customers",
     responses((status = 201, body = Note), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn add_note(
     State(s): State<AppState>,
     u: CurrentUser,

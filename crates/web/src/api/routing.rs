@@ -13,12 +13,14 @@ type Res<T> = Result<T, ApiError>;
 
 #[utoipa::path(get, path = "/api/v1/queues", tag = "routing",
     responses((status = 200, body = Vec<QueueSummary>, description = "Every queue: open now or next opening, waiting contacts, available agents")))]
+#[tracing::instrument(skip_all)]
 pub async fn list(State(s): State<AppState>, u: CurrentUser) -> Res<Json<Vec<QueueSummary>>> {
     Ok(Json(s.routing.queues(&u.actor()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/queues", request_body = NewQueue, tag = "routing",
     responses((status = 201, body = Queue), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -32,6 +34,7 @@ pub async fn create(
 
 #[utoipa::path(put, path = "/api/v1/staff/{id}/skills", request_body = SkillsInput, tag = "routing",
     responses((status = 200, body = Vec<String>), (status = 403, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn skills(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -52,6 +55,7 @@ pub struct AvailabilityState {
 
 #[utoipa::path(post, path = "/api/v1/me/availability", request_body = AvailabilityInput, tag = "routing",
     responses((status = 200, body = AvailabilityState), (status = 422, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn availability(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -64,6 +68,7 @@ pub async fn availability(
 
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/enqueue", request_body = EnqueueInput, tag = "routing",
     responses((status = 200, body = QueuePosition), (status = 409, body = crate::error::Problem, description = "the queue is closed: the detail gives its next opening")))]
+#[tracing::instrument(skip_all)]
 pub async fn enqueue(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -79,6 +84,7 @@ pub async fn enqueue(
 
 #[utoipa::path(get, path = "/api/v1/interactions/{id}/queue-position", tag = "routing",
     responses((status = 200, body = QueuePosition), (status = 404, body = crate::error::Problem)))]
+#[tracing::instrument(skip_all)]
 pub async fn position(
     State(s): State<AppState>,
     u: CurrentUser,

@@ -11,6 +11,7 @@ use extramile_domain::telephony::*;
     responses((status = 200, body = CallEventResult, description = "Applied, or a repeated event id answered with the first result"),
               (status = 403, body = crate::error::Problem, description = "not an integration token"),
               (status = 409, body = crate::error::Problem, description = "out of order: the call was not offered yet, or already ended")))]
+#[tracing::instrument(skip_all)]
 pub async fn event(
     State(s): State<AppState>,
     u: CurrentUser,

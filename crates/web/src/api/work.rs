@@ -32,6 +32,7 @@ pub struct MyWork {
     pub my_consults: Vec<ConsultView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn my_work(
     s: &AppState,
     u: &CurrentUser,
@@ -55,18 +56,21 @@ pub async fn my_work(
 
 #[utoipa::path(get, path = "/api/v1/me/work", tag = "routing",
     responses((status = 200, body = MyWork)))]
+#[tracing::instrument(skip_all)]
 pub async fn me_work(State(s): State<AppState>, u: CurrentUser) -> Res<Json<MyWork>> {
     Ok(Json(my_work(&s, &u).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/queues/wall", tag = "routing",
     responses((status = 200, body = QueueWall), (status = 403, body = crate::error::Problem, description = "supervisors and admins only")))]
+#[tracing::instrument(skip_all)]
 pub async fn wall(State(s): State<AppState>, u: CurrentUser) -> Res<Json<QueueWall>> {
     Ok(Json(s.routing.wall(&u.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/consults", tag = "consults",
     responses((status = 200, body = Vec<ConsultView>)))]
+#[tracing::instrument(skip_all)]
 pub async fn case_consults(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -79,6 +83,7 @@ pub async fn case_consults(
 
 #[utoipa::path(get, path = "/api/v1/interactions/{id}/cases", tag = "cases",
     responses((status = 200, body = Vec<Case>)))]
+#[tracing::instrument(skip_all)]
 pub async fn interaction_cases(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -91,6 +96,7 @@ pub async fn interaction_cases(
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/cases", tag = "cases",
     responses((status = 200, body = Vec<Case>, description = "Newest first, at most 50")))]
+#[tracing::instrument(skip_all)]
 pub async fn account_cases(
     State(s): State<AppState>,
     u: CurrentUser,
@@ -105,6 +111,7 @@ pub async fn account_cases(
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/interactions", tag = "interactions",
     responses((status = 200, body = Vec<Interaction>, description = "Newest first, at most 50")))]
+#[tracing::instrument(skip_all)]
 pub async fn account_interactions(
     State(s): State<AppState>,
     u: CurrentUser,
