@@ -168,9 +168,13 @@ pub trait InteractionStore: Send + Sync {
     ) -> Result<()>;
     async fn interaction_view(&self, id: InteractionId) -> Result<Option<InteractionView>>;
     /// Store `i` where the stored version is `i.version - 1`.
+    /// Store a changed interaction where its version still matches, with
+    /// a participant who joins by the change (answering), its events and
+    /// audit rows; a stale version writes none of them.
     async fn update_interaction(
         &self,
         i: &Interaction,
+        join: Option<&Participant>,
         events: &[InteractionEvent],
         audit: &[AuditEvent],
     ) -> Result<()>;
@@ -338,6 +342,10 @@ pub struct PostGuard {
     /// The balance after this entry may not exceed it (a refund never pays
     /// out more than the credit).
     pub max_balance_after: Option<i64>,
+    /// (charge, entries about it that the decision saw): the entry is about
+    /// this charge, and nobody added a waiver, reversal or dispute step to
+    /// it since (otherwise `ChargeChanged`, and the caller decides again).
+    pub charge_seen: Option<(LedgerEntryId, i64)>,
 }
 
 /// A money request's idempotency key, kept with the entry it produced.
@@ -365,6 +373,8 @@ pub enum PostOutcome {
     },
     /// The account's entries are in this other currency.
     OtherCurrency(String),
+    /// The charge this entry is about changed since it was read.
+    ChargeChanged,
 }
 
 #[async_trait]

@@ -110,7 +110,7 @@ impl Config {
                 30,
                 1..=3600,
             )?),
-            max_connections: bounded("MAX_CONNECTIONS", f.max_connections, 512, 1..=100_000)?
+            max_connections: bounded("MAX_CONNECTIONS", f.max_connections, 4096, 1..=100_000)?
                 as usize,
             ..Default::default()
         };

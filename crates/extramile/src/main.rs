@@ -533,6 +533,7 @@ async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), St
         .bridge_live(outgoing, incoming)
         .await
         .map_err(|e| format!("live updates: {e}"))?;
+    let limits = connection_limits(config.limits);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -553,9 +554,28 @@ async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), St
     });
     tracing::info!(%addr, "Extramile is serving");
     eprintln!("Extramile is serving on http://{addr}");
-    extramile_web::serve_with(st, listener, shutdown_signal(), config.limits)
+    extramile_web::serve_with(st, listener, shutdown_signal(), limits)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Raise the open-file limit as far as the system allows, and keep the
+/// connection cap below it (with room for the database and files): past
+/// the limit, accepting fails and everyone waits.
+fn connection_limits(mut limits: extramile_web::ServerLimits) -> extramile_web::ServerLimits {
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let room = usize::try_from(files.saturating_sub(256))
+        .unwrap_or(usize::MAX)
+        .max(16);
+    if limits.max_connections > room {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            open_files = files,
+            "max_connections lowered to fit the open-file limit"
+        );
+        limits.max_connections = room;
+    }
+    limits
 }
 
 async fn shutdown_signal() {

@@ -229,6 +229,7 @@ impl InteractionStore for SqlStore {
     async fn update_interaction(
         &self,
         i: &Interaction,
+        join: Option<&Participant>,
         events: &[InteractionEvent],
         audit: &[AuditEvent],
     ) -> Result<()> {
@@ -243,6 +244,9 @@ impl InteractionStore for SqlStore {
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
                 return Err(crate::customers::stale("interaction"));
+            }
+            if let Some(p) = join {
+                insert_participant!(&mut *tx, p)?;
             }
             if i.state != InteractionState::Queued {
                 // Out of its queue without being routed: no longer waiting.

@@ -150,6 +150,13 @@ macro_rules! post_in_tx {
             if let Some(c) = billed.filter(|c| *c != e.currency) {
                 return Ok(PostOutcome::OtherCurrency(c));
             }
+            if let Some((charge, seen)) = &guard.charge_seen {
+                let now: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE related_entry_id = $1")
+                    .bind(charge.0).fetch_one(&mut *$tx).await.map_err(db_err)?;
+                if now != *seen {
+                    return Ok(PostOutcome::ChargeChanged);
+                }
+            }
             if let Some((kind, since, limit)) = &guard.month {
                 let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account_id = $1 AND kind = $2 AND created_at >= $3 AND created_by IS NOT NULL")
                     .bind(e.account_id.0).bind(kind.as_str()).bind(ts_to_micros(*since)).fetch_one(&mut *$tx).await.map_err(db_err)?;

@@ -73,9 +73,33 @@ pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
     if let Some(d) = e.as_database_error()
         && d.is_unique_violation()
     {
-        return DomainError::Conflict(format!("already exists ({})", d.message()));
+        return DomainError::Conflict(format!(
+            "already exists: another record has the same {}",
+            unique_what(d.message(), d.constraint())
+        ));
     }
     DomainError::Store(e.to_string())
+}
+
+/// What a unique rule is about, in words: the columns (SQLite names them
+/// as `table.column`) or the index name without its table.
+fn unique_what(message: &str, constraint: Option<&str>) -> String {
+    if let Some(cols) = message.split("failed: ").nth(1) {
+        return cols
+            .split(", ")
+            .map(|c| c.rsplit('.').next().unwrap_or(c).replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(" and ");
+    }
+    constraint
+        .map(|c| {
+            c.trim_end_matches("_key")
+                .trim_end_matches("_pkey")
+                .split_once('_')
+                .map_or(c, |(_, rest)| rest)
+                .replace('_', " ")
+        })
+        .unwrap_or_else(|| "values".into())
 }
 
 /// Options for opening a database.

@@ -1210,7 +1210,10 @@ async fn work_lists_presence_and_the_waiting_list() {
             actor_name: "t".into(),
             detail: String::new(),
         };
-        w.store.update_interaction(&gone, &[ev], &[]).await.unwrap();
+        w.store
+            .update_interaction(&gone, None, &[ev], &[])
+            .await
+            .unwrap();
         assert_eq!(w.store.waiting(q.id, 10).await.unwrap().len(), 1);
         assert_eq!(w.store.waiting_ahead(&entries[1].1).await.unwrap(), 0);
         assert_eq!(w.store.waiting_counts().await.unwrap()[0].waiting, 1);
@@ -1296,7 +1299,7 @@ async fn ledger_guards_keys_policies_and_approvals() {
         // A key answers its first entry with the digest it was sent with.
         let key = IdempotencyKey { actor: me, key: "k1".into(), digest: "d1".into() };
         let credit = entry(EntryKind::Credit, 3000, Some(me), None);
-        let month = PostGuard { month: Some((EntryKind::Credit, jiff::Timestamp::UNIX_EPOCH, 5000)), max_balance_after: None };
+        let month = PostGuard { month: Some((EntryKind::Credit, jiff::Timestamp::UNIX_EPOCH, 5000)), max_balance_after: None, charge_seen: None };
         assert_eq!(w.store.post_entry(&credit, &audit(&credit), &month, Some(&key)).await.unwrap(), PostOutcome::Posted);
         let replay = entry(EntryKind::Credit, 3000, Some(me), None);
         assert!(matches!(w.store.post_entry(&replay, &audit(&replay), &month, Some(&key)).await.unwrap(), PostOutcome::Existing(e, Some(d)) if e.id == credit.id && d == "d1"));
@@ -1308,7 +1311,7 @@ async fn ledger_guards_keys_policies_and_approvals() {
 
         // A refund never pays out more than the credit (balance 999 owed now).
         let refund = entry(EntryKind::Refund, 1, Some(me), None);
-        let cap = PostGuard { month: None, max_balance_after: Some(0) };
+        let cap = PostGuard { month: None, max_balance_after: Some(0), charge_seen: None };
         assert_eq!(w.store.post_entry(&refund, &audit(&refund), &cap, None).await.unwrap(), PostOutcome::BalanceLimit { balance: 999 });
         let entries = w.store.ledger_entries(w.account.id).await.unwrap();
         assert_eq!((entries.len(), balance(&entries)), (2, 999), "refused writes left nothing");

@@ -74,6 +74,12 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
     Ok(found)
 }
 
+/// Whether the request comes from a signed-in user or a token (resolved
+/// once and kept for the handler).
+pub(crate) async fn signed_in(parts: &mut Parts, state: &AppState) -> Result<bool, DomainError> {
+    resolve(parts, state).await.map(|u| u.is_some())
+}
+
 pub struct AuthRejection {
     api: bool,
     path: String,
@@ -153,7 +159,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-const MAX_FORM: usize = 64 * 1024;
+const MAX_FORM: usize = crate::edge::MAX_BODY;
 
 /// Reject a state-changing request authenticated by cookie unless it
 /// carries the session's CSRF token. Bearer requests are exempt (a browser

@@ -90,9 +90,46 @@ pub fn bad_json(v: &Value, path: &str) -> Option<DomainError> {
     }
 }
 
-/// Refuse control characters in the query string and in form or JSON
-/// bodies, and bodies over `MAX_BODY`, before any handler runs.
-pub async fn screen_input(req: Request, next: Next) -> Response {
+/// Bytes of request bodies held in memory at once, over all requests.
+const BODY_BUDGET_KIB: usize = 64 * 1024;
+/// A sign-in form is small; nobody needs more before they are known.
+const SIGNIN_BODY: usize = 8 * 1024;
+
+fn body_budget() -> &'static tokio::sync::Semaphore {
+    static BUDGET: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| tokio::sync::Semaphore::new(BODY_BUDGET_KIB))
+}
+
+/// Whether a request comes with a body, and its announced size (a length
+/// over zero; chunks count as the most accepted).
+fn has_body(parts: &axum::http::request::Parts, body: &Body) -> Option<usize> {
+    use axum::body::HttpBody;
+    if parts.headers.contains_key(header::TRANSFER_ENCODING) {
+        return Some(MAX_BODY);
+    }
+    if let Some(n) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return (n > 0).then_some(n);
+    }
+    // Over HTTP/1.1 a request without either header has no body; a body
+    // built in process (tests) says its length.
+    match body.size_hint().exact() {
+        Some(n) if n > 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => None,
+    }
+}
+
+/// Every request body is read here, whole, before any handler runs: only
+/// from someone signed in (or a sign-in form of at most 8 KiB), within one
+/// deadline for the whole body (a trickle cannot hold a connection), within
+/// a budget of 64 MiB held at once over all requests, and at most
+/// `MAX_BODY`. Then query strings, forms and JSON bodies are screened for
+/// control characters, naming the field.
+pub async fn screen_input(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     if let Some(q) = req.uri().query() {
         match serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
@@ -109,51 +146,86 @@ pub async fn screen_input(req: Request, next: Next) -> Response {
             }
         }
     }
-    let kind = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let form = kind.starts_with("application/x-www-form-urlencoded");
-    let json = kind.starts_with("application/json") || kind.contains("+json");
-    if !form && !json {
-        return next.run(req).await;
+    let (mut parts, body) = req.into_parts();
+    let Some(announced) = has_body(&parts, &body) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let limit = if parts.uri.path() == "/signin" {
+        SIGNIN_BODY
+    } else {
+        match crate::auth::signed_in(&mut parts, &state).await {
+            Ok(true) => MAX_BODY,
+            Ok(false) => {
+                // Not read at all: strangers cannot make us hold bodies.
+                return refuse(
+                    api,
+                    DomainError::Unauthenticated(
+                        "sign in, or send Authorization: Bearer <token>".into(),
+                    ),
+                );
+            }
+            Err(e) => return refuse(api, e),
+        }
+    };
+    if announced > limit {
+        return refuse(api, too_large(limit));
     }
-    let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large =
+    let kib = u32::try_from(announced.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    let read = async {
+        let _held = body_budget().acquire_many(kib).await.ok()?;
+        Some(to_bytes(body, limit).await)
+    };
+    let bytes = match tokio::time::timeout(state.body_timeout, read).await {
+        Ok(Some(Ok(b))) => b,
+        Ok(Some(Err(e))) => {
+            let too_big =
                 std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |x| {
                     x.source()
                 })
                 .any(|x| x.to_string().contains("length limit"));
             return refuse(
                 api,
-                if too_large {
-                    DomainError::TooLarge(format!("the body is larger than {MAX_BODY} bytes"))
+                if too_big {
+                    too_large(limit)
                 } else {
                     DomainError::invalid("body", "the body did not arrive in time")
                 },
             );
         }
+        Ok(None) | Err(_) => {
+            return refuse(
+                api,
+                DomainError::invalid("body", "the body did not arrive in time"),
+            );
+        }
     };
-    let bad = if form {
+    let kind = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bad = if kind.starts_with("application/x-www-form-urlencoded") {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
             .and_then(|pairs| bad_pairs(&pairs))
-    } else {
+    } else if kind.starts_with("application/json") || kind.contains("+json") {
         // Syntax errors are left to the handler's extractor, which names them.
         serde_json::from_slice::<Value>(&bytes)
             .ok()
             .and_then(|v| bad_json(&v, ""))
+    } else {
+        None
     };
     if let Some(e) = bad {
         return refuse(api, e);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+fn too_large(limit: usize) -> DomainError {
+    DomainError::TooLarge(format!("the body is larger than {limit} bytes"))
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

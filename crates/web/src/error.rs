@@ -127,6 +127,12 @@ where
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => {
                 let text = rejection.body_text();
+                if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+                    return Err(ApiError::bad_request(
+                        "body",
+                        "send JSON with Content-Type: application/json",
+                    ));
+                }
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     return Err(ApiError(DomainError::TooLarge(format!(
                         "the body is larger than {} bytes",

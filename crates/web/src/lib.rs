@@ -30,7 +30,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::csrf_guard,
         ))
-        .layer(axum::middleware::from_fn(edge::screen_input))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge::screen_input,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             edge::headers,

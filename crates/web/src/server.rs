@@ -31,7 +31,7 @@ impl Default for ServerLimits {
         Self {
             header_read_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            max_connections: 512,
+            max_connections: 4096,
             drain: Duration::from_secs(10),
         }
     }
@@ -40,11 +40,12 @@ impl Default for ServerLimits {
 /// Serve until `shutdown` completes, then let requests in flight finish
 /// (up to `limits.drain`).
 pub async fn serve_with(
-    state: AppState,
+    mut state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     limits: ServerLimits,
 ) -> std::io::Result<()> {
+    state.body_timeout = limits.body_timeout;
     let app = crate::router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         limits.body_timeout,
     ));

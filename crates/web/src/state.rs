@@ -30,6 +30,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// A bearer token that may read `/metrics` without a staff user.
     pub metrics_token: Option<String>,
+    /// A request body must arrive whole within this.
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             store,
             secure_cookies,
             metrics_token: None,
+            body_timeout: std::time::Duration::from_secs(30),
         }
     }
 

@@ -407,3 +407,58 @@ mod property {
             .id
     }
 }
+
+/// Ten waivers of one charge at once (distinct keys) and ten disputes of
+/// it: one of each is booked; the others are told the charge changed.
+#[tokio::test]
+async fn parallel_waivers_and_disputes_of_one_charge_book_once() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("ann@t.example", "admin", None),
+                ("pbx@t.example", "integration", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (ann, billing) = (&t[0], &t[1]);
+        for round in ["waive", "dispute"] {
+            let acct = new_account(&app, ann).await;
+            let (_, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": format!("{round}-{acct}"), "memo": "visit"}))).await;
+            let tries = (0..10).map(|i| {
+                let app = app.clone();
+                let (path, body) = if round == "waive" {
+                    (format!("/api/v1/accounts/{acct}/ledger/actions"), json!({"action": "charge_waiver", "amount_minor": 3999, "currency": "USD", "charge_id": charge["id"], "reason": "disputed", "idempotency_key": format!("w{i}")}))
+                } else {
+                    (format!("/api/v1/accounts/{acct}/ledger/disputes"), json!({"charge_id": charge["id"], "reason": "disputed", "idempotency_key": format!("d{i}")}))
+                };
+                async move { call(&app, ann, "POST", &path, Some(body)).await.0 }
+            });
+            let answers = futures_util::future::join_all(tries).await;
+            let booked = answers
+                .iter()
+                .filter(|s| **s == StatusCode::CREATED)
+                .count();
+            assert_eq!(booked, 1, "{url} {round}: {answers:?}");
+            assert!(
+                answers.iter().all(|s| *s == StatusCode::CREATED
+                    || *s == StatusCode::CONFLICT
+                    || *s == StatusCode::UNPROCESSABLE_ENTITY),
+                "{url} {round}: {answers:?}"
+            );
+            let (_, v) = call(
+                &app,
+                ann,
+                "GET",
+                &format!("/api/v1/accounts/{acct}/ledger"),
+                None,
+            )
+            .await;
+            assert_eq!(
+                v["entry_count"], 2,
+                "{url} {round}: the charge and one step"
+            );
+        }
+    }
+}

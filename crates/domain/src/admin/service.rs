@@ -118,12 +118,9 @@ impl StaffService {
             .as_ref()
             .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
         let right = verify_password_bounded(password, &hash).await;
-        if let (true, Some(user)) = (right, user) {
-            if !user.active {
-                return Err(DomainError::Forbidden(
-                    "this staff user is deactivated".into(),
-                ));
-            }
+        // A deactivated user is answered like a wrong password: saying
+        // "deactivated" would confirm the password to whoever guessed it.
+        if let (true, Some(user)) = (right, user.filter(|u| u.active)) {
             self.store.signin_clear(&pair).await?;
             self.store.signin_release(&addr).await?;
             return Ok(user);

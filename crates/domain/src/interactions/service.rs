@@ -347,6 +347,8 @@ impl InteractionService {
             (_, InteractionState::WrapUp) => "customer_left",
             _ => "ended",
         };
+        let mut join = None;
+        let mut audits = Vec::new();
         if answering {
             after.answered_at = Some(now);
             if let Some(staff) = actor.id {
@@ -358,25 +360,23 @@ impl InteractionService {
                     .iter()
                     .any(|p| p.left_at.is_none() && p.staff_id == Some(staff))
                 {
+                    // Joins in the same transaction as the answer: a stale
+                    // answer adds nobody.
                     let p = self.staff_participant(id, actor, staff);
-                    self.store
-                        .insert_participant(
-                            &p,
-                            &event(
-                                id,
-                                actor,
-                                "participant_joined",
-                                format!("{} ({})", p.display_name, p.role),
-                            ),
-                            &audit(
-                                actor,
-                                &before,
-                                "join",
-                                format!("{} joined", actor.name),
-                                None,
-                            ),
-                        )
-                        .await?;
+                    events.push(event(
+                        id,
+                        actor,
+                        "participant_joined",
+                        format!("{} ({})", p.display_name, p.role),
+                    ));
+                    audits.push(audit(
+                        actor,
+                        &before,
+                        "join",
+                        format!("{} joined", actor.name),
+                        None,
+                    ));
+                    join = Some(p);
                 }
             }
         }
@@ -385,14 +385,16 @@ impl InteractionService {
             after.outcome = Some("abandoned".into());
         }
         events.push(event(id, actor, kind, format!("by {}", actor.name)));
-        let a = audit(
+        audits.push(audit(
             actor,
             &after,
             "update",
             format!("Interaction {kind}"),
             Some(&before),
-        );
-        self.store.update_interaction(&after, &events, &[a]).await?;
+        ));
+        self.store
+            .update_interaction(&after, join.as_ref(), &events, &audits)
+            .await?;
         if before.state == InteractionState::Queued {
             // Answered or abandoned: it no longer waits in its queue.
             self.notifier
@@ -445,7 +447,9 @@ impl InteractionService {
             format!("Wrapped up: {}", input.outcome.trim()),
             Some(&before),
         );
-        self.store.update_interaction(&after, &events, &[a]).await?;
+        self.store
+            .update_interaction(&after, None, &events, &[a])
+            .await?;
         self.changed(actor, id).await
     }
 }

@@ -269,6 +269,7 @@ impl LedgerService {
         let amount = req.money.minor;
         let currency = req.money.currency.as_str();
         let mut related = None;
+        let mut charge_seen = None;
         let mut effective_on = today();
         match req.kind {
             // A credit appears on the next bill.
@@ -277,9 +278,11 @@ impl LedgerService {
                 let charge_id = req
                     .charge_id
                     .ok_or_else(|| DomainError::invalid("charge_id", "name the charge"))?;
-                self.open_amount_check(account, req.kind, charge_id, amount, currency)
+                let seen = self
+                    .open_amount_check(account, req.kind, charge_id, amount, currency)
                     .await?;
                 related = Some(charge_id);
+                charge_seen = Some((charge_id, seen));
             }
             MoneyActionKind::Refund => {}
         }
@@ -288,6 +291,7 @@ impl LedgerService {
                 .and_then(|p| p.per_account_month_limit_minor)
                 .map(|limit| (kind, month_start(), limit)),
             max_balance_after: (req.kind == MoneyActionKind::Refund).then_some(0),
+            charge_seen,
         };
         Ok((
             LedgerEntry {
@@ -311,7 +315,8 @@ impl LedgerService {
     }
 
     /// A waiver or reversal names a charge of this account and no more
-    /// than what is still open of it.
+    /// than what is still open of it. Returns how many entries are about
+    /// the charge: the write checks that none was added meanwhile.
     async fn open_amount_check(
         &self,
         account: AccountId,
@@ -319,7 +324,7 @@ impl LedgerService {
         charge_id: LedgerEntryId,
         amount: i64,
         currency: &str,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let entries = self.store.charge_entries(account, charge_id).await?;
         let charge = entries
             .iter()
@@ -345,8 +350,17 @@ impl LedgerService {
                 ),
             ));
         }
-        Ok(())
+        Ok(about(&entries, charge_id))
     }
+}
+
+/// How many of `entries` are about the charge (waivers, reversals, dispute
+/// steps).
+pub(crate) fn about(entries: &[LedgerEntry], charge: LedgerEntryId) -> i64 {
+    entries
+        .iter()
+        .filter(|e| e.related_entry_id == Some(charge))
+        .count() as i64
 }
 
 /// The error for a write refused by a guard other than the monthly limit.
@@ -371,6 +385,9 @@ pub(crate) fn refusal(outcome: PostOutcome, currency: &str) -> DomainError {
             rules::format_money(e.amount_minor.abs(), &e.currency),
             e.created_at.strftime("%Y-%m-%d")
         )),
+        PostOutcome::ChargeChanged => DomainError::Conflict(
+            "this charge was waived or disputed by someone else just now; nothing was booked — reload and look again".into(),
+        ),
         PostOutcome::Posted => DomainError::Store("posted is not a refusal".into()),
     }
 }

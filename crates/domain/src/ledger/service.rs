@@ -366,9 +366,16 @@ impl LedgerService {
             approval_id: None,
         };
         let audit = self.audit_for(actor, &e, &reason);
+        let guard = PostGuard {
+            charge_seen: Some((
+                input.charge_id,
+                super::actions::about(&entries, input.charge_id),
+            )),
+            ..PostGuard::default()
+        };
         match self
             .store
-            .post_entry(&e, &audit, &PostGuard::default(), Some(&key))
+            .post_entry(&e, &audit, &guard, Some(&key))
             .await?
         {
             PostOutcome::Posted => {

@@ -55,6 +55,13 @@ pub struct TelephonyService {
     store: Arc<dyn Store>,
     customers: CustomerService,
     interactions: InteractionService,
+    /// One event at a time per call on this node: a phone system that
+    /// sends an event twice at once gets one effect and one `duplicate`.
+    calls: Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>,
+        >,
+    >,
 }
 
 fn pbx(user: &Actor) -> Actor {
@@ -78,7 +85,23 @@ impl TelephonyService {
             store,
             customers,
             notifier,
+            calls: Arc::default(),
         }
+    }
+
+    /// The lock of one call (created on first use; forgotten when unused).
+    fn call_lock(&self, call_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(l) = map.get(call_id).and_then(std::sync::Weak::upgrade) {
+            return l;
+        }
+        map.retain(|_, w| w.strong_count() > 0);
+        let l = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(call_id.to_string(), Arc::downgrade(&l));
+        l
     }
 
     /// The staff user who holds the call; `unanswered` says why there is none.
@@ -114,6 +137,8 @@ impl TelephonyService {
         authorize(user.role, Action::TelephonyEvents)?;
         let event_id = crate::customers::values::required_text("event_id", &e.event_id, 200)?;
         let call_id = crate::customers::values::required_text("call_id", &e.call_id, 200)?;
+        let lock = self.call_lock(&call_id);
+        let _one_at_a_time = lock.lock().await;
         if let Some(previous) = self.store.call_event(&event_id).await? {
             return Ok(CallEventResult {
                 interaction_id: previous,

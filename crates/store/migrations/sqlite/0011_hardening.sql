@@ -20,3 +20,18 @@ UPDATE api_tokens SET id = randomblob(16) WHERE id IS NULL;
 CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
 CREATE INDEX api_tokens_staff ON api_tokens(staff_id);
 CREATE INDEX sessions_staff ON sessions(staff_id);
+
+-- A person or colleague is on a contact once at a time (parallel joins and
+-- answers added the same one several times). Earlier duplicates leave.
+UPDATE interaction_participants SET left_at = joined_at
+WHERE left_at IS NULL AND staff_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM interaction_participants o
+    WHERE o.interaction_id = interaction_participants.interaction_id AND o.staff_id = interaction_participants.staff_id
+      AND o.left_at IS NULL AND o.id < interaction_participants.id);
+UPDATE interaction_participants SET left_at = joined_at
+WHERE left_at IS NULL AND person_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM interaction_participants o
+    WHERE o.interaction_id = interaction_participants.interaction_id AND o.person_id = interaction_participants.person_id
+      AND o.left_at IS NULL AND o.id < interaction_participants.id);
+CREATE UNIQUE INDEX interaction_participants_staff_once ON interaction_participants(interaction_id, staff_id) WHERE left_at IS NULL AND staff_id IS NOT NULL;
+CREATE UNIQUE INDEX interaction_participants_person_once ON interaction_participants(interaction_id, person_id) WHERE left_at IS NULL AND person_id IS NOT NULL;

@@ -12,8 +12,10 @@ use serde::Deserialize;
 pub struct AuditQuery {
     /// An entity id (person, account, ...): its events, and for an account
     /// every event on its timeline.
+    #[param(format = Uuid)]
     pub entity: Option<String>,
     /// At most this many events, newest first (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -33,9 +35,10 @@ pub async fn list_audit(
                 .map_err(|_| ApiError::bad_request("entity", "an entity id is a UUID"))?,
         ),
     };
-    let filter = AuditFilter {
-        entity_id,
-        limit: q.limit.unwrap_or(100),
-    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("limit", "from 1 to 1000 events"));
+    }
+    let filter = AuditFilter { entity_id, limit };
     Ok(Json(s.store.audit_events(&filter).await?))
 }

@@ -26,6 +26,14 @@ pub struct Complete;
 
 impl utoipa::Modify for Complete {
     fn modify(&self, api: &mut OpenApi) {
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for item in api.paths.paths.values() {
+            for op in operations(item) {
+                if let Some(id) = &op.operation_id {
+                    *seen.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
         for (path, item) in api.paths.paths.iter_mut() {
             let names: Vec<String> = path
                 .split('/')
@@ -44,8 +52,32 @@ impl utoipa::Modify for Complete {
             {
                 declare_path_params(op, &names);
                 document_errors(op);
+                unique_id(op, &seen);
             }
         }
+    }
+}
+
+fn operations(item: &utoipa::openapi::path::PathItem) -> impl Iterator<Item = &Operation> {
+    [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+        .into_iter()
+        .flatten()
+}
+
+/// Operation ids are the handlers' names, which repeat across modules
+/// (`get`, `inbox`): a repeated one gets its tag in front (`cases_get`).
+fn unique_id(op: &mut Operation, seen: &std::collections::BTreeMap<String, usize>) {
+    let Some(id) = op.operation_id.clone() else {
+        return;
+    };
+    if seen.get(&id).copied().unwrap_or(0) > 1 {
+        let tag = op
+            .tags
+            .as_ref()
+            .and_then(|t| t.first())
+            .cloned()
+            .unwrap_or_default();
+        op.operation_id = Some(format!("{tag}_{id}"));
     }
 }
 

@@ -125,7 +125,7 @@ pub async fn act(
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/disputes", request_body = DisputeInput, tag = "ledger",
-    responses((status = 201, body = LedgerEntry, description = "the charge is held: not due while in dispute"), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = LedgerEntry, description = "the charge is held: not due while in dispute"), (status = 200, body = LedgerEntry, description = "the same idempotency key and body again: the first entry"), (status = 409, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn hold(
     State(s): State<AppState>,
@@ -148,7 +148,7 @@ pub async fn hold(
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ledger/disputes/uphold", request_body = DisputeInput, tag = "ledger",
-    responses((status = 201, body = LedgerEntry, description = "the charge stands and is due again (waive it with a charge_waiver action instead)"), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = LedgerEntry, description = "the charge stands and is due again (waive it with a charge_waiver action instead)"), (status = 200, body = LedgerEntry, description = "the same idempotency key and body again: the first entry"), (status = 409, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn uphold(
     State(s): State<AppState>,
