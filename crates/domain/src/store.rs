@@ -127,11 +127,14 @@ pub trait StaffStore: Send + Sync {
     async fn signin_clear(&self, subject: &str) -> Result<()>;
     /// Give one attempt back to `subject` (a success from an address).
     async fn signin_release(&self, subject: &str) -> Result<()>;
+    /// Forget counters idle since `before` and not paused; how many.
+    async fn signin_purge(&self, before: Timestamp) -> Result<u64>;
     async fn insert_session(&self, s: &Session) -> Result<()>;
     async fn session(&self, digest: &str) -> Result<Option<Session>>;
     async fn delete_session(&self, digest: &str) -> Result<()>;
     async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()>;
     async fn token(&self, digest: &str) -> Result<Option<ApiToken>>;
+    async fn token_by_id(&self, id: TokenId) -> Result<Option<ApiToken>>;
     /// Tokens, newest first, of one staff user or of everyone.
     async fn tokens(&self, staff: Option<StaffId>) -> Result<Vec<ApiToken>>;
     /// Revoke a token at `at`; false when no such token is still active.
@@ -407,9 +410,9 @@ pub trait LedgerStore: Send + Sync {
         period_start: jiff::civil::Date,
         newest: u32,
     ) -> Result<crate::ledger::LedgerWindow>;
-    /// The currency of the account's first entry, if it has any.
     /// The account's active subscriptions as (product, monthly price, currency).
     async fn recurring_charges(&self, account: AccountId) -> Result<Vec<(String, i64, String)>>;
+    /// The currency of the account's first entry, if it has any.
     async fn ledger_currency(&self, account: AccountId) -> Result<Option<String>>;
     /// A charge and every entry about it (waivers, reversals, disputes).
     async fn charge_entries(

@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub header_read_timeout_secs: Option<i64>,
     pub body_timeout_secs: Option<i64>,
     pub max_connections: Option<i64>,
+    pub trusted_proxies: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Timeouts and the connection cap of the HTTP server.
     pub limits: extramile_web::ServerLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
@@ -114,6 +117,17 @@ impl Config {
                 as usize,
             ..Default::default()
         };
+        let trusted_proxies = env("TRUSTED_PROXIES")
+            .or(f.trusted_proxies)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("trusted_proxies: {p} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let metrics_token = env("METRICS_TOKEN").or(f.metrics_token);
         if metrics_token
             .as_ref()
@@ -125,6 +139,7 @@ impl Config {
             money,
             metrics_token,
             limits,
+            trusted_proxies,
             database_url: database_url
                 .or_else(|| env("DATABASE_URL"))
                 .or(f.database_url)

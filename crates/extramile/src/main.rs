@@ -188,6 +188,7 @@ fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
     let mut st =
         AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money);
     st.metrics_token.clone_from(&config.metrics_token);
+    st.trusted_proxies.clone_from(&config.trusted_proxies);
     st
 }
 
@@ -541,10 +542,14 @@ async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<(), St
     // Background work: approval requests past their due time escalate
     // (each once, whichever node sweeps first).
     let authority = st.authority.clone();
+    let staff = st.staff.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             tick.tick().await;
+            if let Err(e) = staff.purge_signin_attempts().await {
+                tracing::warn!(error = %e, "sign-in counter purge failed");
+            }
             match authority.escalate_due().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(escalated = n, "approval requests escalated"),

@@ -115,6 +115,12 @@ impl StaffStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn signin_purge(&self, before: Timestamp) -> Result<u64> {
+        let at = ts_to_micros(before);
+        write!(&self.db, p => sqlx::query("DELETE FROM signin_attempts WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $2)")
+            .bind(at).bind(at).execute(p).await.map(|r| r.rows_affected())).map_err(db_err)
+    }
+
     async fn insert_session(&self, s: &Session) -> Result<()> {
         write!(&self.db, p => sqlx::query("INSERT INTO sessions (digest, staff_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(s.digest.as_str()).bind(s.staff_id.0).bind(s.csrf_token.as_str())
@@ -164,6 +170,13 @@ impl StaffStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn token_by_id(&self, id: TokenId) -> Result<Option<ApiToken>> {
+        let row: Option<TokenRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE id = $1")))
+            .bind(id.0).fetch_optional(p).await)
+        .map_err(db_err)?;
+        Ok(row.map(TokenRow::into_domain))
+    }
+
     async fn tokens(&self, staff: Option<StaffId>) -> Result<Vec<ApiToken>> {
         let rows: Vec<TokenRow> = read!(&self.db, p => match staff {
             Some(s) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOKEN_COLS} WHERE staff_id = $1 ORDER BY created_at DESC LIMIT 500"))).bind(s.0).fetch_all(p).await,

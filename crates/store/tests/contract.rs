@@ -648,6 +648,14 @@ async fn staff_sessions_and_tokens() {
         );
         s.signin_release("pair:x").await.unwrap();
         s.signin_clear("pair:x").await.unwrap();
+        s.signin_attempt("addr:y", long_ago, long_ago)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.signin_purge(until).await.unwrap(),
+            1,
+            "idle counters are forgotten"
+        );
         assert_eq!(
             s.signin_attempt("pair:x", until, long_ago)
                 .await

@@ -142,20 +142,67 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The client's address (the TCP peer), for sign-in throttling; "local"
-/// when a request did not come over a socket (tests).
+/// The client's address, for sign-in throttling: the TCP peer, or behind
+/// trusted proxies the nearest address in `X-Forwarded-For` that is not
+/// one of them. IPv6 addresses count per /64 (one subscriber's block), so
+/// a client cannot dodge the per-address limit by changing its last bits.
+/// "local" when a request did not come over a socket (tests).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "local".to_string(), |c| c.0.ip().to_string()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(Self("local".into()));
+        };
+        Ok(Self(bucket(client_ip(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        ))))
+    }
+}
+
+/// The nearest untrusted hop: the peer itself unless it is a trusted proxy.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|h| !trusted.contains(h))
+        .unwrap_or(peer)
+}
+
+fn bucket(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -207,4 +254,32 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_nearest_untrusted_hop_and_ipv6_counts_per_64() {
+        let proxy: std::net::IpAddr = "10.0.0.1"
+            .parse()
+            .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_static("6.6.6.6, 203.0.113.7, 10.0.0.1"),
+        );
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap_or(proxy);
+        // Not behind a trusted proxy: the header is anyone's to forge.
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &h, &[proxy]),
+            ip("198.51.100.1")
+        );
+        // Behind it: the nearest hop the proxy did not add itself.
+        assert_eq!(client_ip(proxy, &h, &[proxy]), ip("203.0.113.7"));
+        assert_eq!(bucket(ip("2001:db8:1:2:3:4:5:6")), "2001:db8:1:2::/64");
+        assert_eq!(bucket(ip("2001:db8:1:2:ffff::1")), "2001:db8:1:2::/64");
+        assert_eq!(bucket(ip("::ffff:192.0.2.1")), "192.0.2.1");
+    }
 }

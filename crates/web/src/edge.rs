@@ -17,6 +17,8 @@ use serde_json::Value;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Parameters in one query string.
+pub const MAX_QUERY_PAIRS: usize = 64;
 /// The longest list accepted anywhere in a JSON body.
 pub const MAX_LIST: usize = 1000;
 
@@ -133,6 +135,15 @@ pub async fn screen_input(State(state): State<AppState>, req: Request, next: Nex
     let api = req.uri().path().starts_with("/api/");
     if let Some(q) = req.uri().query() {
         match serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
+            Ok(pairs) if pairs.len() > MAX_QUERY_PAIRS => {
+                return refuse(
+                    api,
+                    DomainError::invalid(
+                        "query",
+                        format!("has at most {MAX_QUERY_PAIRS} parameters"),
+                    ),
+                );
+            }
             Ok(pairs) => {
                 if let Some(e) = bad_pairs(&pairs) {
                     return refuse(api, e);
@@ -167,6 +178,13 @@ pub async fn screen_input(State(state): State<AppState>, req: Request, next: Nex
             Err(e) => return refuse(api, e),
         }
     };
+    // Chunks announce no length: they may use up to the limit.
+    let announced =
+        if announced == MAX_BODY && parts.headers.contains_key(header::TRANSFER_ENCODING) {
+            limit
+        } else {
+            announced
+        };
     if announced > limit {
         return refuse(api, too_large(limit));
     }

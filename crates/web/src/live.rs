@@ -107,6 +107,17 @@ impl Hub {
         )
     }
 
+    /// End every stream of a staff user on this node (deactivated).
+    pub fn close_user(&self, staff: StaffId) {
+        let open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (_, close) in open.get(&staff).into_iter().flatten() {
+            close.notify_one();
+        }
+    }
+
     /// How many streams are open (all users).
     pub fn open_streams(&self) -> usize {
         self.open

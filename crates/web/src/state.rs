@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// A request body must arrive whole within this.
     pub body_timeout: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             secure_cookies,
             metrics_token: None,
             body_timeout: std::time::Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -8,10 +8,10 @@ use argon2::{Argon2, PasswordHash};
 use blake2::{Blake2s256, Digest};
 
 pub fn hash_password(password: &str) -> Result<String> {
-    if password.chars().count() < 10 {
+    if password.chars().count() < 12 {
         return Err(DomainError::invalid(
             "password",
-            "a password has at least 10 characters",
+            "a password has at least 12 characters",
         ));
     }
     Argon2::default()

@@ -137,6 +137,15 @@ impl StaffService {
         )))
     }
 
+    /// Forget sign-in counters idle for a day (the table does not grow with
+    /// every address that ever tried); how many.
+    pub async fn purge_signin_attempts(&self) -> Result<u64> {
+        let day_ago = crate::time::now()
+            .checked_sub(SignedDuration::from_hours(24))
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        self.store.signin_purge(day_ago).await
+    }
+
     /// A new session; the returned secret goes in the cookie.
     pub async fn start_session(&self, user: &StaffUser) -> Result<(String, Session)> {
         let secret = new_secret("ems_")?;
@@ -260,10 +269,8 @@ impl StaffService {
         authorize(actor.role, Action::ManageStaff)?;
         let t = self
             .store
-            .tokens(None)
+            .token_by_id(id)
             .await?
-            .into_iter()
-            .find(|t| t.id == id)
             .ok_or_else(|| DomainError::NotFound("API token".into()))?;
         let now = crate::time::now();
         let ev = change(actor, "revoke", "api_token", id.0)

@@ -337,7 +337,16 @@ impl AuthorityService {
             && before.decision_key == decision_key
             && before.decided_by == Some(me)
         {
-            return Ok(before);
+            // The same decision again answers it; the other verdict under
+            // the same key (Approve pressed on a page still showing a
+            // request one denied) is refused, not reported as done.
+            if (before.status == ApprovalStatus::Approved) == input.approve {
+                return Ok(before);
+            }
+            return Err(DomainError::Conflict(format!(
+                "you already {} this request",
+                before.status.as_str()
+            )));
         }
         let cancelling = !input.approve && me == before.requested_by;
         if !cancelling {

@@ -84,9 +84,10 @@ pub async fn deactivate(
     ApiJson(b): ApiJson<ActiveInput>,
 ) -> Result<Json<StaffUser>, ApiError> {
     let id = crate::error::path_id(&id, "staff user")?;
-    Ok(Json(
-        s.staff.set_active(&u.actor(), id, false, &b.reason).await?,
-    ))
+    let user = s.staff.set_active(&u.actor(), id, false, &b.reason).await?;
+    // Their open screens stop receiving customer events at once.
+    s.hub.close_user(id);
+    Ok(Json(user))
 }
 
 #[utoipa::path(post, path = "/api/v1/staff/{id}/activate", request_body = ActiveInput, tag = "admin",

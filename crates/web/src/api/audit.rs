@@ -29,7 +29,7 @@ pub async fn list_audit(
 ) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     authorize(u.user.role, Action::ViewAudit)?;
     let entity_id = match q.entity.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(e) => Some(
             e.parse::<uuid::Uuid>()
                 .map_err(|_| ApiError::bad_request("entity", "an entity id is a UUID"))?,

@@ -139,6 +139,11 @@ async fn set_active(
         .set_active(&u.actor(), id, active, &text(&f, "reason"))
         .await
     {
+        Ok(_) if !active => {
+            // Their open screens stop receiving customer events at once.
+            s.hub.close_user(id);
+            Ok(Redirect::to("/staff?done=deactivated").into_response())
+        }
         Ok(_) => Ok(Redirect::to(if active {
             "/staff?done=activated"
         } else {
