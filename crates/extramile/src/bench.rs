@@ -322,7 +322,7 @@ async fn http(
                     name: "Benchmark".into(),
                     role: "agent".into(),
                     team_id: None,
-                    password: "benchmark-password".into(),
+                    password: "timing run secret 2026".into(),
                 },
             )
             .await

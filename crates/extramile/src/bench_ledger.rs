@@ -118,7 +118,7 @@ pub async fn run(
                 name: "Bench supervisor".into(),
                 role: "supervisor".into(),
                 team_id: None,
-                password: "benchmark-password".into(),
+                password: "timing run secret 2026".into(),
             },
         )
         .await

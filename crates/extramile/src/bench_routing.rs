@@ -36,7 +36,7 @@ fn line(title: &str, mut d: Vec<Duration>) {
 /// Agents straight into the store with one password hash: argon2 a
 /// thousand times would measure the hash, not routing.
 async fn agents(st: &AppState, n: usize) -> Result<Vec<StaffUser>, String> {
-    let hash = hash_password("benchmark-password").map_err(e)?;
+    let hash = hash_password("timing run secret 2026").map_err(e)?;
     let mut out = Vec::with_capacity(n);
     let run = uuid::Uuid::new_v4().simple().to_string();
     for i in 0..n {
@@ -289,7 +289,7 @@ async fn pop_setup(st: &AppState) -> Result<(String, String, String), String> {
                     name: role.into(),
                     role: role.into(),
                     team_id: None,
-                    password: "benchmark-password".into(),
+                    password: "timing run secret 2026".into(),
                 },
             )
             .await

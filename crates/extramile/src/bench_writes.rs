@@ -30,7 +30,7 @@ pub async fn run(count: usize, concurrency: usize, config: &Config) -> Result<()
                 name: "Bench writer".into(),
                 role: "agent".into(),
                 team_id: None,
-                password: "benchmark-password".into(),
+                password: "timing run secret 2026".into(),
             },
         )
         .await

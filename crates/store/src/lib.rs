@@ -114,7 +114,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             max_connections: 8,
-            sqlite_cache_kib: 8 * 1024,
+            sqlite_cache_kib: 2 * 1024,
         }
     }
 }
