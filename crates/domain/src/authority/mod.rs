@@ -4,6 +4,7 @@
 
 mod approvals;
 mod decide;
+mod requests;
 mod service;
 
 pub use approvals::*;
