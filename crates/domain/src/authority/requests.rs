@@ -188,14 +188,18 @@ impl AuthorityService {
                 req.money.currency.as_str(),
             )
             .await?;
-        let d = super::decide(
-            req.kind,
-            req.money.minor,
-            req.money.currency.as_str(),
-            policy.as_ref(),
-            used,
-            None,
-        );
+        // The approver's decision with what this month has used.
+        let decision = |used: i64| {
+            super::decide(
+                req.kind,
+                req.money.minor,
+                req.money.currency.as_str(),
+                policy.as_ref(),
+                used,
+                None,
+            )
+        };
+        let d = decision(used);
         if d.outcome != Outcome::Allowed {
             return Err(DomainError::Forbidden(format!(
                 "{}: ask someone with more authority",
@@ -228,17 +232,7 @@ impl AuthorityService {
                 self.announce(&after);
                 Ok(after)
             }
-            PostOutcome::MonthLimit { used } => Err(DomainError::Forbidden(
-                super::decide(
-                    req.kind,
-                    req.money.minor,
-                    req.money.currency.as_str(),
-                    policy.as_ref(),
-                    used,
-                    None,
-                )
-                .reason,
-            )),
+            PostOutcome::MonthLimit { used } => Err(DomainError::Forbidden(decision(used).reason)),
             PostOutcome::BalanceLimit { .. } => Err(DomainError::Conflict(
                 "the customer no longer has that much in credit; nothing was refunded".into(),
             )),

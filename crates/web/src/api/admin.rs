@@ -83,11 +83,7 @@ pub async fn deactivate(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ActiveInput>,
 ) -> Result<Json<StaffUser>, ApiError> {
-    let id = crate::error::path_id(&id, "staff user")?;
-    let user = s.staff.set_active(&u.actor(), id, false, &b.reason).await?;
-    // Their open screens stop receiving customer events at once.
-    s.hub.close_user(id);
-    Ok(Json(user))
+    set_active(&s, &u, &id, false, &b.reason).await
 }
 
 #[utoipa::path(post, path = "/api/v1/staff/{id}/activate", request_body = ActiveInput, tag = "admin",
@@ -100,8 +96,21 @@ pub async fn activate(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ActiveInput>,
 ) -> Result<Json<StaffUser>, ApiError> {
-    let id = crate::error::path_id(&id, "staff user")?;
-    Ok(Json(
-        s.staff.set_active(&u.actor(), id, true, &b.reason).await?,
-    ))
+    set_active(&s, &u, &id, true, &b.reason).await
+}
+
+async fn set_active(
+    s: &AppState,
+    u: &CurrentUser,
+    id: &str,
+    active: bool,
+    reason: &str,
+) -> Result<Json<StaffUser>, ApiError> {
+    let id = crate::error::path_id(id, "staff user")?;
+    let user = s.staff.set_active(&u.actor(), id, active, reason).await?;
+    if !active {
+        // Their open screens stop receiving customer events at once.
+        s.hub.close_user(id);
+    }
+    Ok(Json(user))
 }
