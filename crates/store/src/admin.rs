@@ -152,9 +152,9 @@ impl StaffStore for SqlStore {
     async fn insert_token(&self, t: &ApiToken, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO api_tokens (id, digest, staff_id, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO api_tokens (id, digest, staff_id, label, created_at, expires_at, revoked_at, issue_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(t.id.0).bind(t.digest.as_str()).bind(t.staff_id.0).bind(t.label.as_str()).bind(ts_to_micros(t.created_at))
-                .bind(t.expires_at.map(ts_to_micros)).bind(t.revoked_at.map(ts_to_micros))
+                .bind(t.expires_at.map(ts_to_micros)).bind(t.revoked_at.map(ts_to_micros)).bind(t.issue_key.as_deref())
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
@@ -232,8 +232,7 @@ const SIGNIN_ATTEMPT: &str = "INSERT INTO signin_attempts (subject, attempts, wi
     locks = CASE WHEN signin_attempts.window_start < $4 THEN 0 ELSE signin_attempts.locks END \
     RETURNING attempts, locked_until, locks";
 
-const TOKEN_COLS: &str =
-    "SELECT id, digest, staff_id, label, created_at, expires_at, revoked_at FROM api_tokens";
+const TOKEN_COLS: &str = "SELECT id, digest, staff_id, label, created_at, expires_at, revoked_at, issue_key FROM api_tokens";
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
@@ -244,6 +243,7 @@ struct TokenRow {
     created_at: i64,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
+    issue_key: Option<String>,
 }
 
 impl TokenRow {
@@ -256,6 +256,7 @@ impl TokenRow {
             created_at: micros_to_ts(self.created_at),
             expires_at: self.expires_at.map(micros_to_ts),
             revoked_at: self.revoked_at.map(micros_to_ts),
+            issue_key: self.issue_key,
         }
     }
 }

@@ -166,7 +166,8 @@ macro_rules! post_in_tx {
                 }
             }
             if let Some(max) = guard.max_balance_after {
-                let balance: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account_id = $1")
+                // Goodwill credits lower bills; they are never paid out.
+                let balance: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account_id = $1 AND kind <> 'credit'")
                     .bind(e.account_id.0).fetch_one(&mut *$tx).await.map_err(db_err)?;
                 if balance + e.amount_minor > max {
                     return Ok(PostOutcome::BalanceLimit { balance });
@@ -251,10 +252,10 @@ impl LedgerStore for SqlStore {
         newest: u32,
     ) -> Result<LedgerWindow> {
         let start = period_start.to_string();
-        let ((balance, before, count), rows) = read!(&self.db, p => async {
-            // Both sums from the (account_id, effective_on, amount_minor) index alone.
-            let sums: (i64, i64, i64) = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), \
-                CAST(COALESCE(SUM(CASE WHEN effective_on < $2 THEN amount_minor ELSE 0 END), 0) AS BIGINT), COUNT(*) \
+        let ((balance, before, credits, count), rows) = read!(&self.db, p => async {
+            let sums: (i64, i64, i64, i64) = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN effective_on < $2 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN kind = 'credit' THEN amount_minor ELSE 0 END), 0) AS BIGINT), COUNT(*) \
                 FROM ledger_entries WHERE account_id = $1")
                 .bind(account.0).bind(start.as_str()).fetch_one(p).await?;
             // Two index ranges (the period, the newest), not a scan of the history.
@@ -268,6 +269,7 @@ impl LedgerStore for SqlStore {
         Ok(LedgerWindow {
             balance_minor: balance,
             brought_forward_minor: before,
+            credits_minor: credits,
             count,
             entries: rows
                 .into_iter()

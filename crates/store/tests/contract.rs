@@ -682,6 +682,7 @@ async fn staff_sessions_and_tokens() {
             created_at: until,
             expires_at: Some(until),
             revoked_at: None,
+            issue_key: None,
         };
         let ev2 = extramile_domain::audit::change(&Actor::system(), "create", "api_token", u.id.0)
             .build();
@@ -1317,10 +1318,11 @@ async fn ledger_guards_keys_policies_and_approvals() {
         assert_eq!(w.store.post_entry(&over, &audit(&over), &month, None).await.unwrap(), PostOutcome::MonthLimit { used: 3000 });
         assert_eq!(w.store.month_used(w.account.id, EntryKind::Credit, jiff::Timestamp::UNIX_EPOCH).await.unwrap(), 3000);
 
-        // A refund never pays out more than the credit (balance 999 owed now).
+        // A refund never pays out more than was paid beyond what is owed:
+        // 3,999 owed without the goodwill credit, which is never cash.
         let refund = entry(EntryKind::Refund, 1, Some(me), None);
         let cap = PostGuard { month: None, max_balance_after: Some(0), charge_seen: None };
-        assert_eq!(w.store.post_entry(&refund, &audit(&refund), &cap, None).await.unwrap(), PostOutcome::BalanceLimit { balance: 999 });
+        assert_eq!(w.store.post_entry(&refund, &audit(&refund), &cap, None).await.unwrap(), PostOutcome::BalanceLimit { balance: 3999 });
         let entries = w.store.ledger_entries(w.account.id).await.unwrap();
         assert_eq!((entries.len(), balance(&entries)), (2, 999), "refused writes left nothing");
 

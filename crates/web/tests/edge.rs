@@ -508,7 +508,7 @@ async fn admins_manage_tokens_and_staff_on_the_staff_page() {
         let page = common::post_form(
             &app,
             "/staff/tokens",
-            "email=maya%40t.example&label=billing+sync&days=30",
+            "email=maya%40t.example&label=billing+sync&days=30&issue_key=form-1",
             &ann,
         )
         .await;
@@ -521,6 +521,17 @@ async fn admins_manage_tokens_and_staff_on_the_staff_page() {
         );
         let page = common::get_page(&app, "/staff", &ann.0).await;
         assert!(!page.text.contains(&secret), "never shown again");
+        // The same form again (a reload that resubmits): nothing more is issued.
+        let again = common::post_form(
+            &app,
+            "/staff/tokens",
+            "email=maya%40t.example&label=billing+sync&days=30&issue_key=form-1",
+            &ann,
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{url}");
+        assert!(again.text.contains("already sent"), "{url}");
+        assert!(!again.text.contains("token-secret"));
         let row = common::between(&page.text, "billing sync", "</div>");
         assert!(row.contains("<strong>active</strong>"), "{row}");
         let id = common::between(row, "/staff/tokens/", "/revoke").to_string();

@@ -462,3 +462,60 @@ async fn parallel_waivers_and_disputes_of_one_charge_book_once() {
         }
     }
 }
+
+/// A goodwill credit lowers the next bill; it is not an overpayment and is
+/// never paid out as cash (a refund of it was possible, and the page offered
+/// one right where a double click landed).
+#[tokio::test]
+async fn goodwill_credits_are_never_refunded_as_cash() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("ann@t.example", "admin", None),
+                ("pbx@t.example", "integration", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (ann, billing) = (&t[0], &t[1]);
+        let acct = new_account(&app, ann).await;
+        let act = format!("/api/v1/accounts/{acct}/ledger/actions");
+        let (s, _) = call(&app, ann, "POST", &act, Some(credit(2000, "g1"))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        let (_, v) = call(
+            &app,
+            ann,
+            "GET",
+            &format!("/api/v1/accounts/{acct}/ledger"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (v["balance_minor"].as_i64(), &v["overpayment_minor"]),
+            (Some(-2000), &Value::Null),
+            "{url}: {v}"
+        );
+        let refund = json!({"action": "refund", "amount_minor": 2000, "currency": "USD", "reason": "cash", "idempotency_key": "r1"});
+        let (s, p) = call(&app, ann, "POST", &act, Some(refund)).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_minor")),
+            "{url}: {p}"
+        );
+        // Paying more than owed is refundable, the credit still is not.
+        let (s, _) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "payment", "amount_minor": 5000, "currency": "USD", "external_id": format!("p-{acct}"), "memo": "paid"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        let (_, v) = call(
+            &app,
+            ann,
+            "GET",
+            &format!("/api/v1/accounts/{acct}/ledger"),
+            None,
+        )
+        .await;
+        assert_eq!(v["overpayment_minor"], 5000, "{url}: {v}");
+        let (s, p) = call(&app, ann, "POST", &act, Some(json!({"action": "refund", "amount_minor": 5000, "currency": "USD", "reason": "overpaid", "idempotency_key": "r2"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {p}");
+    }
+}

@@ -206,8 +206,14 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             "in the customer's favour now"
         );
 
-        // A payment leaves the customer in credit: the refund is offered and done once.
-        call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "payment", "amount_minor": 1001, "currency": "USD", "external_id": "pay-1", "memo": "Payment"}))).await;
+        // Credits lower the bill but are not cash: nothing to refund yet.
+        let page = get_page(&app, &money, &maya.0).await;
+        assert!(
+            !page.text.contains("id=\"overpayment\""),
+            "credits are not an overpayment"
+        );
+        // A payment beyond the $39.99 owed leaves $70.01 paid over: the refund is offered and done once.
+        call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "payment", "amount_minor": 11000, "currency": "USD", "external_id": "pay-1", "memo": "Payment"}))).await;
         // The account's overview flags it (story S5), without opening the tab.
         let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
         assert!(
@@ -216,7 +222,7 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             overview.text
         );
         assert!(
-            between(&overview.text, "id=\"account-balance\">", "<").contains("$70.01 in credit")
+            between(&overview.text, "id=\"account-balance\">", "<").contains("$170.00 in credit")
         );
         let page = get_page(&app, &money, &maya.0).await;
         let over = between(&page.text, "id=\"overpayment\"", "</section>");
@@ -236,10 +242,13 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             !page.text.contains("id=\"overpayment\""),
             "no longer overpaid"
         );
-        assert_eq!(between(&page.text, "id=\"balance\">", "<"), "$0.00");
+        assert_eq!(
+            between(&page.text, "id=\"balance\">", "<"),
+            "$99.99",
+            "the credits stay, for the bill"
+        );
         let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
         assert!(!overview.text.contains("overpaid-flag"));
-        assert!(overview.text.contains("nothing owed"));
         let twice = post_form(
             &app,
             &format!("{money}/act"),
@@ -253,7 +262,9 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             "nothing left to refund"
         );
         assert!(
-            twice.text.contains("only what the customer has in credit"),
+            twice
+                .text
+                .contains("only what the customer has paid beyond what they owe"),
             "{}",
             twice.text
         );

@@ -70,6 +70,8 @@ pub struct ApiToken {
     /// Refused from this time on, when set.
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// The key of the form that issued it: sent again, it issues nothing.
+    pub issue_key: Option<String>,
 }
 
 impl ApiToken {

@@ -190,6 +190,19 @@ impl StaffService {
         label: &str,
         days: Option<i64>,
     ) -> Result<String> {
+        self.issue_token(actor, email, label, days, None).await
+    }
+
+    /// As `create_token`, from a form with a key: the same form sent again
+    /// (a reload) issues nothing and says so.
+    pub async fn issue_token(
+        &self,
+        actor: &Actor,
+        email: &str,
+        label: &str,
+        days: Option<i64>,
+        issue_key: Option<&str>,
+    ) -> Result<String> {
         authorize(actor.role, Action::ManageStaff)?;
         let user = self
             .store
@@ -210,7 +223,7 @@ impl StaffService {
             }
             Some(_) => {
                 return Err(DomainError::invalid(
-                    "expires_in_days",
+                    "days",
                     "must be between 1 and 3650 days",
                 ));
             }
@@ -224,6 +237,7 @@ impl StaffService {
             created_at: now,
             expires_at,
             revoked_at: None,
+            issue_key: issue_key.map(str::to_string),
         };
         let ev = change(actor, "create", "api_token", token.id.0)
             .summary(format!(
@@ -235,8 +249,12 @@ impl StaffService {
                     .unwrap_or_default()
             ))
             .build();
-        self.store.insert_token(&token, &ev).await?;
-        Ok(secret)
+        match self.store.insert_token(&token, &ev).await {
+            Err(DomainError::Conflict(_)) if issue_key.is_some() => Err(DomainError::Conflict(
+                "this form was already sent: the token was issued and its secret shown once; revoke it below if the secret was lost".into(),
+            )),
+            other => other.map(|()| secret),
+        }
     }
 
     /// The staff user a token belongs to, while it is neither revoked nor

@@ -369,7 +369,7 @@ pub(crate) fn refusal(outcome: PostOutcome, currency: &str) -> DomainError {
         PostOutcome::BalanceLimit { balance } => DomainError::invalid(
             "amount_minor",
             format!(
-                "a refund pays out only what the customer has in credit ({} now)",
+                "a refund pays out only what the customer has paid beyond what they owe ({} now; goodwill credits go on the bill, not back as cash)",
                 rules::format_money((-balance).max(0), currency)
             ),
         ),

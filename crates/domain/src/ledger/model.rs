@@ -95,6 +95,9 @@ pub struct LedgerWindow {
     pub balance_minor: i64,
     /// The sum of entries effective before the period's start.
     pub brought_forward_minor: i64,
+    /// The sum of goodwill credits (negative): they reduce bills, they are
+    /// never paid out as cash.
+    pub credits_minor: i64,
     pub count: i64,
     /// The newest `n` entries and every entry effective on or after the
     /// period's start. (Entries about a charge are always newer than it, so

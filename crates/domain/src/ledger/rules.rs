@@ -176,12 +176,25 @@ pub fn view(
     view_window(account_id, currency, w, recurring, today, threshold)
 }
 
+/// What the customer has paid beyond what they owe, when over the
+/// threshold: the balance without goodwill credits (a credit lowers the
+/// next bill; it is not money to pay out).
+pub fn overpayment(balance_minor: i64, credits_minor: i64, threshold: i64) -> Option<i64> {
+    let paid_beyond = -(balance_minor - credits_minor);
+    (paid_beyond > threshold).then_some(paid_beyond)
+}
+
 /// What a store's `ledger_window` returns, computed from every entry.
 pub fn window(mut entries: Vec<LedgerEntry>, period_start: Date, newest: usize) -> LedgerWindow {
     let balance_minor = balance(&entries);
     let brought_forward_minor = entries
         .iter()
         .filter(|e| e.effective_on < period_start)
+        .map(|e| e.amount_minor)
+        .sum();
+    let credits_minor = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Credit)
         .map(|e| e.amount_minor)
         .sum();
     let count = entries.len() as i64;
@@ -195,6 +208,7 @@ pub fn window(mut entries: Vec<LedgerEntry>, period_start: Date, newest: usize) 
     LedgerWindow {
         balance_minor,
         brought_forward_minor,
+        credits_minor,
         count,
         entries,
     }
@@ -267,7 +281,7 @@ pub fn view_window(
         account_id,
         currency: currency.to_string(),
         balance_minor,
-        overpayment_minor: (balance_minor < -threshold).then_some(-balance_minor),
+        overpayment_minor: overpayment(balance_minor, w.credits_minor, threshold),
         entry_count: w.count,
         entries: views,
         next_bill: NextBill {

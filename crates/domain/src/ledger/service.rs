@@ -203,7 +203,7 @@ impl LedgerService {
             .await?;
         Ok(Standing {
             balance_minor: w.balance_minor,
-            overpayment_minor: (w.balance_minor < -self.threshold).then_some(-w.balance_minor),
+            overpayment_minor: rules::overpayment(w.balance_minor, w.credits_minor, self.threshold),
             currency,
         })
     }

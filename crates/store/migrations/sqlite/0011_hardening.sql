@@ -16,8 +16,11 @@ CREATE TABLE signin_attempts (
 ALTER TABLE api_tokens ADD COLUMN id BLOB;
 ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
 ALTER TABLE api_tokens ADD COLUMN revoked_at BIGINT;
+-- The form that issued a token: sent again (a reload), it issues nothing.
+ALTER TABLE api_tokens ADD COLUMN issue_key TEXT;
 UPDATE api_tokens SET id = randomblob(16) WHERE id IS NULL;
 CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+CREATE UNIQUE INDEX api_tokens_issue_key ON api_tokens(issue_key);
 CREATE INDEX api_tokens_staff ON api_tokens(staff_id);
 CREATE INDEX sessions_staff ON sessions(staff_id);
 

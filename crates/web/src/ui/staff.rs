@@ -43,6 +43,8 @@ struct StaffPage {
     secret: Option<(String, String)>,
     rows: Vec<StaffRow>,
     typed: Typed,
+    /// A new key for each render of the issue form.
+    key: String,
 }
 
 fn day(t: jiff::Timestamp) -> String {
@@ -102,6 +104,7 @@ async fn staff_page(
         secret,
         rows,
         typed,
+        key: uuid::Uuid::now_v7().to_string(),
     };
     Ok((status, render(&page)).into_response())
 }
@@ -180,8 +183,15 @@ async fn issue(
     };
     let done = match days {
         Ok(days) => {
+            let key = text(&f, "issue_key");
             s.staff
-                .create_token(&u.actor(), &text(&f, "email"), &text(&f, "label"), days)
+                .issue_token(
+                    &u.actor(),
+                    &text(&f, "email"),
+                    &text(&f, "label"),
+                    days,
+                    Some(key.as_str()).filter(|k| !k.is_empty()),
+                )
                 .await
         }
         Err(e) => Err(e),
