@@ -52,6 +52,13 @@ pub enum TokenCommand {
     Revoke { id: String },
 }
 
+/// A line on standard output; false once the reader has gone (`| head`),
+/// which ends a listing quietly instead of panicking.
+fn out(line: std::fmt::Arguments<'_>) -> bool {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}").is_ok()
+}
+
 pub async fn users(st: &AppState, command: UserCommand) -> Result<(), String> {
     match command {
         UserCommand::Add {
@@ -68,13 +75,15 @@ pub async fn users(st: &AppState, command: UserCommand) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
             {
                 let state = if u.active { "active" } else { "deactivated" };
-                println!(
+                if !out(format_args!(
                     "{:<32} {:<11} {:<12} {}",
                     u.email,
                     u.role.as_str(),
                     state,
                     u.name
-                );
+                )) {
+                    break;
+                }
             }
             Ok(())
         }
@@ -182,10 +191,10 @@ pub async fn tokens(st: &AppState, command: TokenCommand) -> Result<(), String> 
             let day = |t: Option<jiff::Timestamp>| {
                 t.map_or("-".to_string(), |t| t.strftime("%Y-%m-%d").to_string())
             };
-            println!(
+            out(format_args!(
                 "{:<36}  {:<28} {:<16} {:<10} {:<10} revoked",
                 "id", "staff", "label", "created", "expires"
-            );
+            ));
             for t in st
                 .staff
                 .tokens(&system, who)
@@ -196,7 +205,7 @@ pub async fn tokens(st: &AppState, command: TokenCommand) -> Result<(), String> 
                     .iter()
                     .find(|u| u.id == t.staff_id)
                     .map_or("?", |u| u.email.as_str());
-                println!(
+                if !out(format_args!(
                     "{:<36}  {:<28} {:<16} {:<10} {:<10} {}",
                     t.id,
                     owner,
@@ -204,7 +213,9 @@ pub async fn tokens(st: &AppState, command: TokenCommand) -> Result<(), String> 
                     day(Some(t.created_at)),
                     day(t.expires_at),
                     day(t.revoked_at)
-                );
+                )) {
+                    break;
+                }
             }
         }
         TokenCommand::Revoke { id } => {
