@@ -28,6 +28,17 @@ fn internal(table: &str) -> bool {
     table.starts_with("_sqlx") || table.starts_with("sqlite_")
 }
 
+/// Indexes as sorted "table.index", leaving out the migrations' own.
+fn named(idx: Vec<(String, String)>) -> Vec<String> {
+    let mut out: Vec<String> = idx
+        .into_iter()
+        .filter(|(t, _)| !internal(t))
+        .map(|(t, i)| format!("{t}.{i}"))
+        .collect();
+    out.sort();
+    out
+}
+
 async fn sqlite_schema(path: &str) -> Schema {
     let mut c = sqlx::SqliteConnection::connect(path).await.unwrap();
     let tables: Vec<(String,)> =
@@ -49,13 +60,7 @@ async fn sqlite_schema(path: &str) -> Schema {
         .fetch_all(&mut c)
         .await
         .unwrap();
-    let mut idx: Vec<String> = idx
-        .into_iter()
-        .filter(|(t, _)| !internal(t))
-        .map(|(t, i)| format!("{t}.{i}"))
-        .collect();
-    idx.sort();
-    (cols, idx)
+    (cols, named(idx))
 }
 
 async fn postgres_schema(url: &str) -> Schema {
@@ -78,13 +83,7 @@ async fn postgres_schema(url: &str) -> Schema {
     .fetch_all(&mut c)
     .await
     .unwrap();
-    let mut idx: Vec<String> = idx
-        .into_iter()
-        .filter(|(t, _)| !internal(t))
-        .map(|(t, i)| format!("{t}.{i}"))
-        .collect();
-    idx.sort();
-    (cols, idx)
+    (cols, named(idx))
 }
 
 #[tokio::test]

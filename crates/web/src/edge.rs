@@ -133,113 +133,115 @@ fn has_body(parts: &axum::http::request::Parts, body: &Body) -> Option<usize> {
 /// control characters, naming the field.
 pub async fn screen_input(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
-    if let Some(q) = req.uri().query() {
-        match serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
-            Ok(pairs) if pairs.len() > MAX_QUERY_PAIRS => {
-                return refuse(
-                    api,
-                    DomainError::invalid(
-                        "query",
-                        format!("has at most {MAX_QUERY_PAIRS} parameters"),
-                    ),
-                );
-            }
-            Ok(pairs) => {
-                if let Some(e) = bad_pairs(&pairs) {
-                    return refuse(api, e);
-                }
-            }
-            Err(_) => {
-                return refuse(
-                    api,
-                    DomainError::invalid("query", "the query string is not valid"),
-                );
-            }
-        }
+    if let Some(e) = req.uri().query().and_then(bad_query) {
+        return refuse(api, e);
     }
     let (mut parts, body) = req.into_parts();
     let Some(announced) = has_body(&parts, &body) else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let limit = if parts.uri.path() == "/signin" {
-        SIGNIN_BODY
-    } else {
-        match crate::auth::signed_in(&mut parts, &state).await {
-            Ok(true) => MAX_BODY,
-            Ok(false) => {
-                // Not read at all: strangers cannot make us hold bodies.
-                return refuse(
-                    api,
-                    DomainError::Unauthenticated(
-                        "sign in, or send Authorization: Bearer <token>".into(),
-                    ),
-                );
-            }
+    let bytes = match body_limit(&mut parts, &state).await {
+        Ok(limit) => match read_body(body, announced, limit, &parts, state.body_timeout).await {
+            Ok(b) => b,
             Err(e) => return refuse(api, e),
-        }
+        },
+        Err(e) => return refuse(api, e),
     };
+    if let Some(e) = bad_body(&parts, &bytes) {
+        return refuse(api, e);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// What is wrong with a query string: too many parameters, a control
+/// character, or no valid form at all.
+fn bad_query(q: &str) -> Option<DomainError> {
+    match serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
+        Ok(pairs) if pairs.len() > MAX_QUERY_PAIRS => Some(DomainError::invalid(
+            "query",
+            format!("has at most {MAX_QUERY_PAIRS} parameters"),
+        )),
+        Ok(pairs) => bad_pairs(&pairs),
+        Err(_) => Some(DomainError::invalid(
+            "query",
+            "the query string is not valid",
+        )),
+    }
+}
+
+/// How large a body this caller may send: a sign-in form 8 KiB, a
+/// signed-in caller `MAX_BODY`, a stranger none (their body is never read).
+async fn body_limit(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+) -> Result<usize, DomainError> {
+    if parts.uri.path() == "/signin" {
+        return Ok(SIGNIN_BODY);
+    }
+    if crate::auth::signed_in(parts, state).await? {
+        Ok(MAX_BODY)
+    } else {
+        Err(DomainError::Unauthenticated(
+            "sign in, or send Authorization: Bearer <token>".into(),
+        ))
+    }
+}
+
+/// The whole body within the deadline and the memory budget.
+async fn read_body(
+    body: Body,
+    announced: usize,
+    limit: usize,
+    parts: &axum::http::request::Parts,
+    deadline: std::time::Duration,
+) -> Result<axum::body::Bytes, DomainError> {
+    let late = || DomainError::invalid("body", "the body did not arrive in time");
     // Chunks announce no length: they may use up to the limit.
-    let announced =
-        if announced == MAX_BODY && parts.headers.contains_key(header::TRANSFER_ENCODING) {
-            limit
-        } else {
-            announced
-        };
+    let chunked = parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let announced = if chunked { limit } else { announced };
     if announced > limit {
-        return refuse(api, too_large(limit));
+        return Err(too_large(limit));
     }
     let kib = u32::try_from(announced.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
     let read = async {
         let _held = body_budget().acquire_many(kib).await.ok()?;
         Some(to_bytes(body, limit).await)
     };
-    let bytes = match tokio::time::timeout(state.body_timeout, read).await {
-        Ok(Some(Ok(b))) => b,
+    match tokio::time::timeout(deadline, read).await {
+        Ok(Some(Ok(b))) => Ok(b),
         Ok(Some(Err(e))) => {
             let too_big =
                 std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |x| {
                     x.source()
                 })
                 .any(|x| x.to_string().contains("length limit"));
-            return refuse(
-                api,
-                if too_big {
-                    too_large(limit)
-                } else {
-                    DomainError::invalid("body", "the body did not arrive in time")
-                },
-            );
+            Err(if too_big { too_large(limit) } else { late() })
         }
-        Ok(None) | Err(_) => {
-            return refuse(
-                api,
-                DomainError::invalid("body", "the body did not arrive in time"),
-            );
-        }
-    };
+        Ok(None) | Err(_) => Err(late()),
+    }
+}
+
+/// A control character in a form or JSON body, naming the field. JSON
+/// syntax errors are left to the handler's extractor, which names them.
+fn bad_body(parts: &axum::http::request::Parts, bytes: &[u8]) -> Option<DomainError> {
     let kind = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let bad = if kind.starts_with("application/x-www-form-urlencoded") {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+    if kind.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
             .ok()
             .and_then(|pairs| bad_pairs(&pairs))
     } else if kind.starts_with("application/json") || kind.contains("+json") {
-        // Syntax errors are left to the handler's extractor, which names them.
-        serde_json::from_slice::<Value>(&bytes)
+        serde_json::from_slice::<Value>(bytes)
             .ok()
             .and_then(|v| bad_json(&v, ""))
     } else {
         None
-    };
-    if let Some(e) = bad {
-        return refuse(api, e);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }
 
 fn too_large(limit: usize) -> DomainError {

@@ -156,20 +156,17 @@ impl AuthorityService {
 
     /// Carry an approved request out: under the approver's own authority
     /// and the requester's key, so it can never book what that key booked.
-    async fn approve(
-        &self,
-        actor: &Actor,
-        mut after: Approval,
-        ev: &crate::audit::AuditEvent,
-    ) -> Result<Approval> {
-        let mut request = after.request.clone();
+    /// The approved request as it will be booked, under the requester's
+    /// key, unless that key already booked it or the currency changed.
+    async fn bookable(&self, a: &Approval) -> Result<(MoneyRequest, IdempotencyKey)> {
+        let mut request = a.request.clone();
         if request.idempotency_key.trim().is_empty() {
             // Requests from before keys were kept: the approval is the key.
-            request.idempotency_key = format!("approval:{}", after.id);
+            request.idempotency_key = format!("approval:{}", a.id);
         }
-        let req = MoneyRequest::parse(after.account_id, &request)?;
+        let req = MoneyRequest::parse(a.account_id, &request)?;
         let key = IdempotencyKey {
-            actor: after.requested_by,
+            actor: a.requested_by,
             key: req.key.clone(),
             digest: req.digest.clone(),
         };
@@ -177,8 +174,18 @@ impl AuthorityService {
             return Err(already_booked(&e));
         }
         self.ledger
-            .check_currency(after.account_id, &req.money.currency)
+            .check_currency(a.account_id, &req.money.currency)
             .await?;
+        Ok((req, key))
+    }
+
+    async fn approve(
+        &self,
+        actor: &Actor,
+        mut after: Approval,
+        ev: &crate::audit::AuditEvent,
+    ) -> Result<Approval> {
+        let (req, key) = self.bookable(&after).await?;
         let (policy, used) = self
             .ledger
             .authority(
