@@ -50,5 +50,6 @@ pub mod routing;
 pub mod store;
 pub mod telephony;
 pub mod time;
+pub mod workspace;
 
 pub use error::{DomainError, Result};

@@ -266,6 +266,10 @@ pub trait RoutingStore: Send + Sync {
     -> Result<()>;
     /// Availability and since when (for idle agents: idle since).
     async fn set_presence(&self, staff: StaffId, state: Availability, at: Timestamp) -> Result<()>;
+    /// Busy with after-call work until `until`.
+    async fn set_after_call(&self, staff: StaffId, at: Timestamp, until: Timestamp) -> Result<()>;
+    /// Make available everyone whose after-call work is over; how many.
+    async fn end_after_call(&self, now: Timestamp) -> Result<u64>;
     /// Queue the contact (its new state and version) in one transaction.
     async fn enqueue(
         &self,
@@ -467,6 +471,33 @@ pub trait LedgerStore: Send + Sync {
     async fn escalate_due(&self, now: Timestamp) -> Result<Vec<crate::authority::Approval>>;
 }
 
+/// The workspace's own records: pick-lists, create keys, preferences.
+#[async_trait]
+pub trait WorkspaceStore: Send + Sync {
+    /// A list's items, retired ones too, by position.
+    async fn pick_list(
+        &self,
+        list: crate::workspace::ListKind,
+    ) -> Result<Vec<crate::workspace::PickItem>>;
+    /// Insert or replace an item (by list and value).
+    async fn save_pick_item(
+        &self,
+        item: &crate::workspace::PickItem,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Claim `key` for `staff`, or say what it produced (or that it is
+    /// being produced).
+    async fn claim_create_key(
+        &self,
+        staff: StaffId,
+        key: &str,
+        kind: &str,
+        at: Timestamp,
+    ) -> Result<crate::workspace::KeyClaim>;
+    async fn finish_create_key(&self, staff: StaffId, key: &str, result: &str) -> Result<()>;
+    async fn drop_create_key(&self, staff: StaffId, key: &str) -> Result<()>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -478,6 +509,7 @@ pub trait Store:
     + ConsultStore
     + TelephonyStore
     + LedgerStore
+    + WorkspaceStore
 {
 }
 impl<T> Store for T where
@@ -490,5 +522,6 @@ impl<T> Store for T where
         + ConsultStore
         + TelephonyStore
         + LedgerStore
+        + WorkspaceStore
 {
 }

@@ -84,6 +84,7 @@ pub async fn run(
                 skill: format!("bench{}", &run[..8]),
                 time_zone: "UTC".into(),
                 hours: "24/7".into(),
+                after_call_secs: None,
             },
         )
         .await

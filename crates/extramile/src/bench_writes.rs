@@ -79,6 +79,7 @@ pub async fn run(count: usize, concurrency: usize, config: &Config) -> Result<()
                                     account_id: Some(account.id),
                                     person_id: None,
                                     subject: None,
+                                    in_progress: None,
                                 },
                             )
                             .await

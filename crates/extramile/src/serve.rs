@@ -21,12 +21,17 @@ pub async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<()
     // (each once, whichever node sweeps first).
     let authority = st.authority.clone();
     let staff = st.staff.clone();
+    let routing = st.routing.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             tick.tick().await;
             if let Err(e) = staff.purge_signin_attempts().await {
                 tracing::warn!(error = %e, "sign-in counter purge failed");
+            }
+            // After-call work that is over: available, and offered the next.
+            if let Err(e) = routing.end_after_call().await {
+                tracing::warn!(error = %e, "after-call sweep failed");
             }
             match authority.escalate_due().await {
                 Ok(0) => {}

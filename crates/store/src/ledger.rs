@@ -29,6 +29,7 @@ struct EntryRow {
     currency: String,
     reason_code: Option<String>,
     memo: String,
+    label: Option<String>,
     related_entry_id: Option<Uuid>,
     external_id: Option<String>,
     effective_on: String,
@@ -38,7 +39,7 @@ struct EntryRow {
     approval_id: Option<Uuid>,
 }
 
-const ENTRY_COLS: &str = "SELECT id, account_id, kind, amount_minor, currency, reason_code, memo, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id FROM ledger_entries";
+const ENTRY_COLS: &str = "SELECT id, account_id, kind, amount_minor, currency, reason_code, memo, label, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id FROM ledger_entries";
 
 impl EntryRow {
     fn into_domain(self) -> Result<LedgerEntry> {
@@ -50,6 +51,7 @@ impl EntryRow {
             currency: self.currency,
             reason_code: self.reason_code,
             memo: self.memo,
+            label: self.label,
             related_entry_id: self.related_entry_id.map(Into::into),
             external_id: self.external_id,
             effective_on: self.effective_on.parse().map_err(corrupt)?,
@@ -173,11 +175,11 @@ macro_rules! post_in_tx {
                     return Ok(PostOutcome::BalanceLimit { balance });
                 }
             }
-            sqlx::query("INSERT INTO ledger_entries (id, account_id, kind, amount_minor, currency, reason_code, memo, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+            sqlx::query("INSERT INTO ledger_entries (id, account_id, kind, amount_minor, currency, reason_code, memo, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id, label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
                 .bind(e.id.0).bind(e.account_id.0).bind(e.kind.as_str()).bind(e.amount_minor).bind(e.currency.as_str())
                 .bind(e.reason_code.as_deref()).bind(e.memo.as_str()).bind(e.related_entry_id.map(|x| x.0)).bind(e.external_id.as_deref())
                 .bind(e.effective_on.to_string()).bind(ts_to_micros(e.created_at)).bind(e.created_by.map(|x| x.0)).bind(e.created_by_name.as_str())
-                .bind(e.approval_id.map(|x| x.0))
+                .bind(e.approval_id.map(|x| x.0)).bind(e.label.as_deref())
                 .execute(&mut *$tx).await.map_err(db_err)?;
             if let Some(k) = key {
                 sqlx::query("INSERT INTO idempotency_keys (actor_id, key, digest, entry_id, created_at) VALUES ($1, $2, $3, $4, $5)")

@@ -22,6 +22,7 @@ mod rows;
 mod telephony;
 pub mod testing;
 mod view;
+mod workspace;
 
 use extramile_domain::DomainError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

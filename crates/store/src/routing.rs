@@ -13,7 +13,7 @@ use extramile_domain::{DomainError, Result};
 use jiff::Timestamp;
 use uuid::Uuid;
 
-type QueueRow = (Uuid, Option<Uuid>, String, String, String, String, i64);
+type QueueRow = (Uuid, Option<Uuid>, String, String, String, String, i64, i64);
 type EntryRow = (Uuid, Uuid, i64, Option<Uuid>, Option<i64>);
 
 fn queue(r: QueueRow) -> Queue {
@@ -25,6 +25,7 @@ fn queue(r: QueueRow) -> Queue {
         time_zone: r.4,
         hours: r.5,
         created_at: micros_to_ts(r.6),
+        after_call_secs: r.7,
     }
 }
 
@@ -39,7 +40,7 @@ fn entry(r: EntryRow) -> QueueEntry {
 }
 
 const QUEUE_COLS: &str =
-    "SELECT id, team_id, name, skill, time_zone, hours, created_at FROM queues";
+    "SELECT id, team_id, name, skill, time_zone, hours, created_at, after_call_secs FROM queues";
 const ENTRY_COLS: &str =
     "SELECT interaction_id, queue_id, queued_at, offered_to, offered_at FROM queue_entries";
 
@@ -49,9 +50,9 @@ impl RoutingStore for SqlStore {
     async fn insert_queue(&self, q: &Queue, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO queues (id, team_id, name, skill, time_zone, hours, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO queues (id, team_id, name, skill, time_zone, hours, created_at, after_call_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(q.id.0).bind(q.team_id.map(|t| t.0)).bind(q.name.as_str()).bind(q.skill.as_str()).bind(q.time_zone.as_str())
-                .bind(q.hours.as_str()).bind(ts_to_micros(q.created_at))
+                .bind(q.hours.as_str()).bind(ts_to_micros(q.created_at)).bind(q.after_call_secs)
                 .execute(&mut *tx).await.map_err(|e| match db_err(e) {
                     DomainError::Conflict(_) => DomainError::Conflict(format!("a queue named {} exists", q.name)),
                     other => other,
@@ -93,8 +94,21 @@ impl RoutingStore for SqlStore {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_presence(&self, staff: StaffId, state: Availability, at: Timestamp) -> Result<()> {
-        write!(&self.db, p => sqlx::query("INSERT INTO staff_presence (staff_id, state, since) VALUES ($1, $2, $3) ON CONFLICT (staff_id) DO UPDATE SET state = excluded.state, since = excluded.since")
+        write!(&self.db, p => sqlx::query("INSERT INTO staff_presence (staff_id, state, since) VALUES ($1, $2, $3) ON CONFLICT (staff_id) DO UPDATE SET state = excluded.state, since = excluded.since, busy_until = NULL")
             .bind(staff.0).bind(state.as_str()).bind(ts_to_micros(at)).execute(p).await.map(|_| ())).map_err(db_err)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn set_after_call(&self, staff: StaffId, at: Timestamp, until: Timestamp) -> Result<()> {
+        write!(&self.db, p => sqlx::query("INSERT INTO staff_presence (staff_id, state, since, busy_until) VALUES ($1, 'busy', $2, $3) \
+            ON CONFLICT (staff_id) DO UPDATE SET state = 'busy', since = excluded.since, busy_until = excluded.busy_until")
+            .bind(staff.0).bind(ts_to_micros(at)).bind(ts_to_micros(until)).execute(p).await.map(|_| ())).map_err(db_err)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn end_after_call(&self, now: Timestamp) -> Result<u64> {
+        write!(&self.db, p => sqlx::query("UPDATE staff_presence SET state = 'available', since = $1, busy_until = NULL WHERE state = 'busy' AND busy_until IS NOT NULL AND busy_until <= $2")
+            .bind(ts_to_micros(now)).bind(ts_to_micros(now)).execute(p).await.map(|r| r.rows_affected())).map_err(db_err)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

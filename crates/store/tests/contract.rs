@@ -801,7 +801,7 @@ async fn interactions_participants_verification_and_timeline() {
             active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None,
         };
         w.store.insert_staff(&me, &extramile_domain::audit::change(&Actor::system(), "create", "staff_user", me.id.0).build()).await.unwrap();
-        let v = svc.create(&a, NewInteraction { channel: "inbound_call".into(), account_id: Some(w.account.id), person_id: Some(w.ana.id), subject: Some("Mother's bill".into()) }).await.unwrap();
+        let v = svc.create(&a, NewInteraction { channel: "inbound_call".into(), account_id: Some(w.account.id), person_id: Some(w.ana.id), subject: Some("Mother's bill".into()), in_progress: None }).await.unwrap();
         assert_eq!(v.interaction.state, InteractionState::Offered);
         assert_eq!(v.participants.len(), 1);
         let id = v.interaction.id;
@@ -998,6 +998,7 @@ async fn cases_keep_one_owner_and_resolve_with_confirmation() {
                     account_id: Some(w.account.id),
                     person_id: None,
                     subject: None,
+                    in_progress: None,
                 },
             )
             .await
@@ -1069,6 +1070,7 @@ async fn work_lists_presence_and_the_waiting_list() {
                     account_id: Some(w.account.id),
                     person_id: Some(w.rosa.id),
                     subject: None,
+                    in_progress: None,
                 },
             )
             .await
@@ -1140,6 +1142,7 @@ async fn work_lists_presence_and_the_waiting_list() {
             time_zone: "UTC".into(),
             hours: "24/7".into(),
             created_at: extramile_domain::time::now(),
+            after_call_secs: 0,
         };
         w.store
             .insert_queue(
@@ -1294,7 +1297,8 @@ async fn ledger_guards_keys_policies_and_approvals() {
             id: LedgerEntryId::new(), account_id: w.account.id, kind, amount_minor: signed(kind, amount), currency: "USD".into(),
             reason_code: None, memo: "m".into(), related_entry_id: None, external_id: external.map(Into::into),
             effective_on: jiff::civil::date(2026, 11, 22), created_at: extramile_domain::time::now(), created_by: by,
-            created_by_name: "t".into(), approval_id: None,
+            created_by_name: "t".into(),
+            label: None, approval_id: None,
         };
         let audit = |e: &LedgerEntry| extramile_domain::audit::change(&a, "post", "ledger_entry", e.id.0).account(Some(w.account.id)).build();
         let none = PostGuard::default();

@@ -43,17 +43,72 @@
   document.addEventListener('click', (e) => { if (!inPage && !panel.contains(e.target) && e.target !== box) panel.hidden = true; });
 })();
 
+// One live stream per browser, shared by every tab. The tab holding the
+// "extramile-live" Web Lock opens the Server-Sent Events stream and passes
+// each event to the other tabs over a BroadcastChannel; when it goes (closed,
+// navigated away, put in the back-forward cache) the lock passes to another
+// tab. A page closes what it holds on `pagehide` and takes part again on
+// `pageshow`, so pages kept in the back-forward cache hold no connection and
+// the browser's six connections per host are never used up by streams.
+window.extramileLive = (function () {
+  const KINDS = ['screen_pop', 'offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence'];
+  const handlers = {};
+  let channel = null, es = null, release = null, abort = null, state = 'connecting';
+
+  function setState(s) { state = s; document.body.dataset.live = s; }
+  function deliver(kind, raw) {
+    let data = {};
+    try { data = JSON.parse(raw); } catch (_) { /* keep {} */ }
+    (handlers[kind] || []).forEach((fn) => fn(data, kind));
+  }
+  function lead() {
+    return new Promise((resolve) => {
+      release = resolve;
+      es = new EventSource('/api/v1/stream');
+      es.onopen = () => { setState('connected'); if (channel) channel.postMessage({ state: 'connected' }); };
+      es.onerror = () => { setState('reconnecting'); if (channel) channel.postMessage({ state: 'reconnecting' }); };
+      KINDS.forEach((k) => es.addEventListener(k, (e) => {
+        if (channel) channel.postMessage({ kind: k, data: e.data });
+        deliver(k, e.data);
+      }));
+    });
+  }
+  function start() {
+    if (!window.EventSource) return;
+    if (!(navigator.locks && window.BroadcastChannel)) { lead(); return; }
+    channel = new BroadcastChannel('extramile-live');
+    channel.onmessage = (m) => {
+      const d = m.data || {};
+      if (d.hello) { if (es) channel.postMessage({ state: state }); return; }
+      if (d.state) setState(d.state);
+      if (d.kind) deliver(d.kind, d.data);
+    };
+    abort = new AbortController();
+    navigator.locks.request('extramile-live', { signal: abort.signal }, lead).catch(() => {});
+    channel.postMessage({ hello: true });
+  }
+  function stop() {
+    if (es) { es.close(); es = null; }
+    if (release) { release(); release = null; }
+    if (abort) { abort.abort(); abort = null; }
+    if (channel) { channel.close(); channel = null; }
+    setState('paused');
+  }
+  window.addEventListener('pagehide', stop);
+  window.addEventListener('pageshow', (e) => { if (e.persisted) start(); });
+  if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
+  return {
+    on(kind, fn) { (handlers[kind] = handlers[kind] || []).push(fn); },
+    get state() { return state; },
+  };
+})();
+
 // Live updates: a call ringing at me pops the caller's account before I
 // answer; the page never reloads.
 (function () {
-  if (!window.EventSource || !document.getElementById('screen-pop')) return;
   const pop = document.getElementById('screen-pop');
-  const es = new EventSource('/api/v1/stream');
-  window.extramileEvents = es;
-  es.onopen = () => { document.body.dataset.live = 'connected'; };
-  es.onerror = () => { document.body.dataset.live = 'reconnecting'; };
-  es.addEventListener('screen_pop', (e) => {
-    const d = JSON.parse(e.data);
+  if (!pop) return;
+  window.extramileLive.on('screen_pop', (d) => {
     pop.replaceChildren();
     const title = document.createElement('strong');
     const p = d.screen_pop;
@@ -99,9 +154,7 @@
 // the refresh waits and a notice offers it instead, so nothing typed is lost.
 (function () {
   const regions = Array.from(document.querySelectorAll('[data-refresh]'));
-  if (!window.EventSource || !regions.length) return;
-  const es = window.extramileEvents || new EventSource('/api/v1/stream');
-  window.extramileEvents = es;
+  if (!regions.length) return;
 
   function busy(region) {
     const a = document.activeElement;
@@ -149,11 +202,69 @@
 
   const kinds = new Set();
   regions.forEach((r) => (r.dataset.on || '').split(',').forEach((k) => k && kinds.add(k)));
-  kinds.forEach((kind) => es.addEventListener(kind, (e) => {
-    let data = {};
-    try { data = JSON.parse(e.data); } catch (_) { /* keep {} */ }
+  kinds.forEach((kind) => window.extramileLive.on(kind, (data) => {
     regions.forEach((r) => {
       if ((r.dataset.on || '').split(',').includes(kind) && matches(r, data)) schedule(r);
     });
   }));
+})();
+
+// Every form submits once: a second click (or Enter) while the first is on
+// its way does nothing, and the button says it is working. Coming back to
+// the page (back button) makes the form usable again.
+(function () {
+  document.addEventListener('submit', (e) => {
+    const f = e.target;
+    if ((f.getAttribute('method') || 'get').toLowerCase() !== 'post' || e.defaultPrevented) return;
+    if (f.dataset.submitting) { e.preventDefault(); return; }
+    f.dataset.submitting = '1';
+    f.setAttribute('aria-busy', 'true');
+    const b = e.submitter;
+    if (b) { b.dataset.label = b.textContent; b.classList.add('working'); b.textContent = 'Working…'; }
+    // Disabled after the browser has read the clicked button's name and value.
+    setTimeout(() => f.querySelectorAll('button, input[type=submit]').forEach((x) => { x.disabled = true; }), 0);
+  });
+  window.addEventListener('pageshow', () => {
+    document.querySelectorAll('form[data-submitting]').forEach((f) => {
+      delete f.dataset.submitting;
+      f.removeAttribute('aria-busy');
+      f.querySelectorAll('button, input[type=submit]').forEach((x) => {
+        x.disabled = false;
+        if (x.dataset.label) { x.textContent = x.dataset.label; x.classList.remove('working'); }
+      });
+    });
+  });
+})();
+
+// The desk: the presence picker sends itself; the call bar refreshes when
+// the call changes; timers and "… ago" tick every second.
+(function () {
+  document.querySelectorAll('[data-autosubmit]').forEach((el) => {
+    el.addEventListener('change', () => el.form.requestSubmit());
+  });
+  const slot = document.getElementById('call-bar-slot');
+  let pending = null;
+  function refresh() {
+    if (!slot || pending) return;
+    pending = setTimeout(async () => {
+      pending = null;
+      const res = await fetch('/ui/call-bar', { headers: { accept: 'text/html' } });
+      if (res.ok) slot.innerHTML = await res.text();
+    }, 250);
+  }
+  if (window.extramileLive) ['interaction', 'presence', 'offer'].forEach((k) => window.extramileLive.on(k, refresh));
+  function span(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ' + String(Math.floor(s % 3600 / 60)).padStart(2, '0') + ' min';
+    return Math.floor(s / 86400) + ' d ' + Math.floor(s % 86400 / 3600) + ' h';
+  }
+  function tick() {
+    const now = Date.now() / 1000;
+    document.querySelectorAll('time.ticker[data-since]').forEach((t) => { t.textContent = span(now - Number(t.dataset.since)); });
+    document.querySelectorAll('[data-ago]').forEach((t) => { t.textContent = span(now - Number(t.dataset.ago)) + ' ago'; });
+  }
+  tick();
+  setInterval(tick, 1000);
 })();

@@ -19,6 +19,8 @@ pub struct CurrentUser {
     pub user: StaffUser,
     /// Present for browser sessions.
     pub csrf: Option<String>,
+    /// For console pages: presence, the call bar, the approvals count.
+    pub desk: Option<std::sync::Arc<crate::desk::Desk>>,
 }
 
 impl CurrentUser {
@@ -48,7 +50,10 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 }
 
 /// Resolve the caller once per request; cached in the request extensions.
-async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, DomainError> {
+pub(crate) async fn resolve(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<CurrentUser>, DomainError> {
     if let Some(u) = parts.extensions.get::<Option<CurrentUser>>() {
         return Ok(u.clone());
     }
@@ -57,7 +62,11 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
             .staff
             .token_user(token)
             .await?
-            .map(|user| CurrentUser { user, csrf: None })
+            .map(|user| CurrentUser {
+                user,
+                csrf: None,
+                desk: None,
+            })
     } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
         state
             .staff
@@ -66,9 +75,23 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
             .map(|(user, s)| CurrentUser {
                 user,
                 csrf: Some(s.csrf_token),
+                desk: None,
             })
     } else {
         None
+    };
+    // A console page (not a fragment, the stream or the API) shows the desk.
+    let path = parts.uri.path();
+    let page =
+        !(path.starts_with("/api/") || path.starts_with("/ui/") || path.starts_with("/assets/"));
+    let found = match found {
+        Some(mut u) if u.csrf.is_some() && page => {
+            u.desk = Some(std::sync::Arc::new(
+                crate::desk::load(state, &u.user).await?,
+            ));
+            Some(u)
+        }
+        other => other,
     };
     parts.extensions.insert(found.clone());
     Ok(found)

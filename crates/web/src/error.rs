@@ -212,3 +212,42 @@ fn culprit<T: serde::de::DeserializeOwned>(q: &str) -> Option<String> {
         }
     })
 }
+
+/// The `Idempotency-Key` header of a creating request: sent again with the
+/// same key, the request answers what it created the first time (200)
+/// instead of creating a second record.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(Self(None)),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .filter(|k| k.len() <= 100)
+                .map(|k| Self(Some(k.to_string())))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "Idempotency-Key",
+                        "at most 100 printable ASCII characters",
+                    )
+                }),
+        }
+    }
+}
+
+/// 201 for a record created now, 200 for one an earlier request with the
+/// same key created.
+pub fn created(new: bool) -> axum::http::StatusCode {
+    if new {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    }
+}

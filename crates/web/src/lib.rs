@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+mod desk;
 mod edge;
 mod error;
 pub mod live;
@@ -25,7 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .merge(api::router())
-        .merge(ui::router())
+        .merge(ui::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::csrf_guard,

@@ -361,7 +361,13 @@ async fn a_contact_and_its_case_are_worked_through_the_pages() {
         )
         .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.text.contains("title: "), "{}", bad.text);
+        assert!(
+            bad.text.contains(
+                "<small class=\"error\" id=\"e-case_title\">Problem: is required</small>"
+            ),
+            "the error is at the field, in its label's words: {}",
+            bad.text
+        );
         assert!(
             bad.text.contains("Rosa disputes $39.99</textarea>"),
             "typed text is kept"

@@ -225,7 +225,7 @@ async fn s5_an_overpayment_is_flagged_and_refunded_once() {
             ),
             (Some(-7001), Some(7001))
         );
-        let refund = |amount: i64, key: &str| json!({"action": "refund", "amount_minor": amount, "currency": "USD", "reason": "overpaid; moving house", "idempotency_key": key});
+        let refund = |amount: i64, key: &str| json!({"action": "refund", "amount_minor": amount, "currency": "USD", "reason": "overpaid; moving house", "refund_method": "card", "idempotency_key": key});
         let (s, r) = call(
             &app,
             maya,

@@ -496,7 +496,7 @@ async fn goodwill_credits_are_never_refunded_as_cash() {
             (Some(-2000), &Value::Null),
             "{url}: {v}"
         );
-        let refund = json!({"action": "refund", "amount_minor": 2000, "currency": "USD", "reason": "cash", "idempotency_key": "r1"});
+        let refund = json!({"action": "refund", "amount_minor": 2000, "currency": "USD", "reason": "cash", "refund_method": "cheque", "idempotency_key": "r1"});
         let (s, p) = call(&app, ann, "POST", &act, Some(refund)).await;
         assert_eq!(
             (s, p["field"].as_str()),
@@ -515,7 +515,7 @@ async fn goodwill_credits_are_never_refunded_as_cash() {
         )
         .await;
         assert_eq!(v["overpayment_minor"], 5000, "{url}: {v}");
-        let (s, p) = call(&app, ann, "POST", &act, Some(json!({"action": "refund", "amount_minor": 5000, "currency": "USD", "reason": "overpaid", "idempotency_key": "r2"}))).await;
+        let (s, p) = call(&app, ann, "POST", &act, Some(json!({"action": "refund", "amount_minor": 5000, "currency": "USD", "reason": "overpaid", "refund_method": "card", "idempotency_key": "r2"}))).await;
         assert_eq!(s, StatusCode::CREATED, "{url}: {p}");
     }
 }

@@ -103,13 +103,14 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         let alt = between(decision, "class=\"alternative\">", "</form>");
         assert!(
             alt.contains("name=\"amount\" value=\"39.99\"")
-                && alt.contains("value=\"goodwill_credit\""),
-            "{alt}"
+                && alt.contains("value=\"goodwill_credit\"")
+                && alt.contains(&format!("name=\"charge_id\" value=\"{charge}\"")),
+            "the credit offered instead names the charge: {alt}"
         );
         let alt_key = between(alt, "name=\"idempotency_key\" value=\"", "\"");
         assert!(!alt_key.is_empty());
         let apply = format!(
-            "intent=apply&action=goodwill_credit&amount=39.99&currency=USD&credit_reason=goodwill&idempotency_key={alt_key}&reason=Rosa+disputes+the+visit"
+            "intent=apply&action=goodwill_credit&amount=39.99&currency=USD&credit_reason=goodwill&charge_id={charge}&idempotency_key={alt_key}&reason=Rosa+disputes+the+visit"
         );
         let done = post_form(&app, &format!("{money}/act"), &apply, &maya).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
@@ -122,8 +123,16 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         );
         let bill = between(&page.text, "id=\"next-bill\"", "</section>");
         assert!(
-            bill.contains("Credit: Rosa disputes the visit") && bill.contains("-$39.99"),
-            "{bill}"
+            bill.contains("Credit for: Technician visit")
+                && bill.contains("-$39.99")
+                && !bill.contains("Rosa disputes"),
+            "the bill has the customer's words, not the internal note: {bill}"
+        );
+        let row = between(&page.text, &format!("data-entry=\"{charge}\""), "</tr>");
+        assert!(row.contains("made good $39.99 (last by maya"), "{row}");
+        assert!(
+            !row.contains(">Waive<") && !row.contains(">Credit<"),
+            "nothing left to give: {row}"
         );
         assert_eq!(between(&page.text, "id=\"bill-total\">", "<"), "$0.00");
         assert!(
@@ -231,10 +240,34 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             "{over}"
         );
         let rkey = between(over, "name=\"idempotency_key\" value=\"", "\"");
-        let refund = format!(
+        let unsaid = format!(
             "intent=apply&action=refund&amount=70.01&currency=USD&idempotency_key={}&reason=Refund+of+overpayment",
             enc(rkey)
         );
+        // How the money goes back must be said.
+        let no_method = post_form(&app, &format!("{money}/act"), &unsaid, &maya).await;
+        assert_eq!(no_method.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            no_method.text.contains("say how the money goes back"),
+            "{}",
+            no_method.text
+        );
+        // Then it is confirmed before anything is paid.
+        let ask = format!("{unsaid}&refund_method=card");
+        let confirm = post_form(&app, &format!("{money}/act"), &ask, &maya).await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.text);
+        let dialog = between(&confirm.text, "id=\"confirm-refund\"", "</section>");
+        assert!(
+            dialog.contains("Pay $70.01 back to the customer?")
+                && dialog.contains("Back to the card on file"),
+            "{dialog}"
+        );
+        let page = get_page(&app, &money, &maya.0).await;
+        assert!(
+            page.text.contains("id=\"overpayment\""),
+            "nothing paid before the confirmation"
+        );
+        let refund = format!("{ask}&confirmed=yes");
         let done = post_form(&app, &format!("{money}/act"), &refund, &maya).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
         let page = get_page(&app, &money, &maya.0).await;
@@ -246,6 +279,11 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
             between(&page.text, "id=\"balance\">", "<"),
             "$99.99",
             "the credits stay, for the bill"
+        );
+        let bill = between(&page.text, "id=\"next-bill\"", "</section>");
+        assert!(
+            bill.contains("Refund paid to you by card") && bill.contains("paid back to you"),
+            "the bill says how the refund went: {bill}"
         );
         let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
         assert!(!overview.text.contains("overpaid-flag"));

@@ -249,6 +249,17 @@ async fn s1_the_conference_and_the_consult() {
             .find(|e| e["kind"] == "status_update")
             .unwrap();
         assert_eq!(update["detail"], "Billing: you are next");
+        let joined = view["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rfind(|e| e["kind"] == "participant_joined")
+            .unwrap();
+        assert_eq!(
+            (joined["detail"].as_str(), joined["actor_name"].as_str()),
+            (Some("bea (specialist)"), Some("bea")),
+            "the specialist who joined is the one the timeline names"
+        );
         let (_, case_now) = call(&app, maya, "GET", &format!("/api/v1/cases/{case}"), None).await;
         assert_eq!(
             case_now["case"]["owner_id"], view["interaction"]["owner_id"],

@@ -40,8 +40,10 @@ impl AuthorityService {
         self.ledger
             .check_currency(account, &req.money.currency)
             .await?;
+        self.ledger.check_refund_method(&req).await?;
+        let given = self.ledger.given_for(account, &req).await?;
         let authority = self.ledger.authority_for(actor, account, &req).await?;
-        let d = LedgerService::decision(&req, &authority);
+        let d = LedgerService::decision(&req, &authority, &given);
         if d.outcome == Outcome::Allowed {
             return Err(DomainError::Conflict(format!(
                 "{}; apply it yourself",

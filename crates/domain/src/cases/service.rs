@@ -80,6 +80,34 @@ impl CaseService {
         }
     }
 
+    /// `open` under an idempotency key: the same key again answers the
+    /// case it opened (false: not opened now).
+    pub async fn open_once(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+        key: Option<&str>,
+    ) -> Result<(CaseView, bool)> {
+        crate::workspace::keys::once(
+            &*self.store,
+            actor,
+            key,
+            "case",
+            || async {
+                let v = self.open(actor, input).await?;
+                let id = v.case.id.to_string();
+                Ok((v, id))
+            },
+            |id| async move {
+                let id = id
+                    .parse()
+                    .map_err(|_| DomainError::Store("bad key result".into()))?;
+                self.view(actor, id).await
+            },
+        )
+        .await
+    }
+
     pub async fn open(&self, actor: &Actor, input: NewCase) -> Result<CaseView> {
         authorize(actor.role, Action::EditCustomer)?;
         let owner = actor
@@ -103,7 +131,13 @@ impl CaseService {
                 Some(p) => Priority::parse("priority", p.trim())?,
                 None => Priority::Normal,
             },
-            category: required_text("category", &input.category, 60)?,
+            category: crate::workspace::PickLists::new(self.store.clone())
+                .check(
+                    crate::workspace::ListKind::CaseCategory,
+                    "category",
+                    &input.category,
+                )
+                .await?,
             title: required_text("title", &input.title, 200)?,
             description: optional_text("description", input.description.as_deref(), 4000)?,
             opened_at: crate::time::now(),
@@ -240,11 +274,21 @@ impl CaseService {
         version_check(&before, input.version)?;
         before.status.check(CaseStatus::Resolved)?;
         let note = optional_text("note", input.note.as_deref(), 2000)?;
-        if !input.confirmed_by_customer && note.is_none() {
-            return Err(DomainError::invalid(
-                "note",
-                "without the customer's confirmation, say why it could not be obtained",
-            ));
+        // A confirmation is the customer's words, not a click.
+        match (input.confirmed_by_customer, &note) {
+            (true, None) => {
+                return Err(DomainError::invalid(
+                    "note",
+                    "write what the customer said to confirm it",
+                ));
+            }
+            (false, None) => {
+                return Err(DomainError::invalid(
+                    "note",
+                    "without the customer's confirmation, say why it could not be obtained",
+                ));
+            }
+            _ => {}
         }
         let now = crate::time::now();
         let mut after = before.clone();

@@ -114,6 +114,34 @@ impl ConsultService {
         Ok(out)
     }
 
+    /// `request` under an idempotency key: the same key again answers the
+    /// consult it asked (false: not asked now).
+    pub async fn request_once(
+        &self,
+        actor: &Actor,
+        input: NewConsult,
+        key: Option<&str>,
+    ) -> Result<(ConsultView, bool)> {
+        crate::workspace::keys::once(
+            &*self.store,
+            actor,
+            key,
+            "consult",
+            || async {
+                let v = self.request(actor, input).await?;
+                let id = v.consult.id.to_string();
+                Ok((v, id))
+            },
+            |id| async move {
+                let id = id
+                    .parse()
+                    .map_err(|_| DomainError::Store("bad key result".into()))?;
+                self.view(actor, id).await
+            },
+        )
+        .await
+    }
+
     pub async fn request(&self, actor: &Actor, input: NewConsult) -> Result<ConsultView> {
         authorize(actor.role, Action::EditCustomer)?;
         let me = actor.id.ok_or_else(|| {
@@ -395,8 +423,9 @@ impl ConsultService {
             .ok_or_else(|| DomainError::NotFound("staff user".into()))?;
         let as_requester = crate::admin::StaffService::actor(&requester);
         self.interactions
-            .add_participant(
+            .add_participant_as(
                 &as_requester,
+                actor,
                 interaction,
                 NewParticipant {
                     person_id: None,

@@ -108,6 +108,11 @@ pub struct NewInteraction {
     /// The customer on the contact, when known.
     pub person_id: Option<PersonId>,
     pub subject: Option<String>,
+    /// The staff member recording it is already talking with the customer
+    /// (a call taken at the desk): it starts connected, owned by them.
+    /// Outbound, follow-up and in-person contacts always do.
+    #[serde(default)]
+    pub in_progress: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

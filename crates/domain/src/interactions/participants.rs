@@ -15,9 +15,22 @@ impl InteractionService {
         id: InteractionId,
         input: NewParticipant,
     ) -> Result<InteractionView> {
+        self.add_participant_as(actor, actor, id, input).await
+    }
+
+    /// `add_participant` allowed by `allowed_by` (who may act on the
+    /// contact) but done by `actor`, whom the timeline and the audit name:
+    /// a specialist joining the call through a consult the owner asked.
+    pub(crate) async fn add_participant_as(
+        &self,
+        allowed_by: &Actor,
+        actor: &Actor,
+        id: InteractionId,
+        input: NewParticipant,
+    ) -> Result<InteractionView> {
         authorize(actor.role, Action::EditCustomer)?;
-        let v = self.view(actor, id).await?;
-        may_act_on(actor, &v)?;
+        let v = self.view(allowed_by, id).await?;
+        may_act_on(allowed_by, &v)?;
         if !v.interaction.state.is_live() {
             return Err(DomainError::Conflict(
                 "participants join only while the contact is live".into(),

@@ -6,7 +6,7 @@ use super::state::InteractionState;
 use crate::access::{Action, authorize};
 use crate::admin::StaffRole;
 use crate::audit::{Actor, AuditEvent, change};
-use crate::customers::values::{optional_text, required_text};
+use crate::customers::values::optional_text;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::live::{LiveEvent, SharedNotifier, Silent};
@@ -172,6 +172,34 @@ impl InteractionService {
         Ok(ParticipantRole::Customer)
     }
 
+    /// `create` under an idempotency key: the same key again answers the
+    /// contact it created (false: not created now).
+    pub async fn create_once(
+        &self,
+        actor: &Actor,
+        input: NewInteraction,
+        key: Option<&str>,
+    ) -> Result<(InteractionView, bool)> {
+        crate::workspace::keys::once(
+            &*self.store,
+            actor,
+            key,
+            "interaction",
+            || async {
+                let v = self.create(actor, input).await?;
+                let id = v.interaction.id.to_string();
+                Ok((v, id))
+            },
+            |id| async move {
+                let id = id
+                    .parse()
+                    .map_err(|_| DomainError::Store("bad key result".into()))?;
+                self.view(actor, id).await
+            },
+        )
+        .await
+    }
+
     pub async fn create(&self, actor: &Actor, input: NewInteraction) -> Result<InteractionView> {
         authorize(actor.role, Action::EditCustomer)?;
         let channel = Channel::parse("channel", input.channel.trim())?;
@@ -183,10 +211,11 @@ impl InteractionService {
         }
         let now = crate::time::now();
         // Contacts the agent starts are connected from the first moment.
-        let agent_started = matches!(
-            channel,
-            Channel::OutboundCall | Channel::FollowUpCall | Channel::InPerson
-        );
+        let agent_started = input.in_progress == Some(true)
+            || matches!(
+                channel,
+                Channel::OutboundCall | Channel::FollowUpCall | Channel::InPerson
+            );
         let mut i = Interaction {
             id: InteractionId::new(),
             channel,
@@ -256,6 +285,15 @@ impl InteractionService {
         self.store
             .insert_interaction(&i, &participants, &events, &[a])
             .await?;
+        if agent_started && let Some(owner) = i.owner_id {
+            self.presence_step(
+                owner,
+                i.id,
+                channel,
+                crate::routing::presence::Step::Answered,
+            )
+            .await?;
+        }
         // Answer with what was just written; reading it back costs four queries.
         let v = InteractionView {
             interaction: i,
@@ -395,6 +433,15 @@ impl InteractionService {
         self.store
             .update_interaction(&after, join.as_ref(), &events, &audits)
             .await?;
+        if answering && let Some(owner) = after.owner_id {
+            self.presence_step(
+                owner,
+                id,
+                after.channel,
+                crate::routing::presence::Step::Answered,
+            )
+            .await?;
+        }
         if before.state == InteractionState::Queued {
             // Answered or abandoned: it no longer waits in its queue.
             self.notifier
@@ -425,8 +472,25 @@ impl InteractionService {
             )));
         }
         let mut after = before.clone();
-        after.outcome = Some(required_text("outcome", &input.outcome, 60)?);
-        after.disposition = Some(required_text("disposition", &input.disposition, 60)?);
+        let lists = crate::workspace::PickLists::new(self.store.clone());
+        after.outcome = Some(
+            lists
+                .check(
+                    crate::workspace::ListKind::Outcome,
+                    "outcome",
+                    &input.outcome,
+                )
+                .await?,
+        );
+        after.disposition = Some(
+            lists
+                .check(
+                    crate::workspace::ListKind::WrapReason,
+                    "disposition",
+                    &input.disposition,
+                )
+                .await?,
+        );
         after.wrap_notes = optional_text("notes", input.notes.as_deref(), 4000)?;
         after.state = InteractionState::Ended;
         after.ended_at = Some(crate::time::now());
@@ -450,7 +514,79 @@ impl InteractionService {
         self.store
             .update_interaction(&after, None, &events, &[a])
             .await?;
+        if let Some(owner) = after.owner_id {
+            self.presence_step(
+                owner,
+                id,
+                after.channel,
+                crate::routing::presence::Step::WrappedUp,
+            )
+            .await?;
+        }
         self.changed(actor, id).await
+    }
+
+    /// Move the owner's presence with the call (see `routing::presence`);
+    /// becoming available offers them the next waiting contact.
+    async fn presence_step(
+        &self,
+        owner: StaffId,
+        id: InteractionId,
+        channel: Channel,
+        step: crate::routing::presence::Step,
+    ) -> Result<()> {
+        use crate::routing::presence::{Change, after};
+        if !crate::routing::presence::is_voice(channel) {
+            return Ok(());
+        }
+        let now_state = self.store.presence(owner).await?.map(|(s, _)| s);
+        let after_call = match step {
+            crate::routing::presence::Step::WrappedUp => match self.store.queue_entry(id).await? {
+                Some(e) => self
+                    .store
+                    .queue(e.queue_id)
+                    .await?
+                    .map_or(0, |q| q.after_call_secs),
+                None => 0,
+            },
+            crate::routing::presence::Step::Answered => 0,
+        };
+        let now = crate::time::now();
+        let routing = || {
+            crate::routing::RoutingService::new(
+                self.store.clone(),
+                crate::time::system_clock(),
+                self.notifier.clone(),
+            )
+        };
+        match after(channel, step, now_state, after_call) {
+            None => return Ok(()),
+            Some(Change::Busy) => {
+                self.store
+                    .set_presence(owner, crate::routing::Availability::Busy, now)
+                    .await?;
+            }
+            Some(Change::AfterCall(secs)) => {
+                let until = now
+                    .checked_add(jiff::SignedDuration::from_secs(secs))
+                    .unwrap_or(now);
+                self.store.set_after_call(owner, now, until).await?;
+            }
+            Some(Change::Available) => {
+                self.store
+                    .set_presence(owner, crate::routing::Availability::Available, now)
+                    .await?;
+                routing().route_all().await?;
+            }
+        }
+        self.notifier.publish(LiveEvent::for_staff(
+            owner,
+            "presence",
+            serde_json::json!({"staff_id": owner}),
+        ));
+        self.notifier
+            .publish(LiveEvent::everyone("queue", serde_json::json!({})));
+        Ok(())
     }
 }
 

@@ -94,16 +94,87 @@ impl LedgerService {
         })
     }
 
-    /// The pure decision on a parsed request.
-    pub(crate) fn decision(req: &MoneyRequest, a: &Authority) -> Decision {
-        decide(
+    /// The pure decision on a parsed request. What was already given about
+    /// the charge it names counts against the per-request limit: a limit
+    /// of $50 each is $50 per charge, not $50 twice.
+    pub(crate) fn decision(req: &MoneyRequest, a: &Authority, given: &rules::Given) -> Decision {
+        let less = |p: &Policy| Policy {
+            per_entry_limit_minor: (p.per_entry_limit_minor - given.minor).max(0),
+            ..p.clone()
+        };
+        let policy = a.policy.as_ref().map(less);
+        let goodwill = a.goodwill.as_ref().map(|(g, u)| (less(g), *u));
+        let mut d = decide(
             req.kind,
             req.money.minor,
             req.money.currency.as_str(),
-            a.policy.as_ref(),
+            policy.as_ref(),
             a.used,
-            a.goodwill.as_ref().map(|(g, u)| (g, *u)),
-        )
+            goodwill.as_ref().map(|(g, u)| (g, *u)),
+        );
+        if given.minor > 0 && d.outcome == Outcome::NotAllowed {
+            let cur = req.money.currency.as_str();
+            let each = a.policy.as_ref().map_or(0, |p| p.per_entry_limit_minor);
+            let all = req.money.minor + given.minor;
+            if a.policy.is_some() && all > each {
+                d.reason = format!(
+                    "{} of {} would make {} given about this charge, beyond your limit of {} each ({})",
+                    req.kind.describe(),
+                    rules::format_money(req.money.minor, cur),
+                    rules::format_money(all, cur),
+                    rules::format_money(each, cur),
+                    given.describe(cur)
+                );
+            } else {
+                d.reason = format!("{} ({})", d.reason, given.describe(cur));
+            }
+        }
+        d
+    }
+
+    /// What was already given about the charge a request names, after
+    /// checking the request leaves the charge no more than made good.
+    pub(crate) async fn given_for(
+        &self,
+        account: AccountId,
+        req: &MoneyRequest,
+    ) -> Result<rules::Given> {
+        let Some(charge) = req.charge_id else {
+            return Ok(rules::Given::default());
+        };
+        let entries = self.store.charge_entries(account, charge).await?;
+        let c = entries
+            .iter()
+            .find(|e| e.id == charge && e.kind == EntryKind::Charge)
+            .ok_or_else(|| {
+                DomainError::invalid("charge_id", "no charge with this id on this account")
+            })?;
+        let given = rules::given_about(&entries)
+            .remove(&charge)
+            .unwrap_or_default();
+        let currency = req.money.currency.as_str();
+        let left = (c.amount_minor - given.minor).max(0);
+        if req.money.minor > left {
+            return Err(DomainError::invalid(
+                "amount_minor",
+                format!(
+                    "{}; {} of it is left to make good",
+                    given.describe(currency),
+                    rules::format_money(left, currency)
+                ),
+            ));
+        }
+        Ok(given)
+    }
+
+    /// A refund says how the money goes back: one of the provider's methods.
+    pub(crate) async fn check_refund_method(&self, req: &MoneyRequest) -> Result<()> {
+        if let Some(m) = &req.refund_method {
+            crate::workspace::PickLists::new(self.store.clone())
+                .check(crate::workspace::ListKind::RefundMethod, "refund_method", m)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Staff requests must be in the account's currency: its first entry's,
@@ -133,8 +204,10 @@ impl LedgerService {
         }
         let req = MoneyRequest::parse(account, &input)?;
         self.check_currency(account, &req.money.currency).await?;
+        self.check_refund_method(&req).await?;
+        let given = self.given_for(account, &req).await?;
         let a = self.authority_for(actor, account, &req).await?;
-        Ok(Self::decision(&req, &a))
+        Ok(Self::decision(&req, &a, &given))
     }
 
     /// What an earlier request under this key produced: its entry when the
@@ -175,9 +248,11 @@ impl LedgerService {
             });
         }
         self.check_currency(account, &req.money.currency).await?;
+        self.check_refund_method(&req).await?;
+        let given = self.given_for(account, &req).await?;
         // 2. Authority, read once; 3. the pure decision.
         let authority = self.authority_for(actor, account, &req).await?;
-        let decision = Self::decision(&req, &authority);
+        let decision = Self::decision(&req, &authority, &given);
         if decision.outcome == Outcome::NotAllowed {
             // A twin of this request may have been booked since the key was
             // looked up; its limit use is what refused this one.
@@ -270,22 +345,38 @@ impl LedgerService {
         let currency = req.money.currency.as_str();
         let mut related = None;
         let mut charge_seen = None;
-        let mut effective_on = today();
-        match req.kind {
+        let mut charge_words = None;
+        let effective_on = match req.kind {
             // A credit appears on the next bill.
-            MoneyActionKind::GoodwillCredit => effective_on = rules::next_bill_date(today()),
-            MoneyActionKind::ChargeWaiver | MoneyActionKind::FeeReversal => {
-                let charge_id = req
-                    .charge_id
-                    .ok_or_else(|| DomainError::invalid("charge_id", "name the charge"))?;
-                let seen = self
-                    .open_amount_check(account, req.kind, charge_id, amount, currency)
-                    .await?;
-                related = Some(charge_id);
-                charge_seen = Some((charge_id, seen));
-            }
-            MoneyActionKind::Refund => {}
+            MoneyActionKind::GoodwillCredit => rules::next_bill_date(today()),
+            _ => today(),
+        };
+        if let Some(charge_id) = req.charge_id {
+            let (seen, words) = self
+                .charge_check(account, req.kind, charge_id, amount, currency)
+                .await?;
+            related = Some(charge_id);
+            charge_seen = Some((charge_id, seen));
+            charge_words = Some(words);
+        } else if matches!(
+            req.kind,
+            MoneyActionKind::ChargeWaiver | MoneyActionKind::FeeReversal
+        ) {
+            return Err(DomainError::invalid("charge_id", "name the charge"));
         }
+        let label = req
+            .label
+            .clone()
+            .or_else(|| match (req.kind, &charge_words) {
+                (MoneyActionKind::ChargeWaiver, Some(w)) => Some(format!("Waived: {w}")),
+                (MoneyActionKind::FeeReversal, Some(w)) => Some(format!("Refunded: {w}")),
+                (MoneyActionKind::GoodwillCredit, Some(w)) => Some(format!("Credit for: {w}")),
+                _ => None,
+            });
+        let reason_code = match req.kind {
+            MoneyActionKind::Refund => req.refund_method.clone(),
+            _ => req.credit_reason.clone(),
+        };
         let guard = PostGuard {
             month: policy
                 .and_then(|p| p.per_account_month_limit_minor)
@@ -300,7 +391,7 @@ impl LedgerService {
                 kind,
                 amount_minor: rules::signed(kind, amount),
                 currency: currency.to_string(),
-                reason_code: req.credit_reason.clone(),
+                reason_code,
                 memo: req.reason.clone(),
                 related_entry_id: related,
                 external_id: None,
@@ -308,23 +399,27 @@ impl LedgerService {
                 created_at: crate::time::now(),
                 created_by: actor.id,
                 created_by_name: actor.name.clone(),
+                label,
                 approval_id: approval,
             },
             guard,
         ))
     }
 
-    /// A waiver or reversal names a charge of this account and no more
-    /// than what is still open of it. Returns how many entries are about
-    /// the charge: the write checks that none was added meanwhile.
-    async fn open_amount_check(
+    /// A waiver, reversal or credit names a charge of this account and no
+    /// more than what is left of it: a waiver or reversal at most what is
+    /// still open, and neither more than was not yet made good (credits
+    /// naming the charge count). Returns how many entries are about the
+    /// charge (the write checks that none was added meanwhile) and the
+    /// charge's bill words.
+    async fn charge_check(
         &self,
         account: AccountId,
         action: MoneyActionKind,
         charge_id: LedgerEntryId,
         amount: i64,
         currency: &str,
-    ) -> Result<i64> {
+    ) -> Result<(i64, String)> {
         let entries = self.store.charge_entries(account, charge_id).await?;
         let charge = entries
             .iter()
@@ -338,10 +433,24 @@ impl LedgerService {
                 "this charge is not a fee; waive it instead",
             ));
         }
+        let given = rules::given_about(&entries)
+            .remove(&charge_id)
+            .unwrap_or_default();
+        let left = (charge.amount_minor - given.minor).max(0);
+        if amount > left {
+            return Err(DomainError::invalid(
+                "amount_minor",
+                format!(
+                    "{}; {} of it is left to make good",
+                    given.describe(currency),
+                    rules::format_money(left, currency)
+                ),
+            ));
+        }
         let open = rules::charge_states(&entries)
             .get(&charge_id)
             .map_or(0, |s| s.0);
-        if amount > open {
+        if action != MoneyActionKind::GoodwillCredit && amount > open {
             return Err(DomainError::invalid(
                 "amount_minor",
                 format!(
@@ -350,7 +459,7 @@ impl LedgerService {
                 ),
             ));
         }
-        Ok(about(&entries, charge_id))
+        Ok((about(&entries, charge_id), rules::bill_words(charge)))
     }
 }
 

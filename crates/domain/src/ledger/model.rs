@@ -26,8 +26,13 @@ pub struct LedgerEntry {
     pub currency: String,
     /// goodwill, service_failure, adjustment (credits); fee (charges); ...
     pub reason_code: Option<String>,
+    /// The internal note: why, for staff and the audit trail.
     pub memo: String,
-    /// The charge a waiver, reversal or dispute entry is about.
+    /// What the customer's bill says (staff actions); the memo never goes
+    /// on the bill.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The charge a waiver, reversal, dispute step or credit is about.
     pub related_entry_id: Option<LedgerEntryId>,
     /// The billing system's id (idempotent).
     pub external_id: Option<String>,
@@ -48,6 +53,11 @@ pub struct EntryView {
     /// For charges: what is left after waivers and reversals.
     pub open_minor: Option<i64>,
     pub dispute: DisputeState,
+    /// For charges: what was given about it (credits naming it, waivers,
+    /// reversals), and by whom last.
+    pub compensated_minor: i64,
+    pub compensated_by: Option<String>,
+    pub compensated_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -130,10 +140,18 @@ pub struct MoneyAction {
     /// Positive, in minor units (cents).
     pub amount_minor: i64,
     pub currency: String,
-    /// The charge to waive or reverse.
+    /// The charge to waive or reverse, or that a credit makes good.
     pub charge_id: Option<LedgerEntryId>,
-    /// Why: goes on the entry and the audit trail.
+    /// Why: the internal note on the entry and the audit trail. Never
+    /// shown to the customer.
     pub reason: String,
+    /// What the customer's bill says; a default by action when absent.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// For refunds: how the money goes back (one of the provider's refund
+    /// methods, e.g. card, bank transfer, cheque).
+    #[serde(default)]
+    pub refund_method: Option<String>,
     /// For credits: goodwill (default), service_failure, adjustment.
     pub credit_reason: Option<String>,
     /// Repeating a request with the same key answers its first result.

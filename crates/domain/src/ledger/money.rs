@@ -60,6 +60,10 @@ pub struct MoneyRequest {
     pub reason: String,
     /// goodwill, service_failure or adjustment (credits only).
     pub credit_reason: Option<String>,
+    /// The bill's words, when given.
+    pub label: Option<String>,
+    /// For refunds: how the money goes back.
+    pub refund_method: Option<String>,
     pub key: String,
     /// The same request again (any key) has the same digest.
     pub digest: String,
@@ -90,6 +94,28 @@ impl MoneyRequest {
                     .charge_id
                     .ok_or_else(|| DomainError::invalid("charge_id", "name the charge"))?,
             ),
+            // A credit may make good a charge: it is then counted against it.
+            MoneyActionKind::GoodwillCredit => input.charge_id,
+            MoneyActionKind::Refund => None,
+        };
+        let label = match input.label.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(l) if l.chars().count() > 80 => {
+                return Err(DomainError::invalid(
+                    "label",
+                    "keep the bill's words under 80 characters",
+                ));
+            }
+            Some(l) => Some(l.to_string()),
+        };
+        let refund_method = match (kind, input.refund_method.as_deref().map(str::trim)) {
+            (MoneyActionKind::Refund, None | Some("")) => {
+                return Err(DomainError::invalid(
+                    "refund_method",
+                    "say how the money goes back",
+                ));
+            }
+            (MoneyActionKind::Refund, Some(m)) => Some(m.to_string()),
             _ => None,
         };
         Ok(Self {
@@ -98,6 +124,8 @@ impl MoneyRequest {
             charge_id,
             reason: required_text("reason", &input.reason, 300)?,
             credit_reason,
+            label,
+            refund_method,
             key,
             digest: request_digest(account, input),
         })
@@ -134,6 +162,7 @@ mod tests {
             reason: "outage".into(),
             credit_reason: None,
             idempotency_key: key.into(),
+            ..MoneyAction::default()
         }
     }
 
@@ -151,6 +180,24 @@ mod tests {
         waiver.action = "charge_waiver".into();
         let e = MoneyRequest::parse(acc, &waiver).unwrap_err();
         assert!(matches!(e, DomainError::Invalid { ref field, .. } if field == "charge_id"));
+        let mut refund = action("k", 100);
+        refund.action = "refund".into();
+        let e = MoneyRequest::parse(acc, &refund).unwrap_err();
+        assert!(
+            matches!(e, DomainError::Invalid { ref field, .. } if field == "refund_method"),
+            "a refund says how the money goes back"
+        );
+        refund.refund_method = Some("card".into());
+        assert_eq!(
+            MoneyRequest::parse(acc, &refund)
+                .unwrap()
+                .refund_method
+                .as_deref(),
+            Some("card")
+        );
+        let mut long = action("k", 100);
+        long.label = Some("x".repeat(81));
+        assert!(MoneyRequest::parse(acc, &long).is_err());
     }
 
     #[test]

@@ -156,6 +156,79 @@ pub fn charge_states(
     out
 }
 
+/// What was given about a charge: credits that name it, waivers and
+/// reversals, with who gave the last of it and when.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Given {
+    pub minor: i64,
+    pub by: Option<String>,
+    pub at: Option<jiff::Timestamp>,
+}
+
+impl Given {
+    /// "$39.99 (credit by Maya Agent, 2026-11-29)", for refusals.
+    pub fn describe(&self, currency: &str) -> String {
+        match (&self.by, self.at) {
+            (Some(by), Some(at)) => format!(
+                "{} was already given about this charge (last by {by}, {})",
+                format_money(self.minor, currency),
+                at.strftime("%Y-%m-%d")
+            ),
+            _ => format!(
+                "{} was already given about this charge",
+                format_money(self.minor, currency)
+            ),
+        }
+    }
+}
+
+/// Compensation per charge, from the entries about it.
+pub fn given_about(entries: &[LedgerEntry]) -> HashMap<crate::ids::LedgerEntryId, Given> {
+    let mut out: HashMap<_, Given> = HashMap::new();
+    let mut ordered: Vec<&LedgerEntry> = entries.iter().collect();
+    ordered.sort_by_key(|e| (e.created_at, e.id));
+    for e in ordered {
+        let Some(charge) = e.related_entry_id else {
+            continue;
+        };
+        if matches!(
+            e.kind,
+            EntryKind::Credit | EntryKind::ChargeWaiver | EntryKind::FeeReversal
+        ) {
+            let g = out.entry(charge).or_default();
+            g.minor += e.amount_minor.abs();
+            g.by = Some(e.created_by_name.clone());
+            g.at = Some(e.created_at);
+        }
+    }
+    out
+}
+
+/// What a bill says for an entry: the billing system's own words for
+/// charges and payments; for staff actions the label chosen for the
+/// customer, or a plain default. Never the internal note.
+pub fn bill_words(e: &LedgerEntry) -> String {
+    if let Some(l) = e.label.as_deref().filter(|l| !l.is_empty()) {
+        return l.to_string();
+    }
+    match e.kind {
+        EntryKind::Charge | EntryKind::Payment => e.memo.clone(),
+        EntryKind::Credit => match e.reason_code.as_deref() {
+            Some("service_failure") => "Service credit".into(),
+            Some("adjustment") => "Billing adjustment".into(),
+            _ => "Goodwill credit".into(),
+        },
+        EntryKind::ChargeWaiver => "Charge waived".into(),
+        EntryKind::FeeReversal => "Fee refunded".into(),
+        EntryKind::Refund => match e.reason_code.as_deref() {
+            Some(m) => format!("Refund paid to you by {m}"),
+            None => "Refund paid to you".into(),
+        },
+        EntryKind::DisputeHold => "Charge in dispute".into(),
+        EntryKind::DisputeUpheld => "Dispute closed".into(),
+    }
+}
+
 pub fn balance(entries: &[LedgerEntry]) -> i64 {
     entries.iter().map(|e| e.amount_minor).sum()
 }
@@ -225,6 +298,7 @@ pub fn view_window(
 ) -> LedgerView {
     let entries = w.entries;
     let states = charge_states(&entries);
+    let given = given_about(&entries);
     let bill_date = next_bill_date(today);
     let period_start = today.first_of_month();
     let balance_minor = w.balance_minor;
@@ -242,14 +316,12 @@ pub fn view_window(
             held += open;
         }
         lines.push(BillLine {
-            description: match e.kind {
-                EntryKind::Credit => format!("Credit: {}", e.memo),
-                _ => e.memo.clone(),
-            },
+            description: bill_words(e),
             amount_minor: e.amount_minor,
             kind: match (e.kind, state) {
                 (_, Some((_, DisputeState::Held))) => "held",
                 (EntryKind::Credit, _) if e.effective_on == bill_date => "scheduled_credit",
+                (EntryKind::Refund, _) => "refund",
                 _ => "entry",
             }
             .into(),
@@ -269,10 +341,14 @@ pub fn view_window(
             let (open, dispute) = states
                 .get(&entry.id)
                 .map_or((None, DisputeState::None), |(o, d)| (Some(*o), *d));
+            let g = given.get(&entry.id).cloned().unwrap_or_default();
             EntryView {
                 entry,
                 open_minor: open,
                 dispute,
+                compensated_minor: g.minor,
+                compensated_by: g.by,
+                compensated_at: g.at,
             }
         })
         .collect();
@@ -358,6 +434,7 @@ mod tests {
             created_at: crate::time::now(),
             created_by: None,
             created_by_name: "t".into(),
+            label: None,
             approval_id: None,
         }
     }
@@ -407,6 +484,71 @@ mod tests {
         assert_eq!(
             v.next_bill.total_due_minor, 4999,
             "the charge and the credit cancel; next month remains"
+        );
+    }
+
+    #[test]
+    fn a_credit_naming_a_charge_makes_it_good_and_the_bill_shows_the_label_not_the_note() {
+        let today = date(2026, 11, 22);
+        let mut charge = entry(EntryKind::Charge, 3999, date(2026, 11, 3), None);
+        charge.memo = "Technician visit: inside wiring".into();
+        let mut credit = entry(
+            EntryKind::Credit,
+            3999,
+            next_bill_date(today),
+            Some(charge.id),
+        );
+        credit.memo = "Rosa disputes the visit; tech never came inside".into();
+        credit.label = Some("Credit for a technician visit".into());
+        credit.created_by_name = "Maya Agent".into();
+        let g = given_about(&[charge.clone(), credit.clone()]);
+        assert_eq!(g[&charge.id].minor, 3999);
+        assert_eq!(g[&charge.id].by.as_deref(), Some("Maya Agent"));
+        assert!(
+            g[&charge.id]
+                .describe("USD")
+                .starts_with("$39.99 was already given about this charge (last by Maya Agent")
+        );
+        let v = view(
+            AccountId(uuid::Uuid::nil()),
+            "USD",
+            vec![charge.clone(), credit],
+            &[],
+            today,
+            100,
+        );
+        let c = v.entries.iter().find(|e| e.entry.id == charge.id).unwrap();
+        assert_eq!(c.compensated_minor, 3999);
+        let words: Vec<_> = v
+            .next_bill
+            .lines
+            .iter()
+            .map(|l| l.description.as_str())
+            .collect();
+        assert!(
+            words.contains(&"Credit for a technician visit"),
+            "{words:?}"
+        );
+        assert!(
+            !words.iter().any(|w| w.contains("disputes")),
+            "the internal note stays off the bill: {words:?}"
+        );
+    }
+
+    #[test]
+    fn staff_entries_without_a_label_read_plainly_on_the_bill() {
+        let mut refund = entry(EntryKind::Refund, 7001, date(2026, 11, 22), None);
+        refund.reason_code = Some("card".into());
+        refund.memo = "customer moving; asked for the money back".into();
+        assert_eq!(bill_words(&refund), "Refund paid to you by card");
+        let credit = entry(EntryKind::Credit, 100, date(2026, 11, 22), None);
+        assert_eq!(bill_words(&credit), "Goodwill credit");
+        let mut charge = entry(EntryKind::Charge, 100, date(2026, 11, 22), None);
+        charge.memo = "Paper bill fee".into();
+        assert_eq!(
+            bill_words(&charge),
+            "Paper bill fee",
+            "the billing system's own words"
         );
     }
 

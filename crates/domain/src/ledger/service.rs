@@ -78,6 +78,7 @@ pub struct Standing {
 
 /// What a staff money action led to.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // built once per request and matched at once
 pub enum ActionResult {
     /// Booked now, or earlier under the same idempotency key (`replayed`).
     Applied { entry: LedgerEntry, replayed: bool },
@@ -264,6 +265,7 @@ impl LedgerService {
             created_at: crate::time::now(),
             created_by: None,
             created_by_name: actor.name.clone(),
+            label: None,
             approval_id: None,
         };
         let audit = change(actor, kind.as_str(), "ledger_entry", e.id.0)
@@ -363,6 +365,7 @@ impl LedgerService {
             created_at: crate::time::now(),
             created_by: Some(me),
             created_by_name: actor.name.clone(),
+            label: None,
             approval_id: None,
         };
         let audit = self.audit_for(actor, &e, &reason);

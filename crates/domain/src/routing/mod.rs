@@ -3,6 +3,7 @@
 
 pub mod hours;
 mod model;
+pub mod presence;
 mod service;
 mod wall;
 

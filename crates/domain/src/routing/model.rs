@@ -18,6 +18,10 @@ pub struct Queue {
     /// `24/7`, or e.g. `mon-fri 08:00-18:00; sat 09:00-13:00`.
     pub hours: String,
     pub created_at: Timestamp,
+    /// After-call work: how long an agent stays busy after a voice
+    /// contact from this queue is wrapped up (0: available at once).
+    #[serde(default)]
+    pub after_call_secs: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -67,6 +71,9 @@ pub struct NewQueue {
     pub skill: String,
     pub time_zone: String,
     pub hours: String,
+    /// Seconds of after-call work (0 to 3600; 0 when absent).
+    #[serde(default)]
+    pub after_call_secs: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

@@ -81,6 +81,15 @@ impl RoutingService {
             time_zone: input.time_zone.trim().into(),
             hours: input.hours.trim().into(),
             created_at: crate::time::now(),
+            after_call_secs: match input.after_call_secs.unwrap_or(0) {
+                s @ 0..=3600 => s,
+                _ => {
+                    return Err(DomainError::invalid(
+                        "after_call_secs",
+                        "between 0 and 3600 seconds",
+                    ));
+                }
+            },
         };
         let ev = change(actor, "create", "queue", q.id.0)
             .summary(format!("Added queue {} ({})", q.name, q.hours))
@@ -147,6 +156,17 @@ impl RoutingService {
             .build();
         self.store.set_skills(user.id, &skills, &ev).await?;
         Ok(skills)
+    }
+
+    /// End after-call work that is over (the background sweep): those
+    /// agents are available and waiting contacts are offered to them.
+    pub async fn end_after_call(&self) -> Result<u64> {
+        let n = self.store.end_after_call((self.clock)()).await?;
+        if n > 0 {
+            self.route_all().await?;
+            self.queues_changed();
+        }
+        Ok(n)
     }
 
     /// An agent says whether they can take work; becoming available routes
@@ -270,7 +290,8 @@ impl RoutingService {
         })
     }
 
-    async fn route_all(&self) -> Result<()> {
+    /// Offer waiting contacts in every queue to whoever is free.
+    pub async fn route_all(&self) -> Result<()> {
         for q in self.store.queues().await? {
             self.route_queue(&q).await?;
         }

@@ -308,6 +308,7 @@ impl TelephonyService {
                     account_id: pop.as_ref().map(|p| p.account_id),
                     person_id: pop.as_ref().and_then(|p| p.person_id),
                     subject: Some(subject),
+                    in_progress: None,
                 },
             )
             .await?;

@@ -49,6 +49,7 @@ pub async fn ensure(st: &AppState) -> Result<(), String> {
                     skill: (*skill).into(),
                     time_zone: "America/Chicago".into(),
                     hours: (*hours).into(),
+                    after_call_secs: Some(30),
                 },
             )
             .await

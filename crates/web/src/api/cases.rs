@@ -12,18 +12,17 @@ use serde::Deserialize;
 
 type Res<T> = Result<T, ApiError>;
 
-#[utoipa::path(post, path = "/api/v1/cases", request_body = NewCase, tag = "cases",
-    responses((status = 201, body = CaseView), (status = 422, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/cases", request_body = NewCase, params(("Idempotency-Key" = Option<String>, Header, description = "The same key again answers the first request's record (200) instead of creating another")), tag = "cases",
+    responses((status = 201, body = CaseView), (status = 200, body = CaseView, description = "created earlier under the same Idempotency-Key"), (status = 422, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn open(
     State(s): State<AppState>,
     u: CurrentUser,
+    key: crate::error::IdempotencyKey,
     ApiJson(b): ApiJson<NewCase>,
 ) -> Res<(StatusCode, Json<CaseView>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.cases.open(&u.actor(), b).await?),
-    ))
+    let (v, new) = s.cases.open_once(&u.actor(), b, key.0.as_deref()).await?;
+    Ok((crate::error::created(new), Json(v)))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",

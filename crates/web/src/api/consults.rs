@@ -10,18 +10,20 @@ use extramile_domain::consults::*;
 
 type Res<T> = Result<T, ApiError>;
 
-#[utoipa::path(post, path = "/api/v1/consults", request_body = NewConsult, tag = "consults",
-    responses((status = 201, body = ConsultView, description = "Waiting, with its position in the department's list"), (status = 403, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/consults", request_body = NewConsult, params(("Idempotency-Key" = Option<String>, Header, description = "The same key again answers the first request's record (200) instead of creating another")), tag = "consults",
+    responses((status = 201, body = ConsultView, description = "Waiting, with its position in the department's list"), (status = 200, body = ConsultView, description = "created earlier under the same Idempotency-Key"), (status = 403, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn request(
     State(s): State<AppState>,
     u: CurrentUser,
+    key: crate::error::IdempotencyKey,
     ApiJson(b): ApiJson<NewConsult>,
 ) -> Res<(StatusCode, Json<ConsultView>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.consults.request(&u.actor(), b).await?),
-    ))
+    let (v, new) = s
+        .consults
+        .request_once(&u.actor(), b, key.0.as_deref())
+        .await?;
+    Ok((crate::error::created(new), Json(v)))
 }
 
 #[utoipa::path(get, path = "/api/v1/consults", tag = "consults",

@@ -11,18 +11,20 @@ use extramile_domain::interactions::*;
 
 type Res<T> = Result<T, ApiError>;
 
-#[utoipa::path(post, path = "/api/v1/interactions", request_body = NewInteraction, tag = "interactions",
-    responses((status = 201, body = InteractionView), (status = 422, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/interactions", request_body = NewInteraction, params(("Idempotency-Key" = Option<String>, Header, description = "The same key again answers the first request's record (200) instead of creating another")), tag = "interactions",
+    responses((status = 201, body = InteractionView), (status = 200, body = InteractionView, description = "created earlier under the same Idempotency-Key"), (status = 422, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(s): State<AppState>,
     u: CurrentUser,
+    key: crate::error::IdempotencyKey,
     ApiJson(b): ApiJson<NewInteraction>,
 ) -> Res<(StatusCode, Json<InteractionView>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.interactions.create(&u.actor(), b).await?),
-    ))
+    let (v, new) = s
+        .interactions
+        .create_once(&u.actor(), b, key.0.as_deref())
+        .await?;
+    Ok((crate::error::created(new), Json(v)))
 }
 
 #[utoipa::path(get, path = "/api/v1/interactions/{id}", tag = "interactions",

@@ -2,7 +2,7 @@
 //! resolve, hand over, escalate and consult.
 
 use super::work::{ConsultRow, consult_row};
-use super::{Fields, Typed, UiError, ago, fragment, id_of, path_id, refusal, span, text, when};
+use super::{Fields, Typed, UiError, ago, fragment, id_of, path_id, span, text, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use askama::Template;
@@ -241,9 +241,20 @@ async fn act(
                 .await?;
             }
             "resolve" => {
+                // No default: the agent says which it is.
+                let confirmed = match f.get("confirmed").map(String::as_str) {
+                    Some("yes") => true,
+                    Some("no") => false,
+                    _ => {
+                        return Err(DomainError::invalid(
+                            "confirmed",
+                            "say whether the customer confirmed it",
+                        ));
+                    }
+                };
                 let input = ResolveInput {
                     version,
-                    confirmed_by_customer: f.get("confirmed").is_some_and(|v| v == "yes"),
+                    confirmed_by_customer: confirmed,
                     note: f
                         .get("resolution_note")
                         .filter(|n| !n.trim().is_empty())
@@ -274,7 +285,9 @@ async fn act(
                     question: text(&f, "question"),
                     interaction_id: f.get("interaction_id").and_then(|v| v.parse().ok()),
                 };
-                s.consults.request(&actor, input).await?;
+                s.consults
+                    .request_once(&actor, input, f.get("_key").map(String::as_str))
+                    .await?;
             }
             _ => return Err(DomainError::NotFound("page".into())),
         }
@@ -283,7 +296,43 @@ async fn act(
     .await;
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => page(&s, &u, id, Some(refusal(&e)), Typed(f)).await,
+        Err(e) => {
+            let mut typed = Typed(f);
+            let said = crate::ui::refusal_at(&e, form_fields(&verb), &mut typed);
+            page(&s, &u, id, Some(said), typed).await
+        }
+    }
+}
+
+/// Each form's fields: the domain's name, the form's, and its label.
+fn form_fields(verb: &str) -> crate::ui::FieldMap {
+    match verb {
+        "resolve" => &[
+            (
+                "confirmed",
+                "confirmed",
+                "Did the customer confirm it is fixed?",
+            ),
+            (
+                "note",
+                "resolution_note",
+                "What the customer said, or why they could not confirm",
+            ),
+        ],
+        "handover" => &[
+            ("new_owner_id", "new_owner_id", "New owner"),
+            ("note", "handover_note", "What they need to know"),
+        ],
+        "escalate" => &[
+            ("team_id", "escalate_team_id", "Department"),
+            ("note", "escalation_note", "Why"),
+        ],
+        "consult" => &[
+            ("question", "question", "Question"),
+            ("department", "team_id", "Department"),
+            ("team_id", "team_id", "Department"),
+        ],
+        _ => &[],
     }
 }
 

@@ -69,6 +69,8 @@ pub struct FormSpec {
     pub submit: &'static str,
     pub error: Option<String>,
     pub fields: Vec<Field>,
+    /// Sent with the form: the same form sent twice creates once.
+    pub key: String,
 }
 
 #[derive(Template)]
@@ -94,6 +96,7 @@ impl FormSpec {
             submit,
             error: None,
             fields,
+            key: uuid::Uuid::new_v4().to_string(),
         }
     }
 
@@ -104,6 +107,9 @@ impl FormSpec {
 
     /// Keep what the user typed.
     pub fn fill(mut self, v: &Values) -> Self {
+        if let Some(k) = v.get("_key").filter(|k| !k.is_empty()) {
+            self.key = k.clone();
+        }
         for f in &mut self.fields {
             if let Some(x) = v.get(f.name) {
                 f.value = x.clone();
@@ -295,55 +301,62 @@ async fn create_customer(
             }
         }
     }
-    let holder = match existing {
-        Some(id) => id,
-        None => match s
-            .customers
-            .create_person(
-                &actor,
-                NewPerson {
-                    given_name: text(&v, "given_name"),
-                    family_name: text(&v, "family_name"),
-                    preferred_language: None,
-                    contact_points: contacts,
-                },
-            )
-            .await
-        {
-            Ok((p, _)) => p.id,
-            Err(e) => return form().with_error(e, &rename).page(&u),
-        },
-    };
-    let account = match s
-        .customers
-        .create_account(
-            &actor,
-            NewAccount {
+    // The whole customer (person, account, address) once per form: a double
+    // click or a resent form answers the account made the first time.
+    let step = std::sync::atomic::AtomicU8::new(0);
+    let made = extramile_domain::workspace::keys::create_once(
+        &*s.store,
+        u.user.id,
+        v.get("_key").map(String::as_str),
+        "customer",
+        || async {
+            let holder = match existing {
+                Some(id) => id,
+                None => {
+                    let new = NewPerson {
+                        given_name: text(&v, "given_name"),
+                        family_name: text(&v, "family_name"),
+                        preferred_language: None,
+                        contact_points: contacts,
+                    };
+                    s.customers.create_person(&actor, new).await?.0.id
+                }
+            };
+            step.store(1, std::sync::atomic::Ordering::Relaxed);
+            let new = NewAccount {
                 number: None,
                 name: None,
                 account_type: opt(&v, "account_type"),
                 holder_id: holder,
-            },
-        )
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return form().with_error(e, &|_| None).page(&u),
-    };
-    if address_given {
-        let loc = NewLocation {
-            line1: text(&v, "line1"),
-            line2: None,
-            city: text(&v, "city"),
-            region: opt(&v, "region"),
-            postcode: text(&v, "postcode"),
-            country: None,
-        };
-        if let Err(e) = s.customers.add_location(&actor, account.id, loc).await {
-            return UiError(e).into_response();
+            };
+            let account = s.customers.create_account(&actor, new).await?;
+            step.store(2, std::sync::atomic::Ordering::Relaxed);
+            if address_given {
+                let loc = NewLocation {
+                    line1: text(&v, "line1"),
+                    line2: None,
+                    city: text(&v, "city"),
+                    region: opt(&v, "region"),
+                    postcode: text(&v, "postcode"),
+                    country: None,
+                };
+                s.customers.add_location(&actor, account.id, loc).await?;
+            }
+            Ok(account.id.to_string())
+        },
+    )
+    .await;
+    let account = match made {
+        Ok(c) => c.id().to_string(),
+        Err(e) if step.load(std::sync::atomic::Ordering::Relaxed) == 0 => {
+            return form().with_error(e, &rename).page(&u);
         }
-    }
-    Redirect::to(&format!("/accounts/{}", account.id)).into_response()
+        Err(e) if step.load(std::sync::atomic::Ordering::Relaxed) == 1 => {
+            return form().with_error(e, &|_| None).page(&u);
+        }
+        Err(e) => return UiError(e).into_response(),
+    };
+    Redirect::to(&format!("/accounts/{account}")).into_response()
 }
 
 // ---- edit person, add contact point ----

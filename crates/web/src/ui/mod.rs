@@ -35,9 +35,27 @@ pub struct Shell {
     pub can_approve: bool,
     pub can_policies: bool,
     pub can_staff: bool,
+    /// Presence, the call bar, approvals waiting (console pages).
+    pub desk: Option<std::sync::Arc<crate::desk::Desk>>,
 }
 
 impl Shell {
+    /// Presence as the header's picker shows it.
+    pub fn presence(&self) -> &'static str {
+        self.desk.as_ref().map_or("", |d| d.presence.as_str())
+    }
+
+    pub fn call(&self) -> Option<&crate::desk::CallBar> {
+        self.desk.as_ref().and_then(|d| d.call.as_ref())
+    }
+
+    pub fn approvals_waiting(&self) -> usize {
+        self.desk
+            .as_ref()
+            .and_then(|d| d.approvals_waiting)
+            .unwrap_or(0)
+    }
+
     pub fn of(u: &CurrentUser) -> Self {
         Self {
             name: u.user.name.clone(),
@@ -50,6 +68,7 @@ impl Shell {
             can_approve: allowed(u.user.role, Action::DecideApprovals),
             can_policies: allowed(u.user.role, Action::ManagePolicies),
             can_staff: allowed(u.user.role, Action::ManageStaff),
+            desk: u.desk.clone(),
         }
     }
 }
@@ -104,6 +123,11 @@ impl IntoResponse for UiError {
             can_approve: false,
             can_policies: false,
             can_staff: false,
+            desk: None,
+        };
+        let message = Message {
+            title: title.to_string(),
+            detail: detail.clone(),
         };
         let mut res = (
             status,
@@ -114,8 +138,58 @@ impl IntoResponse for UiError {
             }),
         )
             .into_response();
+        res.extensions_mut().insert(message);
         crate::error::retry_after(&self.0, &mut res);
         res
+    }
+}
+
+/// A refusal page's words, so `framed` can render it again inside the
+/// signed-in person's header.
+#[derive(Clone)]
+struct Message {
+    title: String,
+    detail: String,
+}
+
+/// Refusal pages ("Not allowed", "Not found") keep the header, the call
+/// bar and the navigation of whoever is signed in.
+async fn framed(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let user = crate::auth::resolve(&mut parts, &s).await.ok().flatten();
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let (Some(u), Some(m)) = (user, res.extensions().get::<Message>().cloned()) else {
+        return res;
+    };
+    let (mut head, _) = res.into_parts();
+    head.headers.remove(header::CONTENT_LENGTH);
+    let page = render(&MessagePage {
+        shell: Shell::of(&u),
+        title: m.title,
+        detail: m.detail,
+    });
+    let (_, body) = page.into_parts();
+    Response::from_parts(head, body)
+}
+
+/// Unknown console paths answer a page with the header, not a blank 404;
+/// unknown API paths a problem+json.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let e = DomainError::NotFound(if uri.path().starts_with("/api/") {
+        "API path".into()
+    } else {
+        "page".into()
+    });
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(e).into_response()
+    } else {
+        UiError(e).into_response()
     }
 }
 
@@ -184,6 +258,26 @@ pub fn live_page(
     (status, render(&page)).into_response()
 }
 
+/// A fresh key for a creating form: the same form sent twice creates once.
+pub fn fresh_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Where a form from the header or the call bar goes back to: the page it
+/// was sent from (its path on this site), else `default`.
+pub fn back_to(headers: &axum::http::HeaderMap, f: &Fields, default: &str) -> String {
+    if f.get("back").map(String::as_str) != Some("here") {
+        return default.to_string();
+    }
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| default.to_string())
+}
+
 /// A posted form's fields.
 pub type Fields = std::collections::HashMap<String, String>;
 
@@ -206,6 +300,35 @@ impl Typed {
     pub fn get(&self, k: &str) -> &str {
         self.0.get(k).map(String::as_str).unwrap_or("")
     }
+
+    /// The error to show at a form field, in its label's words. Errors
+    /// ride with what was typed under the field's name with a leading
+    /// `!` (no form field is named so).
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.0.get(&format!("!{field}")).map(String::as_str)
+    }
+
+    pub fn set_error(&mut self, field: &str, text: String) {
+        self.0.insert(format!("!{field}"), text);
+    }
+}
+
+/// A form's fields as the domain names them: (domain field, form field,
+/// the form's label).
+pub type FieldMap = &'static [(&'static str, &'static str, &'static str)];
+
+/// A refusal placed at the form's field in its label's words ("Reason: is
+/// required", not "disposition: is required"); the page's summary line
+/// says the same. Errors about no field of the form stay a summary.
+pub fn refusal_at(e: &DomainError, fields: FieldMap, typed: &mut Typed) -> (StatusCode, String) {
+    if let DomainError::Invalid { field, message } = e
+        && let Some((_, name, label)) = fields.iter().find(|(d, _, _)| d == field)
+    {
+        let text = format!("{label}: {message}");
+        typed.set_error(name, text.clone());
+        return (StatusCode::UNPROCESSABLE_ENTITY, text);
+    }
+    refusal(e)
 }
 
 /// An id from the path; anything that does not parse is an unknown record.
@@ -245,6 +368,24 @@ pub fn ago(ts: jiff::Timestamp) -> String {
 
 pub use extramile_domain::ledger::format_money as money;
 
+#[derive(Template)]
+#[template(path = "callbar.html")]
+struct CallBarFragment {
+    shell: Shell,
+}
+
+/// The call bar alone, to refresh it when the call changes.
+async fn call_bar(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut u: CurrentUser,
+) -> Result<Response, UiError> {
+    u.desk = Some(std::sync::Arc::new(crate::desk::load(&s, &u.user).await?));
+    Ok(Html(fragment(&CallBarFragment {
+        shell: Shell::of(&u),
+    })?)
+    .into_response())
+}
+
 async fn css() -> Response {
     (
         [
@@ -267,10 +408,11 @@ async fn js() -> Response {
         .into_response()
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
+        .route("/ui/call-bar", get(call_bar))
         .merge(session::router())
         .merge(customers::router())
         .merge(forms::router())
@@ -282,6 +424,8 @@ pub fn router() -> Router<AppState> {
         .merge(money::router())
         .merge(approvals::router())
         .merge(staff::router())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, framed))
 }
 
 #[cfg(test)]

@@ -193,10 +193,14 @@ async fn work_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Resp
 async fn set_availability(
     State(s): State<AppState>,
     u: CurrentUser,
-    Form(f): Form<AvailabilityInput>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<super::Fields>,
 ) -> Result<Response, UiError> {
-    match s.routing.set_availability(&u.actor(), f).await {
-        Ok(_) => Ok(Redirect::to("/work").into_response()),
+    let input = AvailabilityInput {
+        state: super::text(&f, "state"),
+    };
+    match s.routing.set_availability(&u.actor(), input).await {
+        Ok(_) => Ok(Redirect::to(&super::back_to(&headers, &f, "/work")).into_response()),
         Err(e) => page(&s, &u, Some(super::refusal(&e))).await,
     }
 }

@@ -3,7 +3,7 @@
 use super::page;
 use crate::auth::CurrentUser;
 use crate::state::AppState;
-use crate::ui::{Fields, Typed, UiError, id_of, path_id, refusal, text};
+use crate::ui::{Fields, Typed, UiError, id_of, path_id, text};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use extramile_domain::DomainError;
@@ -25,6 +25,7 @@ fn opt(f: &Fields, k: &str) -> Option<String> {
 pub(super) async fn act(
     State(s): State<AppState>,
     u: CurrentUser,
+    headers: axum::http::HeaderMap,
     Path((id, verb)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Result<Response, UiError> {
@@ -129,7 +130,11 @@ pub(super) async fn act(
                     description: opt(&f, "case_description"),
                     interaction_id: Some(id),
                 };
-                return Ok(Some(s.cases.open(&actor, input).await?.case.id.to_string()));
+                let (v, _) = s
+                    .cases
+                    .open_once(&actor, input, f.get("_key").map(String::as_str))
+                    .await?;
+                return Ok(Some(v.case.id.to_string()));
             }
             "link-case" => {
                 let case = id_of(&f, "case_id", "case_id")?;
@@ -142,7 +147,9 @@ pub(super) async fn act(
                     question: text(&f, "question"),
                     interaction_id: Some(id),
                 };
-                s.consults.request(&actor, input).await?;
+                s.consults
+                    .request_once(&actor, input, f.get("_key").map(String::as_str))
+                    .await?;
             }
             _ => return Err(DomainError::NotFound("page".into())),
         }
@@ -152,8 +159,49 @@ pub(super) async fn act(
     match done {
         Ok(Some(case)) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Ok(_) if verb == "wrap-up" => Ok(Redirect::to("/work").into_response()),
-        Ok(_) => Ok(Redirect::to(&format!("/interactions/{id}")).into_response()),
-        Err(e) => page(&s, &u, id, Some(refusal(&e)), Typed(f)).await,
+        Ok(_) => Ok(Redirect::to(&crate::ui::back_to(
+            &headers,
+            &f,
+            &format!("/interactions/{id}"),
+        ))
+        .into_response()),
+        Err(e) => {
+            let mut typed = Typed(f);
+            let said = crate::ui::refusal_at(&e, form_fields(&verb), &mut typed);
+            page(&s, &u, id, Some(said), typed).await
+        }
+    }
+}
+
+/// Each form's fields: the domain's name, the form's, and its label.
+fn form_fields(verb: &str) -> crate::ui::FieldMap {
+    match verb {
+        "open-case" => &[
+            ("title", "case_title", "Problem"),
+            ("category", "case_category", "Category"),
+            ("priority", "case_priority", "Priority"),
+            ("description", "case_description", "What the customer said"),
+        ],
+        "wrap-up" => &[
+            ("outcome", "outcome", "Outcome"),
+            ("disposition", "disposition", "Reason"),
+            ("notes", "wrap_notes", "Notes"),
+        ],
+        "consult" => &[
+            ("question", "question", "Question"),
+            ("department", "team_id", "Department"),
+            ("team_id", "team_id", "Department"),
+            ("case", "consult_case_id", "About"),
+            ("case_id", "consult_case_id", "About"),
+        ],
+        "transfer" => &[
+            ("to_staff_id", "to_staff_id", "To"),
+            ("staff_id", "to_staff_id", "To"),
+            ("mode", "mode", "How"),
+            ("note", "transfer_note", "Note for them"),
+        ],
+        "enqueue" => &[("queue_id", "queue_id", "Queue")],
+        _ => &[],
     }
 }
 
@@ -171,7 +219,12 @@ pub(super) async fn start(
         account_id: Some(account),
         person_id: opt(&f, "person_id").and_then(|p| p.parse().ok()),
         subject: opt(&f, "subject"),
+        // Recorded from the 360: the agent is in it already.
+        in_progress: Some(true),
     };
-    let v = s.interactions.create(&u.actor(), input).await?;
+    let (v, _) = s
+        .interactions
+        .create_once(&u.actor(), input, f.get("_key").map(String::as_str))
+        .await?;
     Ok(Redirect::to(&format!("/interactions/{}", v.interaction.id)).into_response())
 }

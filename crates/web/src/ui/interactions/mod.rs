@@ -65,6 +65,10 @@ struct Body {
     teams: Vec<(String, String)>,
     events: Vec<(String, String, String, String)>,
     typed: Typed,
+    /// Pick-lists: (value, label).
+    categories: Vec<(String, String)>,
+    outcomes: Vec<(String, String)>,
+    reasons: Vec<(String, String)>,
 }
 
 impl Body {
@@ -212,6 +216,17 @@ async fn body(
         None => Vec::new(),
     };
     let teams = s.staff.teams().await?;
+    let lists = extramile_domain::workspace::PickLists::new(s.store.clone());
+    let pick = |items: Vec<extramile_domain::workspace::PickItem>| {
+        items
+            .into_iter()
+            .map(|i| (i.value, i.label))
+            .collect::<Vec<_>>()
+    };
+    use extramile_domain::workspace::ListKind;
+    let categories = pick(lists.offered(ListKind::CaseCategory).await?);
+    let outcomes = pick(lists.offered(ListKind::Outcome).await?);
+    let reasons = pick(lists.offered(ListKind::WrapReason).await?);
     fragment(&Body {
         csrf: u.csrf.clone().unwrap_or_default(),
         me: me.to_string(),
@@ -248,19 +263,21 @@ async fn body(
         }),
         queue,
         queues: if i.state == InteractionState::Offered {
-            s.routing
-                .queues(&actor)
-                .await?
-                .into_iter()
-                .map(|q| {
-                    let label = if q.open_now {
-                        format!("{} (open, {} waiting)", q.queue.name, q.waiting)
-                    } else {
-                        format!("{} (closed)", q.queue.name)
-                    };
-                    (q.queue.id.to_string(), label)
-                })
-                .collect()
+            open_first(
+                s.routing
+                    .queues(&actor)
+                    .await?
+                    .into_iter()
+                    .map(|q| {
+                        let label = if q.open_now {
+                            format!("{} (open, {} waiting)", q.queue.name, q.waiting)
+                        } else {
+                            format!("{} (closed)", q.queue.name)
+                        };
+                        (!q.open_now, q.queue.id.to_string(), label)
+                    })
+                    .collect(),
+            )
         } else {
             Vec::new()
         },
@@ -293,16 +310,76 @@ async fn body(
             .events
             .iter()
             .map(|e| {
+                let (what, detail) = event_words(&e.kind, &e.detail, &outcomes, &reasons);
                 (
                     e.at.strftime("%H:%M:%S").to_string(),
-                    e.kind.replace('_', " "),
+                    what,
                     e.actor_name.clone(),
-                    e.detail.clone(),
+                    detail,
                 )
             })
             .collect(),
         typed,
+        categories,
+        outcomes,
+        reasons,
     })
+}
+
+/// A timeline event in people's words: no stored codes ("picked_up",
+/// "assisted_resolution") reach the page.
+fn event_words(
+    kind: &str,
+    detail: &str,
+    outcomes: &[(String, String)],
+    reasons: &[(String, String)],
+) -> (String, String) {
+    let label = |list: &[(String, String)], v: &str| {
+        list.iter()
+            .find(|(code, _)| code == v.trim())
+            .map_or_else(|| v.trim().replace('_', " "), |(_, l)| l.clone())
+    };
+    let what = match kind {
+        "offered" => "Contact started",
+        "queued" => "Queued",
+        "offered_to_agent" => "Offered to an agent",
+        "answered" => "Answered",
+        "held" => "Put on hold",
+        "resumed" => "Taken off hold",
+        "customer_left" => "Customer left; wrapping up",
+        "participant_joined" => "Joined",
+        "participant_left" => "Left",
+        "verified" => "Identity verified",
+        "transferred" | "transfer" => "Transferred",
+        "transfer_offered" => "Transfer offered",
+        "transfer_accepted" => "Transfer accepted",
+        "status_update" => "Told the customer",
+        "wrapped_up" => "Wrapped up",
+        "ended" => "Ended",
+        other => return (sentence_case(&other.replace('_', " ")), detail.to_string()),
+    };
+    let detail = match kind {
+        "wrapped_up" => match detail.split_once(" / ") {
+            Some((o, r)) => format!("{} · {}", label(outcomes, o), label(reasons, r)),
+            None => label(outcomes, detail),
+        },
+        // "Bea Billing (specialist)" reads as it is; codes inside are spaced.
+        _ => detail.replace("picked_up", "picked up").replace('_', " "),
+    };
+    (what.to_string(), detail)
+}
+
+/// Open queues first: the one offered first is one that answers now.
+fn open_first(mut v: Vec<(bool, String, String)>) -> Vec<(String, String)> {
+    v.sort_by_key(|(closed, _, _)| *closed);
+    v.into_iter().map(|(_, id, label)| (id, label)).collect()
+}
+
+fn sentence_case(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The page, with the reason of a refused action and what was typed.

@@ -29,6 +29,8 @@ fn money_action(f: &Fields) -> Result<MoneyAction, DomainError> {
         charge_id,
         reason: text(f, "reason"),
         credit_reason: f.get("credit_reason").filter(|c| !c.is_empty()).cloned(),
+        label: f.get("label").filter(|c| !c.trim().is_empty()).cloned(),
+        refund_method: f.get("refund_method").filter(|c| !c.is_empty()).cloned(),
         idempotency_key: text(f, "idempotency_key"),
     })
 }
@@ -58,6 +60,29 @@ pub(super) async fn act(
             }
             Err(e) => page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await,
         };
+    }
+    // A refund pays money out: it is confirmed first, saying how it goes back.
+    if input.action == "refund" && f.get("confirmed").map(String::as_str) != Some("yes") {
+        if let Err(e) = s.ledger.check(&actor, id, &input).await {
+            return page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await;
+        }
+        let methods = extramile_domain::workspace::PickLists::new(s.store.clone())
+            .offered(extramile_domain::workspace::ListKind::RefundMethod)
+            .await?;
+        let method = input.refund_method.clone().unwrap_or_default();
+        let said = Said {
+            confirm: Some(super::ConfirmRefund {
+                amount: extramile_domain::ledger::format_money(input.amount_minor, &input.currency),
+                amount_typed: super::decimal(input.amount_minor),
+                method_label: extramile_domain::workspace::picklists::label_of(&methods, &method),
+                method,
+                reason: input.reason.clone(),
+                label: input.label.clone().unwrap_or_default(),
+                key: input.idempotency_key.clone(),
+            }),
+            ..Said::default()
+        };
+        return page(&s, &u, id, None, said, Typed(f)).await;
     }
     match s.ledger.act(&actor, id, input.clone()).await {
         Ok(ActionResult::Applied { entry, replayed }) => Ok(Redirect::to(&format!(

@@ -51,6 +51,23 @@ struct Body {
     notice: Option<String>,
     key: String,
     typed: Typed,
+    /// Already given about the chosen charge.
+    warning: Option<String>,
+    /// A refund waiting for its confirmation.
+    confirm: Option<ConfirmRefund>,
+    bill_labels: Vec<String>,
+    refund_methods: Vec<(String, String)>,
+}
+
+/// "Refund $70.01 back to the card on file?" before it is paid.
+pub(super) struct ConfirmRefund {
+    pub(super) amount: String,
+    pub(super) amount_typed: String,
+    pub(super) method: String,
+    pub(super) method_label: String,
+    pub(super) reason: String,
+    pub(super) label: String,
+    pub(super) key: String,
 }
 
 /// What the page says beyond the account's state.
@@ -61,6 +78,7 @@ pub(super) struct Said {
     pub(super) done: Option<String>,
     /// The entry just applied (and whether it was a repeat).
     pub(super) applied: Option<(LedgerEntryId, bool)>,
+    pub(super) confirm: Option<ConfirmRefund>,
 }
 
 async fn body(
@@ -95,6 +113,20 @@ async fn body(
     let approvals = s.authority.for_account(&actor, id).await?;
     let m = |x: i64| format_money(x, &v.currency);
     let nb = &v.next_bill;
+    let lists = extramile_domain::workspace::PickLists::new(s.store.clone());
+    let bill_labels = lists
+        .offered(extramile_domain::workspace::ListKind::BillLabel)
+        .await?
+        .into_iter()
+        .map(|i| i.label)
+        .collect();
+    let refund_methods = lists
+        .offered(extramile_domain::workspace::ListKind::RefundMethod)
+        .await?
+        .into_iter()
+        .map(|i| (i.value, i.label))
+        .collect();
+    let warning = rows::compensation_warning(&v, typed.get("charge_id"));
     let key = match typed.get("idempotency_key") {
         "" => uuid::Uuid::now_v7().to_string(),
         k => k.to_string(),
@@ -138,6 +170,10 @@ async fn body(
         key,
         currency: v.currency.clone(),
         typed,
+        warning,
+        confirm: said.confirm,
+        bill_labels,
+        refund_methods,
     })
 }
 

@@ -25,13 +25,19 @@ pub struct EntryRow {
     pub amount: String,
     pub credit: bool,
     pub state: String,
-    pub open: String,
     pub charge: bool,
     pub fee: bool,
     pub can_hold: bool,
     pub can_uphold: bool,
     pub can_waive: bool,
     pub approved: bool,
+    /// What the customer's bill says.
+    pub bill: String,
+    /// "Made good $39.99 (Maya Agent, 2026-11-29)", for charges.
+    pub compensated: String,
+    /// What is left to make good, typed back ("0.00" when nothing).
+    pub left: String,
+    pub can_credit: bool,
 }
 
 pub(super) fn kind_label(k: EntryKind, reason: Option<&str>) -> String {
@@ -40,6 +46,7 @@ pub(super) fn kind_label(k: EntryKind, reason: Option<&str>) -> String {
         (EntryKind::Credit, Some(r)) => format!("Credit ({})", r.replace('_', " ")),
         (EntryKind::DisputeHold, _) => "Held in dispute".into(),
         (EntryKind::DisputeUpheld, _) => "Dispute upheld".into(),
+        (EntryKind::Refund, Some(m)) => format!("Refund by {m}"),
         (k, _) => sentence(&k.as_str().replace('_', " ")),
     }
 }
@@ -48,6 +55,19 @@ pub(super) fn entry_row(e: &EntryView, cur: &str) -> EntryRow {
     let x = &e.entry;
     let charge = x.kind == EntryKind::Charge;
     let open = e.open_minor.unwrap_or(0);
+    let left = if charge {
+        (x.amount_minor - e.compensated_minor).max(0)
+    } else {
+        0
+    };
+    let compensated = match (&e.compensated_by, e.compensated_at) {
+        (Some(by), Some(at)) if e.compensated_minor > 0 => format!(
+            "made good {} (last by {by}, {})",
+            format_money(e.compensated_minor, cur),
+            when(at)
+        ),
+        _ => String::new(),
+    };
     let state = match (charge, e.dispute) {
         (false, _) => String::new(),
         (true, DisputeState::Held) => "held in dispute".into(),
@@ -78,15 +98,18 @@ pub(super) fn entry_row(e: &EntryView, cur: &str) -> EntryRow {
         },
         credit: x.amount_minor < 0,
         state,
-        open: decimal(open.max(0)),
         charge,
         fee: x.reason_code.as_deref() == Some("fee"),
         can_hold: charge
             && open > 0
             && matches!(e.dispute, DisputeState::None | DisputeState::Upheld),
         can_uphold: charge && e.dispute == DisputeState::Held,
-        can_waive: charge && open > 0 && e.dispute != DisputeState::Waived,
+        can_waive: charge && open > 0 && left > 0 && e.dispute != DisputeState::Waived,
         approved: x.approval_id.is_some(),
+        bill: extramile_domain::ledger::bill_words(x),
+        compensated,
+        left: decimal(left),
+        can_credit: charge && left > 0,
     }
 }
 
@@ -167,18 +190,33 @@ pub(super) fn authority_row(r: &Remaining) -> AuthorityRow {
     }
 }
 
-/// Charges that can still be waived or reversed, for the dialog's select.
+/// Charges that are not yet made good, for the dialog's select.
 pub(super) fn charge_options(v: &LedgerView) -> Vec<(String, String)> {
     v.entries
         .iter()
-        .filter(|e| e.entry.kind == EntryKind::Charge && e.open_minor.unwrap_or(0) > 0)
-        .filter(|e| e.dispute != DisputeState::Waived)
+        .filter(|e| e.entry.kind == EntryKind::Charge)
+        .filter(|e| e.entry.amount_minor - e.compensated_minor > 0)
         .map(|e| {
-            let open = format_money(e.open_minor.unwrap_or(0), &v.currency);
-            let label = format!("{} · {} · {open}", e.entry.effective_on, e.entry.memo);
+            let left = format_money(e.entry.amount_minor - e.compensated_minor, &v.currency);
+            let label = format!("{} · {} · {left}", e.entry.effective_on, e.entry.memo);
             (e.entry.id.to_string(), label)
         })
         .collect()
+}
+
+/// What was already given about the chosen charge, to warn before more.
+pub(super) fn compensation_warning(v: &LedgerView, charge: &str) -> Option<String> {
+    let e = v
+        .entries
+        .iter()
+        .find(|e| e.entry.id.to_string() == charge && e.compensated_minor > 0)?;
+    let by = e.compensated_by.clone().unwrap_or_default();
+    Some(format!(
+        "Already made good: {} of this {} charge (last by {by}, {}). Anything more is counted against your authority with it.",
+        format_money(e.compensated_minor, &v.currency),
+        format_money(e.entry.amount_minor, &v.currency),
+        e.compensated_at.map(when).unwrap_or_default()
+    ))
 }
 
 pub(super) fn decision_view(d: Decision, asked: MoneyAction) -> DecisionView {

@@ -1,0 +1,65 @@
+-- Issue 10: one workspace for the whole call.
+
+-- What the customer's bill says for a staff money action, apart from the
+-- internal note (memo).
+ALTER TABLE ledger_entries ADD COLUMN label TEXT;
+
+-- Times shown in the staff user's zone; the customer's local time where a
+-- service location's zone is known.
+ALTER TABLE staff_users ADD COLUMN time_zone TEXT;
+ALTER TABLE service_locations ADD COLUMN time_zone TEXT;
+
+-- After-call work: an agent stays busy this long after a voice contact's
+-- wrap-up before routing offers the next one.
+ALTER TABLE queues ADD COLUMN after_call_secs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE staff_presence ADD COLUMN busy_until BIGINT;
+
+-- A creating form or API call sent twice under one key creates once.
+CREATE TABLE create_keys (
+    staff_id UUID NOT NULL,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (staff_id, key)
+);
+
+-- Pick-lists the admin maintains: case categories, wrap-up reasons and
+-- outcomes, bill labels for credits, refund methods.
+CREATE TABLE pick_lists (
+    list TEXT NOT NULL,
+    value TEXT NOT NULL,
+    label TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    active BOOLEAN NOT NULL,
+    PRIMARY KEY (list, value)
+);
+INSERT INTO pick_lists (list, value, label, position, active) VALUES
+    ('case_category', 'billing_dispute', 'Billing dispute', 1, TRUE),
+    ('case_category', 'outage', 'Outage', 2, TRUE),
+    ('case_category', 'technical', 'Technical problem', 3, TRUE),
+    ('case_category', 'move', 'Moving home', 4, TRUE),
+    ('case_category', 'number_porting', 'Number porting', 5, TRUE),
+    ('case_category', 'account_access', 'Account access', 6, TRUE),
+    ('case_category', 'billing', 'Billing question', 7, TRUE),
+    ('wrap_reason', 'billing_dispute', 'Billing dispute', 1, TRUE),
+    ('wrap_reason', 'outage', 'Outage', 2, TRUE),
+    ('wrap_reason', 'technical', 'Technical problem', 3, TRUE),
+    ('wrap_reason', 'move', 'Moving home', 4, TRUE),
+    ('wrap_reason', 'account_change', 'Account change', 5, TRUE),
+    ('wrap_reason', 'information', 'Information only', 6, TRUE),
+    ('wrap_reason', 'billing', 'Billing question', 7, TRUE),
+    ('outcome', 'resolved', 'Resolved', 1, TRUE),
+    ('outcome', 'assisted_resolution', 'Resolved with a colleague''s help', 2, TRUE),
+    ('outcome', 'follow_up_scheduled', 'Follow-up scheduled', 3, TRUE),
+    ('outcome', 'escalated', 'Escalated', 4, TRUE),
+    ('outcome', 'consult_pending', 'Waiting on a colleague', 5, TRUE),
+    ('outcome', 'not_resolved', 'Not resolved', 6, TRUE),
+    ('bill_label', 'Goodwill credit', 'Goodwill credit', 1, TRUE),
+    ('bill_label', 'Service credit', 'Service credit', 2, TRUE),
+    ('bill_label', 'Credit for a technician visit', 'Credit for a technician visit', 3, TRUE),
+    ('bill_label', 'Outage credit', 'Outage credit', 4, TRUE),
+    ('bill_label', 'Billing adjustment', 'Billing adjustment', 5, TRUE),
+    ('refund_method', 'card', 'Back to the card on file', 1, TRUE),
+    ('refund_method', 'bank transfer', 'Bank transfer', 2, TRUE),
+    ('refund_method', 'cheque', 'Cheque by post', 3, TRUE);

@@ -1,0 +1,668 @@
+//! Issue 10's findings through the API and the console, on both databases:
+//! compensation is tied to the charge it makes good (no $79.98 for a $39.99
+//! dispute); creating forms and requests act once under a key; the bill
+//! shows the customer's words, never the internal note.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use axum::http::StatusCode;
+use common::{between, call, get_page, new_account, post_form, session, state_with_staff};
+use extramile_store::testing;
+use extramile_web::router;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_credit_about_a_charge_makes_it_good_and_nobody_pays_it_twice() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("pbx@t.example", "integration", None),
+                ("bea@t.example", "specialist", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (maya, billing, bea) = (&t[0], &t[1], &t[2]);
+        let acct = new_account(&app, maya).await;
+        let (_, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": "inv-1", "memo": "Technician visit: inside wiring"}))).await;
+        let act = format!("/api/v1/accounts/{acct}/ledger/actions");
+        // Maya makes the disputed charge good with a credit naming it.
+        let (s, credit) = call(&app, maya, "POST", &act, Some(json!({"action": "goodwill_credit", "amount_minor": 3999, "currency": "USD", "charge_id": charge["id"], "reason": "Rosa disputes the visit; the tech never came in", "label": "Credit for a technician visit", "idempotency_key": "c1"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {credit}");
+        assert_eq!(
+            credit["related_entry_id"], charge["id"],
+            "{url}: the credit names the charge"
+        );
+        // The charge shows what was given and by whom.
+        let (_, view) = call(
+            &app,
+            maya,
+            "GET",
+            &format!("/api/v1/accounts/{acct}/ledger"),
+            None,
+        )
+        .await;
+        let c = view["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entry"]["id"] == charge["id"])
+            .unwrap()
+            .clone();
+        assert_eq!(c["compensated_minor"], 3999, "{url}: {c}");
+        assert_eq!(c["compensated_by"], "maya", "{url}");
+        // The billing specialist then tries to waive it too: refused, saying
+        // what was already given.
+        let (s, p) = call(&app, bea, "POST", &act, Some(json!({"action": "charge_waiver", "amount_minor": 3999, "currency": "USD", "charge_id": charge["id"], "reason": "valid complaint", "idempotency_key": "w1"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {p}");
+        let detail = p["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("$39.99 was already given about this charge (last by maya"),
+            "{url}: {detail}"
+        );
+        assert!(detail.contains("$0.00 of it is left"), "{url}: {detail}");
+        // Nor a second credit about it.
+        let (s, _) = call(&app, bea, "POST", &act, Some(json!({"action": "goodwill_credit", "amount_minor": 100, "currency": "USD", "charge_id": charge["id"], "reason": "more", "idempotency_key": "c2"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        // The bill: the customer's words, not the internal note; no refund offered.
+        let (_, view) = call(
+            &app,
+            maya,
+            "GET",
+            &format!("/api/v1/accounts/{acct}/ledger"),
+            None,
+        )
+        .await;
+        let lines = view["next_bill"]["lines"].to_string();
+        assert!(
+            lines.contains("Credit for a technician visit"),
+            "{url}: {lines}"
+        );
+        assert!(
+            !lines.contains("disputes"),
+            "{url}: the internal note stays off the bill: {lines}"
+        );
+        assert_eq!(
+            view["balance_minor"], 0,
+            "{url}: $39.99 given for a $39.99 dispute, not $79.98"
+        );
+        assert!(view["overpayment_minor"].is_null(), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn what_was_given_about_a_charge_counts_against_the_limit_each() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("pbx@t.example", "integration", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (maya, billing) = (&t[0], &t[1]);
+        let acct = new_account(&app, maya).await;
+        let (_, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 9000, "currency": "USD", "external_id": "inv-2", "memo": "Install"}))).await;
+        let act = format!("/api/v1/accounts/{acct}/ledger/actions");
+        // Agents may credit $50 each: $40 now, then $20 more about the same
+        // charge would be $60 for one charge.
+        let (s, _) = call(&app, maya, "POST", &act, Some(json!({"action": "goodwill_credit", "amount_minor": 4000, "currency": "USD", "charge_id": charge["id"], "reason": "late install", "idempotency_key": "a"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        let (s, d) = call(&app, maya, "POST", &act, Some(json!({"action": "goodwill_credit", "amount_minor": 2000, "currency": "USD", "charge_id": charge["id"], "reason": "still late", "idempotency_key": "b"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{url}: {d}");
+        let reason = d["detail"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(
+                "would make $60.00 given about this charge, beyond your limit of $50.00 each"
+            ) && reason.contains("$40.00 was already given about this charge"),
+            "{url}: {d}"
+        );
+        assert_eq!(
+            d["decision"]["alternatives"][0]["amount_minor"], 1000,
+            "{url}: the $10 left of the $50: {d}"
+        );
+        // Without naming a charge the same $20 is an ordinary credit.
+        let (s, _) = call(&app, maya, "POST", &act, Some(json!({"action": "goodwill_credit", "amount_minor": 2000, "currency": "USD", "reason": "outage", "idempotency_key": "c"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn creating_twice_under_one_key_creates_once() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let maya = &t[0];
+        let acct = new_account(&app, maya).await;
+        let keyed = |uri: &str, key: &str, body: serde_json::Value| {
+            let req = axum::http::Request::post(uri.to_string())
+                .header("authorization", format!("Bearer {maya}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", key)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            let app = app.clone();
+            async move {
+                use http_body_util::BodyExt;
+                use tower::ServiceExt;
+                let res = app.oneshot(req).await.unwrap();
+                let st = res.status();
+                let b = res.into_body().collect().await.unwrap().to_bytes();
+                (
+                    st,
+                    serde_json::from_slice::<serde_json::Value>(&b).unwrap_or_default(),
+                )
+            }
+        };
+        let body =
+            json!({"account_id": acct, "title": "Disputed visit", "category": "billing_dispute"});
+        // A double click: both at once.
+        let (a, b) = tokio::join!(
+            keyed("/api/v1/cases", "k-1", body.clone()),
+            keyed("/api/v1/cases", "k-1", body.clone())
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CREATED],
+            "{url}: {a:?} {b:?}"
+        );
+        assert_eq!(a.1["case"]["id"], b.1["case"]["id"], "{url}: one case");
+        // A retry later answers the same case.
+        let (s, c) = keyed("/api/v1/cases", "k-1", body.clone()).await;
+        assert_eq!(
+            (s, &c["case"]["id"]),
+            (StatusCode::OK, &a.1["case"]["id"]),
+            "{url}"
+        );
+        // A refused create frees its key: corrected, the same key creates.
+        let (s, _) = keyed(
+            "/api/v1/cases",
+            "k-2",
+            json!({"account_id": acct, "title": "", "category": "billing_dispute"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        let (s, _) = keyed("/api/v1/cases", "k-2", body.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        // Contacts too.
+        let contact = json!({"channel": "outbound_call", "account_id": acct});
+        let (s1, x) = keyed("/api/v1/interactions", "i-1", contact.clone()).await;
+        let (s2, y) = keyed("/api/v1/interactions", "i-1", contact.clone()).await;
+        assert_eq!(
+            (s1, s2),
+            (StatusCode::CREATED, StatusCode::OK),
+            "{url}: {x}"
+        );
+        assert_eq!(x["interaction"]["id"], y["interaction"]["id"], "{url}");
+        let (s, p) = keyed("/api/v1/cases", &"x".repeat(101), body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {p}");
+        assert_eq!(p["field"], "Idempotency-Key", "{url}: {p}");
+
+        // The console's new-customer form: sent twice, one customer.
+        let cookie = session(&app, "maya@t.example").await;
+        let form = "_key=form-1&given_name=Twice&family_name=Clicked&phone=555-010-7777";
+        let first = post_form(&app, "/customers/new", form, &cookie).await;
+        let second = post_form(&app, "/customers/new", form, &cookie).await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{url}: {}", first.text);
+        assert_eq!(second.status, StatusCode::SEE_OTHER, "{url}");
+        assert_eq!(first.location, second.location, "{url}: the same account");
+        let (_, found) = call(&app, maya, "GET", "/api/v1/lookup?q=Twice%20Clicked", None).await;
+        let n = found.as_array().map_or(0, Vec::len);
+        assert_eq!(n, 1, "{url}: one customer: {found}");
+        let page = get_page(&app, "/customers/new", &cookie.0).await;
+        assert!(
+            between(&page.text, "name=\"_key\" value=\"", "\"").len() >= 32,
+            "{url}: the form carries a key"
+        );
+    }
+}
+
+#[tokio::test]
+async fn presence_follows_calls_and_routing_never_offers_a_second_call() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("admin@t.example", "admin", None),
+                ("maya@t.example", "agent", None),
+            ],
+        )
+        .await;
+        let app = router(state.clone());
+        let (admin, maya) = (&t[0], &t[1]);
+        let acct = new_account(&app, maya).await;
+        let (s, q) = call(
+            &app,
+            admin,
+            "POST",
+            "/api/v1/queues",
+            Some(json!({"name": "Care", "skill": "general", "time_zone": "UTC", "hours": "24/7"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {q}");
+        let (_, slow) = call(&app, admin, "POST", "/api/v1/queues", Some(json!({"name": "Care with notes", "skill": "general", "time_zone": "UTC", "hours": "24/7", "after_call_secs": 60}))).await;
+        let (s, bad) = call(&app, admin, "POST", "/api/v1/queues", Some(json!({"name": "X", "skill": "general", "time_zone": "UTC", "hours": "24/7", "after_call_secs": 7200}))).await;
+        assert_eq!(
+            (s, bad["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("after_call_secs")),
+            "{url}"
+        );
+        let maya_id = call(&app, maya, "GET", "/api/v1/me", None).await.1["id"].clone();
+        call(
+            &app,
+            admin,
+            "PUT",
+            &format!("/api/v1/staff/{}/skills", maya_id.as_str().unwrap()),
+            Some(json!({"skills": ["general"]})),
+        )
+        .await;
+        let (s, _) = call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/me/availability",
+            Some(json!({"state": "available"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{url}");
+        let presence = |app: axum::Router, token: String| async move {
+            call(&app, &token, "GET", "/api/v1/me/work", None).await.1["availability"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        // Maya takes a call at her desk: on the call, she is busy.
+        let (s, mine) = call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/interactions",
+            Some(json!({"channel": "inbound_call", "account_id": acct, "in_progress": true})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {mine}");
+        assert_eq!(
+            mine["interaction"]["state"], "connected",
+            "{url}: a call taken at the desk needs no Answer"
+        );
+        assert_eq!(presence(app.clone(), maya.clone()).await, "busy", "{url}");
+        // Another caller waits: routing does not offer Maya a second call.
+        let (_, other) = call(
+            &app,
+            admin,
+            "POST",
+            "/api/v1/interactions",
+            Some(json!({"channel": "chat", "account_id": acct})),
+        )
+        .await;
+        let other_id = other["interaction"]["id"].as_str().unwrap().to_string();
+        let (s, pos) = call(
+            &app,
+            admin,
+            "POST",
+            &format!("/api/v1/interactions/{other_id}/enqueue"),
+            Some(json!({"queue_id": q["id"]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{url}: {pos}");
+        assert!(
+            pos["offered_to"].is_null(),
+            "{url}: not offered while she is on a call: {pos}"
+        );
+        // She wraps up: available again, and the waiting contact is offered to her.
+        let id = mine["interaction"]["id"].as_str().unwrap();
+        let (s, w) = call(&app, maya, "POST", &format!("/api/v1/interactions/{id}/wrap-up"), Some(json!({"version": mine["interaction"]["version"], "outcome": "resolved", "disposition": "billing_dispute"}))).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {w}");
+        let (_, pos) = call(
+            &app,
+            admin,
+            "GET",
+            &format!("/api/v1/interactions/{other_id}/queue-position"),
+            None,
+        )
+        .await;
+        assert_eq!(pos["offered_to"], maya_id, "{url}: {pos}");
+        // A voice contact from a queue with after-call work keeps her busy
+        // for that long after the wrap-up.
+        call(
+            &app,
+            maya,
+            "POST",
+            "/api/v1/me/availability",
+            Some(json!({"state": "available"})),
+        )
+        .await;
+        let (_, third) = call(
+            &app,
+            admin,
+            "POST",
+            "/api/v1/interactions",
+            Some(json!({"channel": "inbound_call", "account_id": acct})),
+        )
+        .await;
+        let third_id = third["interaction"]["id"].as_str().unwrap().to_string();
+        call(
+            &app,
+            admin,
+            "POST",
+            &format!("/api/v1/interactions/{third_id}/enqueue"),
+            Some(json!({"queue_id": slow["id"]})),
+        )
+        .await;
+        let (_, v) = call(
+            &app,
+            maya,
+            "GET",
+            &format!("/api/v1/interactions/{third_id}"),
+            None,
+        )
+        .await;
+        let (s, a) = call(
+            &app,
+            maya,
+            "POST",
+            &format!("/api/v1/interactions/{third_id}/state"),
+            Some(json!({"version": v["interaction"]["version"], "state": "connected"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{url}: {a}");
+        assert_eq!(presence(app.clone(), maya.clone()).await, "busy", "{url}");
+        call(&app, maya, "POST", &format!("/api/v1/interactions/{third_id}/wrap-up"), Some(json!({"version": a["interaction"]["version"], "outcome": "resolved", "disposition": "outage"}))).await;
+        assert_eq!(
+            presence(app.clone(), maya.clone()).await,
+            "busy",
+            "{url}: after-call work"
+        );
+        assert_eq!(
+            state.routing.end_after_call().await.unwrap(),
+            0,
+            "{url}: not over yet"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_page_shows_presence_the_call_bar_and_what_waits() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("sam@t.example", "supervisor", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let maya_token = &t[0];
+        let acct = new_account(&app, maya_token).await;
+        let maya = session(&app, "maya@t.example").await;
+        let sam = session(&app, "sam@t.example").await;
+        // Presence is in the header of every page, and can be changed there.
+        let page = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
+        assert!(
+            between(&page.text, "id=\"presence\"", "</select>")
+                .contains("value=\"offline\" selected"),
+            "{url}"
+        );
+        assert!(
+            !page.text.contains("id=\"call-bar\""),
+            "{url}: no call, no call bar"
+        );
+        assert!(
+            page.text.contains("class=\"skip-link\" href=\"#main\""),
+            "{url}"
+        );
+        let here = format!("/accounts/{acct}");
+        let set = common::browse(
+            &app,
+            axum::http::Request::post("/work/availability")
+                .header("cookie", &maya.0)
+                .header("referer", format!("http://localhost{here}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!(
+                    "_csrf={}&back=here&state=available",
+                    maya.1
+                )))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            set.location.as_deref(),
+            Some(here.as_str()),
+            "{url}: back to the page it was set on"
+        );
+        // She logs the call she is on from the 360: the call bar follows her
+        // to every page, and she is busy.
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        assert_eq!(
+            started.status,
+            StatusCode::SEE_OTHER,
+            "{url}: {}",
+            started.text
+        );
+        let page = get_page(&app, "/search?q=zzz", &maya.0).await;
+        let bar = between(&page.text, "id=\"call-bar\"", "</section>");
+        assert!(
+            bar.contains("connected") && bar.contains("Rosa Alvarez") && bar.contains("Wrap up"),
+            "{url}: {bar}"
+        );
+        assert!(
+            bar.contains("value=\"on_hold\""),
+            "{url}: Hold from any page"
+        );
+        assert!(
+            between(&page.text, "id=\"presence\"", "</select>").contains("value=\"busy\" selected"),
+            "{url}"
+        );
+        // The same form sent again (a double click) starts nothing new.
+        let again = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        assert_eq!(again.location, started.location, "{url}");
+        // Not allowed keeps the header, the navigation and the call bar.
+        let refused = get_page(&app, "/policies", &maya.0).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{url}");
+        assert!(
+            refused.text.contains("Sign out") && refused.text.contains("id=\"call-bar\""),
+            "{url}: {}",
+            refused.text
+        );
+        let missing = get_page(&app, "/consultz", &maya.0).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{url}");
+        assert!(
+            missing.text.contains("Sign out") && missing.text.contains("Not found"),
+            "{url}: {}",
+            missing.text
+        );
+        let (s, p) = call(&app, maya_token, "GET", "/api/v1/nothing-here", None).await;
+        assert_eq!(
+            (s, p["status"].as_i64()),
+            (StatusCode::NOT_FOUND, Some(404)),
+            "{url}: the API answers problem+json"
+        );
+        // An approval request shows as a count on the supervisor's Approvals link.
+        let before = get_page(&app, "/work", &sam.0).await;
+        assert!(
+            !between(&before.text, "id=\"nav-approvals\"", "</a>").contains("class=\"count\""),
+            "{url}"
+        );
+        let (s, _) = call(&app, maya_token, "POST", &format!("/api/v1/accounts/{acct}/approvals"), Some(json!({"action": "goodwill_credit", "amount_minor": 60000, "currency": "USD", "reason": "big outage", "idempotency_key": "ask-1"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        let after = get_page(&app, "/work", &sam.0).await;
+        assert!(
+            between(&after.text, "id=\"nav-approvals\"", "</a>").contains(">1<"),
+            "{url}: {}",
+            between(&after.text, "id=\"nav-approvals\"", "</a>")
+        );
+    }
+}
+
+#[tokio::test]
+async fn forms_have_no_risky_defaults_and_errors_sit_at_the_field_in_its_words() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let token = &t[0];
+        let acct = new_account(&app, token).await;
+        let maya = session(&app, "maya@t.example").await;
+        // Categories are a pick-list, in the API too.
+        let (s, p) = call(
+            &app,
+            token,
+            "POST",
+            "/api/v1/cases",
+            Some(json!({"account_id": acct, "title": "x", "category": "whatever"})),
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("category")),
+            "{url}: {p}"
+        );
+        assert!(
+            p["detail"].as_str().unwrap().contains("Billing dispute"),
+            "{url}: the choices are named: {p}"
+        );
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        let contact = started.location.unwrap();
+        let page = get_page(&app, &contact, &maya.0).await;
+        let category = between(&page.text, "id=\"case_category\"", "</select>");
+        assert!(
+            category.contains("<option value=\"\">choose…</option>")
+                && category.contains(">Billing dispute</option>"),
+            "{url}: {category}"
+        );
+        assert!(
+            !page.text.contains("placeholder=\"billing_dispute\""),
+            "{url}: no codes as placeholders"
+        );
+        // Open a case without a category: the error is at the field.
+        let bad = post_form(
+            &app,
+            &format!("{contact}/open-case"),
+            "_key=c0&case_title=Disputed+visit&case_category=",
+            &maya,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            bad.text
+                .contains("id=\"e-case_category\">Category: choose one<"),
+            "{url}: {}",
+            between(&bad.text, "id=\"case_category\"", "</div>")
+        );
+        let opened = post_form(
+            &app,
+            &format!("{contact}/open-case"),
+            "_key=c1&case_title=Disputed+visit&case_category=billing_dispute",
+            &maya,
+        )
+        .await;
+        let case = opened.location.unwrap();
+        // Resolve has no pre-selected answer, and a confirmation needs words.
+        let page = get_page(&app, &case, &maya.0).await;
+        let choices = between(
+            &page.text,
+            "<legend>Did the customer confirm it is fixed?</legend>",
+            "</fieldset>",
+        );
+        assert!(
+            !choices.contains("checked"),
+            "{url}: nothing chosen for the agent: {choices}"
+        );
+        let version = between(&page.text, "name=\"version\" value=\"", "\"");
+        let none = post_form(
+            &app,
+            &format!("{case}/resolve"),
+            &format!("version={version}&resolution_note="),
+            &maya,
+        )
+        .await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(none.text.contains("id=\"e-confirmed\">Did the customer confirm it is fixed?: say whether the customer confirmed it<"), "{url}");
+        let empty = post_form(
+            &app,
+            &format!("{case}/resolve"),
+            &format!("version={version}&confirmed=yes&resolution_note="),
+            &maya,
+        )
+        .await;
+        assert_eq!(
+            empty.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: one click records no empty confirmation"
+        );
+        assert!(empty.text.contains("id=\"e-resolution_note\">"), "{url}");
+        assert!(
+            empty
+                .text
+                .contains("write what the customer said to confirm it"),
+            "{url}"
+        );
+        // Wrap-up: the reason's error says Reason, not disposition.
+        let page = get_page(&app, &contact, &maya.0).await;
+        let version = between(
+            between(&page.text, "id=\"wrap-h\"", "</form>"),
+            "name=\"version\" value=\"",
+            "\"",
+        )
+        .to_string();
+        let bad = post_form(
+            &app,
+            &format!("{contact}/wrap-up"),
+            &format!("version={version}&outcome=assisted_resolution&disposition="),
+            &maya,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            bad.text
+                .contains("id=\"e-disposition\">Reason: choose one<"),
+            "{url}"
+        );
+        assert!(!bad.text.contains("disposition: "), "{url}");
+        let done = post_form(
+            &app,
+            &format!("{contact}/wrap-up"),
+            &format!("version={version}&outcome=assisted_resolution&disposition=billing_dispute"),
+            &maya,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{url}: {}", done.text);
+        // The timeline in people's words.
+        let page = get_page(&app, &contact, &maya.0).await;
+        let timeline = between(&page.text, "id=\"timeline\"", "</ol>");
+        assert!(
+            timeline.contains("Wrapped up")
+                && timeline.contains("Resolved with a colleague&#39;s help · Billing dispute"),
+            "{url}: {timeline}"
+        );
+        assert!(
+            !timeline.contains("assisted_resolution") && !timeline.contains("wrapped up"),
+            "{url}: {timeline}"
+        );
+    }
+}
