@@ -248,9 +248,15 @@ pub trait CaseStore: Send + Sync {
         account: AccountId,
         since: Timestamp,
     ) -> Result<Vec<crate::cases::fcr::LaterContact>>;
-    /// Unresolved cases the staff user owns, with the account's number and
-    /// name; oldest first.
-    async fn owner_cases(&self, staff: StaffId) -> Result<Vec<(Case, String, String)>>;
+    /// A page of the unresolved cases the staff user owns, with the
+    /// account's number and name, due first (breached ones first); and how
+    /// many there are in all.
+    async fn owner_cases(
+        &self,
+        staff: StaffId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<(Case, String, String)>, i64)>;
     /// Cases the interaction is linked to.
     async fn interaction_cases(&self, interaction: InteractionId) -> Result<Vec<Case>>;
     /// The account's cases, newest first.
@@ -309,6 +315,12 @@ pub trait RoutingStore: Send + Sync {
 
 #[async_trait]
 pub trait ConsultStore: Send + Sync {
+    /// Who asked, the case and account, and the live contact of each
+    /// consult, in one read.
+    async fn consult_contexts(
+        &self,
+        ids: &[ConsultId],
+    ) -> Result<Vec<crate::consults::ConsultContext>>;
     async fn insert_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()>;
     async fn consult(&self, id: ConsultId) -> Result<Option<Consult>>;
     /// Store `c` where the stored version is `c.version - 1`.

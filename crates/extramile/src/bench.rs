@@ -51,6 +51,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         entries: usize,
     },
+    /// My work (page and API) for a person owning many open cases.
+    Work {
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// Requests per measured kind.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Interactions and cases created per second through the services.
     Writes {
         #[arg(long, default_value_t = 10_000)]
@@ -172,6 +180,9 @@ async fn run_one(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     } = cmd
     {
         return crate::bench_ledger::run(count, concurrency, entries, config).await;
+    }
+    if let BenchCommand::Work { cases, samples } = cmd {
+        return crate::bench_work::run(cases, samples, config).await;
     }
     if let BenchCommand::Writes { count, concurrency } = cmd {
         return crate::bench_writes::run(count, concurrency, config).await;

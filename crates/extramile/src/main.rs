@@ -4,6 +4,7 @@
 mod bench;
 mod bench_ledger;
 mod bench_routing;
+mod bench_work;
 mod bench_writes;
 mod config;
 mod demo;

@@ -175,7 +175,7 @@ async fn flush(pool: &SqlitePool, creates: &[&Create]) -> Result<()> {
     }
     if !cases.is_empty() {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version) ",
+            "INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version, resolution_due) ",
         );
         q.push_values(&cases, |mut b, c| {
             b.push_bind(c.id.0)
@@ -194,7 +194,8 @@ async fn flush(pool: &SqlitePool, creates: &[&Create]) -> Result<()> {
                 .push_bind(c.escalated_to.map(|t| t.0))
                 .push_bind(c.escalation_note.as_deref())
                 .push_bind(c.handovers)
-                .push_bind(c.version);
+                .push_bind(c.version)
+                .push_bind(crate::cases::due(c));
         });
         q.build().execute(&mut *tx).await.map_err(db_err)?;
     }

@@ -33,6 +33,11 @@ struct CaseRow {
     version: i64,
 }
 
+/// The stored resolution deadline (what My work sorts by).
+pub(crate) fn due(c: &Case) -> i64 {
+    ts_to_micros(extramile_domain::cases::sla_view(c, c.opened_at).resolution_due)
+}
+
 const CASE_COLS: &str = "c.id, c.account_id, c.owner_id, c.status, c.priority, c.category, c.title, c.description, c.opened_at, c.first_response_at, c.resolved_at, c.confirmed_by_customer, c.resolution_note, c.escalated_to, c.escalation_note, c.handovers, c.version";
 
 #[derive(sqlx::FromRow)]
@@ -99,12 +104,12 @@ impl CaseStore for SqlStore {
         }
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+            sqlx::query("INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version, resolution_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")
                 .bind(c.id.0).bind(c.account_id.0).bind(c.owner_id.0).bind(c.status.as_str()).bind(c.priority.as_str())
                 .bind(c.category.as_str()).bind(c.title.as_str()).bind(c.description.as_deref()).bind(ts_to_micros(c.opened_at))
                 .bind(c.first_response_at.map(ts_to_micros)).bind(c.resolved_at.map(ts_to_micros)).bind(c.confirmed_by_customer)
                 .bind(c.resolution_note.as_deref()).bind(c.escalated_to.map(|t| t.0)).bind(c.escalation_note.as_deref())
-                .bind(c.handovers).bind(c.version)
+                .bind(c.handovers).bind(c.version).bind(due(c))
                 .execute(&mut *tx).await.map_err(db_err)?;
             if let Some(i) = interaction {
                 link!(&mut *tx, c.id, i)?;
@@ -136,11 +141,11 @@ impl CaseStore for SqlStore {
     async fn update_case(&self, c: &Case, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let done = sqlx::query("UPDATE cases SET owner_id = $1, status = $2, priority = $3, first_response_at = $4, resolved_at = $5, confirmed_by_customer = $6, resolution_note = $7, escalated_to = $8, escalation_note = $9, handovers = $10, version = $11 WHERE id = $12 AND version = $13")
+            let done = sqlx::query("UPDATE cases SET owner_id = $1, status = $2, priority = $3, first_response_at = $4, resolved_at = $5, confirmed_by_customer = $6, resolution_note = $7, escalated_to = $8, escalation_note = $9, handovers = $10, version = $11, resolution_due = $12 WHERE id = $13 AND version = $14")
                 .bind(c.owner_id.0).bind(c.status.as_str()).bind(c.priority.as_str()).bind(c.first_response_at.map(ts_to_micros))
                 .bind(c.resolved_at.map(ts_to_micros)).bind(c.confirmed_by_customer).bind(c.resolution_note.as_deref())
                 .bind(c.escalated_to.map(|t| t.0)).bind(c.escalation_note.as_deref()).bind(c.handovers)
-                .bind(c.version).bind(c.id.0).bind(c.version - 1)
+                .bind(c.version).bind(due(c)).bind(c.id.0).bind(c.version - 1)
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
                 return Err(crate::customers::stale("case"));
@@ -191,15 +196,29 @@ impl CaseStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn owner_cases(&self, staff: StaffId) -> Result<Vec<(Case, String, String)>> {
+    async fn owner_cases(
+        &self,
+        staff: StaffId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<(Case, String, String)>, i64)> {
+        // Due first (breached ones are due earliest), from the owner's
+        // partial index; then the count from the same index.
         let sql = format!(
             "SELECT {CASE_COLS}, a.number AS account_number, a.name AS account_name FROM cases c JOIN accounts a ON a.id = c.account_id \
-            WHERE c.owner_id = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.opened_at, c.id"
+            WHERE c.owner_id = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.resolution_due, c.id LIMIT $2 OFFSET $3"
         );
-        let rows: Vec<OwnedRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
-        rows.into_iter()
+        let (rows, total): (Vec<OwnedRow>, i64) = read!(&self.db, p => async {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(staff.0).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(p).await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE owner_id = $1 AND status NOT IN ('resolved', 'closed')")
+                .bind(staff.0).fetch_one(p).await?;
+            Ok::<_, sqlx::Error>((rows, total))
+        }.await).map_err(db_err)?;
+        let rows = rows
+            .into_iter()
             .map(|r| Ok((r.c.into_domain()?, r.account_number, r.account_name)))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rows, total))
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

@@ -52,8 +52,57 @@ impl ConsultRow {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct ContextRow {
+    id: Uuid,
+    requested_by_name: String,
+    case_title: String,
+    account_id: Uuid,
+    account_number: String,
+    account_name: String,
+    contact_state: Option<String>,
+    contact_started_at: Option<i64>,
+}
+
 #[async_trait]
 impl ConsultStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn consult_contexts(
+        &self,
+        ids: &[ConsultId],
+    ) -> Result<Vec<extramile_domain::consults::ConsultContext>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        const HEAD: &str = "SELECT c.id, s.name AS requested_by_name, k.title AS case_title, a.id AS account_id, \
+            a.number AS account_number, a.name AS account_name, i.state AS contact_state, i.started_at AS contact_started_at \
+            FROM consults c JOIN cases k ON k.id = c.case_id JOIN accounts a ON a.id = k.account_id \
+            JOIN staff_users s ON s.id = c.requested_by LEFT JOIN interactions i ON i.id = c.interaction_id WHERE c.id IN (";
+        let rows: Vec<ContextRow> = read!(&self.db, p => {
+            let mut q = sqlx::QueryBuilder::new(HEAD);
+            let mut list = q.separated(", ");
+            for id in ids.iter().take(500) {
+                list.push_bind(id.0);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(p).await
+        })
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| extramile_domain::consults::ConsultContext {
+                consult_id: r.id.into(),
+                requested_by_name: r.requested_by_name,
+                case_title: r.case_title,
+                account_id: r.account_id.into(),
+                account_number: r.account_number,
+                account_name: r.account_name,
+                contact_state: r.contact_state,
+                contact_started_at: r.contact_started_at.map(micros_to_ts),
+            })
+            .collect())
+    }
+
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn insert_consult(&self, c: &Consult, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {

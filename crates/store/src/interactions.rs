@@ -367,7 +367,7 @@ impl InteractionStore for SqlStore {
               UNION SELECT id FROM interactions WHERE pending_transfer_to = $1 \
               UNION SELECT interaction_id FROM interaction_participants WHERE staff_id = $1 AND left_at IS NULL \
               UNION SELECT interaction_id FROM queue_entries WHERE offered_to = $1) \
-            ORDER BY i.started_at, i.id"
+            ORDER BY i.started_at, i.id LIMIT 200"
         );
         let rows: Vec<SummaryRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter()

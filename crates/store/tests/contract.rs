@@ -1107,12 +1107,41 @@ async fn work_lists_presence_and_the_waiting_list() {
             )
             .await
             .unwrap();
-        let owned = w.store.owner_cases(my).await.unwrap();
+        let (owned, total) = w.store.owner_cases(my, 50, 0).await.unwrap();
         assert_eq!(
-            (owned.len(), owned[0].1.as_str()),
-            (1, w.account.number.as_str())
+            (owned.len(), total, owned[0].1.as_str()),
+            (1, 1, w.account.number.as_str())
         );
-        assert!(w.store.owner_cases(their).await.unwrap().is_empty());
+        assert!(
+            w.store
+                .owner_cases(their, 50, 0)
+                .await
+                .unwrap()
+                .0
+                .is_empty()
+        );
+        // Due first: an urgent case opened later is due before the normal one.
+        let urgent = cases
+            .open(
+                &me,
+                NewCase {
+                    account_id: w.account.id,
+                    title: "urgent".into(),
+                    category: "billing".into(),
+                    priority: Some("urgent".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (first, total) = w.store.owner_cases(my, 1, 0).await.unwrap();
+        assert_eq!(
+            (first[0].0.id, total),
+            (urgent.case.id, 2),
+            "urgent first, 2 in all"
+        );
+        let (second, _) = w.store.owner_cases(my, 1, 1).await.unwrap();
+        assert_eq!(second[0].0.id, case.case.id, "the next page");
         assert_eq!(
             w.store
                 .interaction_cases(call.interaction.id)
@@ -1123,7 +1152,7 @@ async fn work_lists_presence_and_the_waiting_list() {
         );
         assert_eq!(
             w.store.account_cases(w.account.id, 10).await.unwrap().len(),
-            1
+            2
         );
         assert!(
             w.store

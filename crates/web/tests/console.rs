@@ -294,7 +294,8 @@ async fn a_contact_and_its_case_are_worked_through_the_pages() {
         let work = get_page(&app, "/work", &maya.0).await;
         assert_eq!(work.status, StatusCode::OK);
         assert!(
-            work.text.contains("My work") && work.text.contains("data-refresh=\"/ui/work\""),
+            work.text.contains("My work")
+                && work.text.contains("data-refresh=\"/ui/work?cases_page=1\""),
             "{}",
             work.text
         );

@@ -666,3 +666,153 @@ async fn forms_have_no_risky_defaults_and_errors_sit_at_the_field_in_its_words()
         );
     }
 }
+
+#[tokio::test]
+async fn the_consult_card_tells_the_specialist_who_what_and_how_long_the_customer_waits() {
+    for url in testing::databases().await {
+        let store = std::sync::Arc::new(
+            extramile_store::SqlStore::open(&url, &extramile_store::Options::default())
+                .await
+                .unwrap(),
+        );
+        let state = extramile_web::AppState::new(store, "US", false);
+        let billing = state.staff.ensure_team("Billing").await.unwrap();
+        let t = common::add_staff(
+            &state,
+            &[
+                ("maya@t.example", "agent", None),
+                ("bea@t.example", "specialist", Some(billing.id)),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let maya_token = &t[0];
+        let acct = new_account(&app, maya_token).await;
+        let maya = session(&app, "maya@t.example").await;
+        let bea = session(&app, "bea@t.example").await;
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        let contact = started.location.unwrap();
+        let opened = post_form(
+            &app,
+            &format!("{contact}/open-case"),
+            "_key=c1&case_title=Disputed+visit&case_category=billing_dispute",
+            &maya,
+        )
+        .await;
+        let case = opened.location.unwrap();
+        // On the case page the live contact is preselected for the consult.
+        let page = get_page(&app, &case, &maya.0).await;
+        let on = between(&page.text, "id=\"interaction_id\"", "</select>");
+        let live = contact.trim_start_matches("/interactions/");
+        assert!(
+            on.contains(&format!("<option value=\"{live}\" selected>")),
+            "{url}: {on}"
+        );
+        let asked = post_form(
+            &app,
+            &format!("{case}/consult"),
+            &format!(
+                "_key=q1&team_id={}&question=Is+the+%2439.99+charge+valid%3F&interaction_id={live}",
+                billing.id
+            ),
+            &maya,
+        )
+        .await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER, "{url}: {}", asked.text);
+        // Bea's consults page: who, which account and case, the question, and the customer waiting.
+        let page = get_page(&app, "/consults", &bea.0).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        let card = between(&page.text, "class=\"consult\"", "</li>");
+        assert!(
+            card.contains("Is the $39.99 charge valid?"),
+            "{url}: {card}"
+        );
+        assert!(card.contains("<strong>maya</strong> asks"), "{url}: {card}");
+        assert!(
+            card.contains("Rosa Alvarez") && card.contains("EM"),
+            "{url}: the account: {card}"
+        );
+        assert!(
+            card.contains("case <a href=\"/cases/") && card.contains("Disputed visit"),
+            "{url}: {card}"
+        );
+        assert!(
+            card.contains("Customer on the line, waiting <time class=\"ticker\""),
+            "{url}: {card}"
+        );
+        assert!(
+            page.text.contains("href=\"/consults\""),
+            "{url}: specialists have a Consults link"
+        );
+    }
+}
+
+#[tokio::test]
+async fn my_work_is_a_page_of_cases_due_first_with_the_count() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let token = &t[0];
+        let acct = new_account(&app, token).await;
+        for i in 0..50 {
+            call(&app, token, "POST", "/api/v1/cases", Some(json!({"account_id": acct, "title": format!("Low {i}"), "category": "technical", "priority": "low"}))).await;
+        }
+        let (_, urgent) = call(&app, token, "POST", "/api/v1/cases", Some(json!({"account_id": acct, "title": "Urgent one", "category": "outage", "priority": "urgent"}))).await;
+        let maya = session(&app, "maya@t.example").await;
+        let page = get_page(&app, "/work", &maya.0).await;
+        let head = between(&page.text, "id=\"cases-h\">", "</h2>");
+        assert!(
+            head.contains("My open cases (51)")
+                && head.contains("1–50 of 51, breached and due first"),
+            "{url}: {head}"
+        );
+        let first_row = between(
+            between(&page.text, "id=\"cases-h\"", "</table>"),
+            "<tbody>",
+            "</tr>",
+        );
+        assert!(
+            first_row.contains("Urgent one"),
+            "{url}: the case due first leads, though opened last: {first_row}"
+        );
+        assert!(
+            page.text
+                .contains("href=\"/work?cases_page=2\" rel=\"next\""),
+            "{url}"
+        );
+        let two = get_page(&app, "/work?cases_page=2", &maya.0).await;
+        assert!(
+            between(&two.text, "id=\"cases-h\">", "</h2>").contains("51–51 of 51"),
+            "{url}"
+        );
+        let (_, api) = call(
+            &app,
+            token,
+            "GET",
+            "/api/v1/me/work?cases_limit=10&cases_offset=0",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (
+                api["cases"].as_array().unwrap().len(),
+                api["cases_total"].as_i64()
+            ),
+            (10, Some(51)),
+            "{url}"
+        );
+        assert_eq!(api["cases"][0]["case"]["id"], urgent["case"]["id"], "{url}");
+        let (s, p) = call(&app, token, "GET", "/api/v1/me/work?cases_limit=lots", None).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("cases_limit")),
+            "{url}: {p}"
+        );
+    }
+}

@@ -7,18 +7,36 @@ use crate::audit::Actor;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 
+/// A page of a list: how many, from where.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Page {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
 impl CaseService {
-    /// Unresolved cases I own, oldest first, with their clocks.
-    pub async fn mine(&self, actor: &Actor) -> Result<Vec<CaseSummary>> {
+    /// A page of the unresolved cases I own, breached and due first, with
+    /// their clocks; and how many I own in all. `limit` is at most 200.
+    pub async fn mine(&self, actor: &Actor, page: Page) -> Result<(Vec<CaseSummary>, i64)> {
         authorize(actor.role, Action::ViewCustomer)?;
         let me = actor
             .id
             .ok_or_else(|| DomainError::Forbidden("a work list belongs to a staff user".into()))?;
         let now = crate::time::now();
-        Ok(self
+        let (rows, total) = self
             .store
-            .owner_cases(me)
-            .await?
+            .owner_cases(me, page.limit.clamp(1, 200), page.offset)
+            .await?;
+        let list = rows
             .into_iter()
             .map(|(case, account_number, account_name)| CaseSummary {
                 sla: sla_view(&case, now),
@@ -26,7 +44,8 @@ impl CaseService {
                 account_number,
                 account_name,
             })
-            .collect())
+            .collect();
+        Ok((list, total))
     }
 
     /// The cases a contact is linked to.

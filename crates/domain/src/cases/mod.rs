@@ -7,5 +7,6 @@ mod model;
 mod service;
 pub mod state;
 
+pub use lists::Page;
 pub use model::*;
 pub use service::{CaseService, sla_view};

@@ -65,6 +65,23 @@ pub struct ConsultView {
     pub position: i64,
 }
 
+/// What a specialist needs to see on a consult card before picking it up:
+/// who asked, about which account and case, and whether (and since when)
+/// a customer is waiting on the line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConsultContext {
+    pub consult_id: ConsultId,
+    pub requested_by_name: String,
+    pub case_title: String,
+    pub account_id: AccountId,
+    pub account_number: String,
+    pub account_name: String,
+    /// The live contact's state, when the consult was asked from one.
+    pub contact_state: Option<String>,
+    /// Since when the customer on that contact has been waiting (its start).
+    pub contact_started_at: Option<Timestamp>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct NewConsult {
     pub case_id: CaseId,

@@ -63,3 +63,12 @@ INSERT INTO pick_lists (list, value, label, position, active) VALUES
     ('refund_method', 'card', 'Back to the card on file', 1, 1),
     ('refund_method', 'bank transfer', 'Bank transfer', 2, 1),
     ('refund_method', 'cheque', 'Cheque by post', 3, 1);
+
+-- My work lists a person's open cases breached and due first, a page at a
+-- time: the resolution deadline is stored (opened + the priority's target)
+-- and indexed per owner over open cases only.
+ALTER TABLE cases ADD COLUMN resolution_due BIGINT;
+UPDATE cases SET resolution_due = opened_at + CASE priority
+    WHEN 'urgent' THEN 14400000000 WHEN 'high' THEN 86400000000
+    WHEN 'normal' THEN 259200000000 ELSE 604800000000 END;
+CREATE INDEX cases_owner_due ON cases(owner_id, resolution_due, id) WHERE status NOT IN ('resolved', 'closed');

@@ -24,8 +24,11 @@ pub struct MyWork {
     pub queues: Vec<QueueSummary>,
     /// Contacts I own, take part in, was offered or am asked to accept.
     pub interactions: Vec<InteractionSummary>,
-    /// My unresolved cases with their clocks.
+    /// A page of my unresolved cases with their clocks, breached and due
+    /// first (`cases_limit`, default 50, at most 200; `cases_offset`).
     pub cases: Vec<CaseSummary>,
+    /// How many unresolved cases I own in all.
+    pub cases_total: i64,
     /// My department's waiting consults, oldest first (empty without a department).
     pub consults: Vec<ConsultView>,
     /// Consults I picked up and have yet to answer.
@@ -36,15 +39,18 @@ pub struct MyWork {
 pub async fn my_work(
     s: &AppState,
     u: &CurrentUser,
+    page: extramile_domain::cases::Page,
 ) -> Result<MyWork, extramile_domain::DomainError> {
     let actor = u.actor();
     let (availability, availability_since) = s.routing.my_availability(&actor).await?;
+    let (cases, cases_total) = s.cases.mine(&actor, page).await?;
     Ok(MyWork {
         availability,
         availability_since,
         queues: s.routing.my_queues(&actor).await?,
         interactions: s.interactions.mine(&actor).await?,
-        cases: s.cases.mine(&actor).await?,
+        cases,
+        cases_total,
         consults: if u.user.team_id.is_some() {
             s.consults.inbox(&actor).await?
         } else {
@@ -54,11 +60,28 @@ pub async fn my_work(
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/me/work", tag = "routing",
-    responses((status = 200, body = MyWork)))]
+/// Which page of my cases.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct WorkQuery {
+    /// Cases per page (default 50, at most 200).
+    pub cases_limit: Option<u32>,
+    /// Cases to skip.
+    pub cases_offset: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/work", params(WorkQuery), tag = "routing",
+    responses((status = 200, body = MyWork), (status = 422, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
-pub async fn me_work(State(s): State<AppState>, u: CurrentUser) -> Res<Json<MyWork>> {
-    Ok(Json(my_work(&s, &u).await?))
+pub async fn me_work(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<WorkQuery>,
+) -> Res<Json<MyWork>> {
+    let page = extramile_domain::cases::Page {
+        limit: q.cases_limit.unwrap_or(50).clamp(1, 200),
+        offset: q.cases_offset.unwrap_or(0),
+    };
+    Ok(Json(my_work(&s, &u, page).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/queues/wall", tag = "routing",

@@ -35,6 +35,8 @@ pub struct Shell {
     pub can_approve: bool,
     pub can_policies: bool,
     pub can_staff: bool,
+    /// In a department: consults come to them.
+    pub has_team: bool,
     /// Presence, the call bar, approvals waiting (console pages).
     pub desk: Option<std::sync::Arc<crate::desk::Desk>>,
 }
@@ -68,6 +70,7 @@ impl Shell {
             can_approve: allowed(u.user.role, Action::DecideApprovals),
             can_policies: allowed(u.user.role, Action::ManagePolicies),
             can_staff: allowed(u.user.role, Action::ManageStaff),
+            has_team: u.user.team_id.is_some(),
             desk: u.desk.clone(),
         }
     }
@@ -123,6 +126,7 @@ impl IntoResponse for UiError {
             can_approve: false,
             can_policies: false,
             can_staff: false,
+            has_team: false,
             desk: None,
         };
         let message = Message {

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -79,10 +79,47 @@ pub struct ConsultRow {
     pub version: i64,
     /// The specialist working it, as an id string (empty while waiting).
     pub picked_by: String,
+    /// Who asked, the account and the case (cards in the inbox).
+    pub who: String,
+    pub account: Option<(String, String, String)>,
+    pub case_title: String,
+    /// The customer on the line: since when (epoch seconds, ticking).
+    pub on_line_since: Option<i64>,
+}
+
+/// Cards with who asked, the account, the case and the live contact.
+pub fn consult_cards(
+    views: &[ConsultView],
+    contexts: &[extramile_domain::consults::ConsultContext],
+) -> Vec<ConsultRow> {
+    views
+        .iter()
+        .map(|v| {
+            let mut row = consult_row(v);
+            if let Some(c) = contexts.iter().find(|c| c.consult_id == v.consult.id) {
+                row.who = c.requested_by_name.clone();
+                row.account = Some((
+                    c.account_id.to_string(),
+                    c.account_number.clone(),
+                    c.account_name.clone(),
+                ));
+                row.case_title = c.case_title.clone();
+                row.on_line_since = match c.contact_state.as_deref() {
+                    Some("connected" | "on_hold") => c.contact_started_at.map(|t| t.as_second()),
+                    _ => None,
+                };
+            }
+            row
+        })
+        .collect()
 }
 
 pub fn consult_row(c: &ConsultView) -> ConsultRow {
     ConsultRow {
+        who: String::new(),
+        account: None,
+        case_title: String::new(),
+        on_line_since: None,
         id: c.consult.id.to_string(),
         case_id: c.consult.case_id.to_string(),
         interaction_id: c.consult.interaction_id.map(|i| i.to_string()),
@@ -115,9 +152,61 @@ struct WorkBody {
     inbox: Vec<ConsultRow>,
     answering: Vec<ConsultRow>,
     in_department: bool,
+    cases_total: i64,
+    /// "51–100", the rows shown.
+    cases_shown: String,
+    prev_page: Option<u32>,
+    next_page: Option<u32>,
 }
 
-fn work_body(u: &CurrentUser, w: MyWork) -> Result<String, UiError> {
+/// Cases per page of My work.
+const CASES_PER_PAGE: u32 = 50;
+
+/// Which page of my cases (1-based).
+#[derive(Deserialize, Default)]
+struct WorkPage {
+    cases_page: Option<u32>,
+}
+
+impl WorkPage {
+    fn number(&self) -> u32 {
+        self.cases_page.unwrap_or(1).clamp(1, 10_000)
+    }
+
+    fn page(&self) -> extramile_domain::cases::Page {
+        extramile_domain::cases::Page {
+            limit: CASES_PER_PAGE,
+            offset: (self.number() - 1) * CASES_PER_PAGE,
+        }
+    }
+}
+
+/// My work with its consult cards' context, read in one query.
+async fn work_with_context(
+    s: &AppState,
+    u: &CurrentUser,
+    page: &WorkPage,
+) -> Result<(MyWork, Vec<extramile_domain::consults::ConsultContext>), UiError> {
+    let w = my_work(s, u, page.page()).await?;
+    let ids: Vec<_> = w
+        .consults
+        .iter()
+        .chain(&w.my_consults)
+        .map(|c| c.consult.id)
+        .collect();
+    let contexts = s.store.consult_contexts(&ids).await?;
+    Ok((w, contexts))
+}
+
+fn work_body(
+    u: &CurrentUser,
+    w: MyWork,
+    contexts: &[extramile_domain::consults::ConsultContext],
+    page: &WorkPage,
+) -> Result<String, UiError> {
+    let n = page.number();
+    let from = (n - 1) * CASES_PER_PAGE;
+    let shown = w.cases.len() as u32;
     let me = u.user.id;
     let (waiting_for_me, contacts): (Vec<_>, Vec<_>) = w
         .interactions
@@ -159,9 +248,17 @@ fn work_body(u: &CurrentUser, w: MyWork) -> Result<String, UiError> {
                 waiting: span(c.sla.customer_waiting_secs),
             })
             .collect(),
-        inbox: w.consults.iter().map(consult_row).collect(),
-        answering: w.my_consults.iter().map(consult_row).collect(),
+        inbox: consult_cards(&w.consults, contexts),
+        answering: consult_cards(&w.my_consults, contexts),
         in_department: u.user.team_id.is_some(),
+        cases_total: w.cases_total,
+        cases_shown: if shown == 0 {
+            String::new()
+        } else {
+            format!("{}–{}", from + 1, from + shown)
+        },
+        prev_page: (n > 1).then(|| n - 1),
+        next_page: (i64::from(from + shown) < w.cases_total).then_some(n + 1),
     })
 }
 
@@ -169,25 +266,77 @@ async fn page(
     s: &AppState,
     u: &CurrentUser,
     refused: Option<(StatusCode, String)>,
+    wp: &WorkPage,
 ) -> Result<Response, UiError> {
-    let body = work_body(u, my_work(s, u).await?)?;
+    let (w, contexts) = work_with_context(s, u, wp).await?;
+    let body = work_body(u, w, &contexts, wp)?;
     Ok(super::live_page(
         u,
         "My work",
         refused,
-        "/ui/work".into(),
+        format!("/ui/work?cases_page={}", wp.number()),
         "offer,interaction,case,consult,queue",
         String::new(),
         body,
     ))
 }
 
-async fn work_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
-    page(&s, &u, None).await
+async fn work_page(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(wp): Query<WorkPage>,
+) -> Result<Response, UiError> {
+    page(&s, &u, None, &wp).await
 }
 
-async fn work_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
-    Ok(Html(work_body(&u, my_work(&s, &u).await?)?).into_response())
+async fn work_fragment(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(wp): Query<WorkPage>,
+) -> Result<Response, UiError> {
+    let (w, contexts) = work_with_context(&s, &u, &wp).await?;
+    Ok(Html(work_body(&u, w, &contexts, &wp)?).into_response())
+}
+
+/// The consults page: the department's waiting consults and those I am
+/// answering, as cards (the same section as on My work, alone).
+async fn consults_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    let (w, contexts) = work_with_context(&s, &u, &WorkPage::default()).await?;
+    let body = fragment(&ConsultsBody {
+        csrf: u.csrf.clone().unwrap_or_default(),
+        inbox: consult_cards(&w.consults, &contexts),
+        answering: consult_cards(&w.my_consults, &contexts),
+        in_department: u.user.team_id.is_some(),
+    })?;
+    Ok(super::live_page(
+        &u,
+        "Consults",
+        None,
+        "/ui/consults".into(),
+        "consult,interaction",
+        String::new(),
+        body,
+    ))
+}
+
+async fn consults_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
+    let (w, contexts) = work_with_context(&s, &u, &WorkPage::default()).await?;
+    Ok(Html(fragment(&ConsultsBody {
+        csrf: u.csrf.clone().unwrap_or_default(),
+        inbox: consult_cards(&w.consults, &contexts),
+        answering: consult_cards(&w.my_consults, &contexts),
+        in_department: u.user.team_id.is_some(),
+    })?)
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "consults.html")]
+struct ConsultsBody {
+    csrf: String,
+    inbox: Vec<ConsultRow>,
+    answering: Vec<ConsultRow>,
+    in_department: bool,
 }
 
 async fn set_availability(
@@ -201,7 +350,7 @@ async fn set_availability(
     };
     match s.routing.set_availability(&u.actor(), input).await {
         Ok(_) => Ok(Redirect::to(&super::back_to(&headers, &f, "/work")).into_response()),
-        Err(e) => page(&s, &u, Some(super::refusal(&e))).await,
+        Err(e) => page(&s, &u, Some(super::refusal(&e)), &WorkPage::default()).await,
     }
 }
 
@@ -381,7 +530,7 @@ async fn consult_action(
                 let id = super::path_id(rest, "interaction")?;
                 super::interactions::page(&s, &u, id, refused, typed).await
             } else {
-                page(&s, &u, refused).await
+                page(&s, &u, refused, &WorkPage::default()).await
             }
         }
     }
@@ -390,6 +539,8 @@ async fn consult_action(
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/work", get(work_page))
+        .route("/consults", get(consults_page))
+        .route("/ui/consults", get(consults_fragment))
         .route("/ui/work", get(work_fragment))
         .route("/work/availability", post(set_availability))
         .route("/queues", get(wall_page))
