@@ -86,6 +86,13 @@ pub trait CustomerStore: Send + Sync {
         value: &str,
         limit: u32,
     ) -> Result<Vec<LookupHit>>;
+    /// The service cities of these accounts and the phones of these people
+    /// (primary first), to tell lookup results apart; two reads.
+    async fn hit_details(
+        &self,
+        accounts: &[AccountId],
+        people: &[PersonId],
+    ) -> Result<(Vec<(AccountId, String)>, Vec<(PersonId, String)>)>;
     /// Indexed terms that share a deletion variant with the query.
     async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>>;
     /// Name or address hits where every term matches; scored by the caller.

@@ -321,6 +321,14 @@ impl CustomerStore for SqlStore {
         self.identifier_hits(kind, value, limit).await
     }
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn hit_details(
+        &self,
+        accounts: &[AccountId],
+        people: &[PersonId],
+    ) -> Result<(Vec<(AccountId, String)>, Vec<(PersonId, String)>)> {
+        self.lookup_details(accounts, people).await
+    }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn vocabulary(&self, variants: &[String]) -> Result<Vec<String>> {
         self.vocabulary_terms(variants).await
     }

@@ -6,6 +6,7 @@ use crate::{SqlStore, db_err, read};
 use extramile_domain::Result;
 use extramile_domain::customers::lookup::*;
 use extramile_domain::customers::model::{AccountStatus, RoleKind};
+use extramile_domain::ids::{AccountId, PersonId};
 use uuid::Uuid;
 
 pub(crate) fn field_code(f: TermField) -> &'static str {
@@ -81,6 +82,8 @@ impl HitRow {
             matched,
             matched_text: self.matched_text,
             score,
+            city: None,
+            phone_ending: None,
         }
     }
 }
@@ -198,6 +201,46 @@ fn pair_subquery(a: &TermMatch, b: &TermMatch) -> Sql {
 }
 
 impl SqlStore {
+    /// Service cities of the accounts; phones of the people, primary first.
+    pub(crate) async fn lookup_details(
+        &self,
+        accounts: &[AccountId],
+        people: &[PersonId],
+    ) -> Result<(Vec<(AccountId, String)>, Vec<(PersonId, String)>)> {
+        let cities: Vec<(Uuid, String)> = if accounts.is_empty() {
+            Vec::new()
+        } else {
+            read!(&self.db, p => {
+                let mut q = sqlx::QueryBuilder::new("SELECT account_id, MIN(city) FROM service_locations WHERE account_id IN (");
+                let mut list = q.separated(", ");
+                for a in accounts.iter().take(200) {
+                    list.push_bind(a.0);
+                }
+                q.push(") GROUP BY account_id");
+                q.build_query_as().fetch_all(p).await
+            })
+            .map_err(db_err)?
+        };
+        let phones: Vec<(Uuid, String)> = if people.is_empty() {
+            Vec::new()
+        } else {
+            read!(&self.db, p => {
+                let mut q = sqlx::QueryBuilder::new("SELECT person_id, value FROM contact_points WHERE kind = 'phone' AND person_id IN (");
+                let mut list = q.separated(", ");
+                for x in people.iter().take(200) {
+                    list.push_bind(x.0);
+                }
+                q.push(") ORDER BY is_primary DESC, id");
+                q.build_query_as().fetch_all(p).await
+            })
+            .map_err(db_err)?
+        };
+        Ok((
+            cities.into_iter().map(|(a, c)| (a.into(), c)).collect(),
+            phones.into_iter().map(|(x, v)| (x.into(), v)).collect(),
+        ))
+    }
+
     #[tracing::instrument(skip_all, fields(kind = %kind), err)]
     pub(crate) async fn identifier_hits(
         &self,

@@ -38,6 +38,8 @@
     if (e.key === 'ArrowDown' && ls.length) { e.preventDefault(); active = Math.min(active + 1, ls.length - 1); highlight(); }
     else if (e.key === 'ArrowUp' && ls.length) { e.preventDefault(); active = Math.max(active - 1, 0); highlight(); }
     else if (e.key === 'Enter' && active >= 0 && ls[active]) { e.preventDefault(); window.location = ls[active].href; }
+    // One result: Enter opens it.
+    else if (e.key === 'Enter' && active < 0 && ls.length === 1) { e.preventDefault(); window.location = ls[0].href; }
     else if (e.key === 'Escape') { if (!inPage) panel.hidden = true; box.blur(); }
   });
   document.addEventListener('click', (e) => { if (!inPage && !panel.contains(e.target) && e.target !== box) panel.hidden = true; });

@@ -816,3 +816,135 @@ async fn my_work_is_a_page_of_cases_due_first_with_the_count() {
         );
     }
 }
+
+#[tokio::test]
+async fn search_says_how_many_tells_namesakes_apart_and_puts_current_holders_first() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let token = &t[0];
+        let person = |given: &str, family: &str, phone: Option<&str>| {
+            let mut body = json!({"given_name": given, "family_name": family});
+            if let Some(p) = phone {
+                body["contact_points"] = json!([{"kind": "phone", "value": p, "is_primary": true}]);
+            }
+            body
+        };
+        let add = |given: &'static str,
+                       family: &'static str,
+                       phone: Option<&'static str>,
+                       city: Option<&'static str>| {
+            let app = app.clone();
+            let body = person(given, family, phone);
+            let token = token.clone();
+            async move {
+                let (_, p) = call(&app, &token, "POST", "/api/v1/people", Some(body)).await;
+                let (_, a) = call(
+                    &app,
+                    &token,
+                    "POST",
+                    "/api/v1/accounts",
+                    Some(json!({"holder_id": p["person"]["id"]})),
+                )
+                .await;
+                if let Some(c) = city {
+                    call(
+                        &app,
+                        &token,
+                        "POST",
+                        &format!("/api/v1/accounts/{}/locations", a["id"].as_str().unwrap()),
+                        Some(json!({"line1": "1 Main St", "city": c, "postcode": "12345"})),
+                    )
+                    .await;
+                }
+                (
+                    p["person"]["id"].as_str().unwrap().to_string(),
+                    a["id"].as_str().unwrap().to_string(),
+                )
+            }
+        };
+        add("David", "Smith", Some("555-010-1111"), Some("Springfield")).await;
+        add("David", "Smith", Some("555-010-2222"), Some("Shelbyville")).await;
+        for given in [
+            "Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo", "Kim", "Lou",
+            "Max", "Ned", "Oz", "Pat", "Quin", "Ray", "Sal", "Tam", "Uma", "Val",
+        ] {
+            add(given, "Smith", None, None).await;
+        }
+        let maya = session(&app, "maya@t.example").await;
+        let page = get_page(&app, "/search?q=smith", &maya.0).await;
+        let count = between(&page.text, "id=\"results-count\"", "</p>");
+        assert!(
+            count.contains("20 of 24 — refine"),
+            "{url}: it says there are more: {count}"
+        );
+        let rows: Vec<&str> = page
+            .text
+            .split("<tr>")
+            .filter(|r| r.contains("David Smith"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{url}");
+        assert!(
+            rows.iter().any(|r| r.contains("Springfield · phone …1111")),
+            "{url}: {rows:?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.contains("Shelbyville · phone …2222")),
+            "{url}: {rows:?}"
+        );
+
+        // Miguel held the account before Rosa and has died: Rosa comes first.
+        let (miguel, acct) = add("Miguel", "Alvarez", None, None).await;
+        let (_, rosa) = call(
+            &app,
+            token,
+            "POST",
+            "/api/v1/people",
+            Some(person("Rosa", "Alvarez", None)),
+        )
+        .await;
+        let (s, _) = call(
+            &app,
+            token,
+            "POST",
+            &format!("/api/v1/accounts/{acct}/roles"),
+            Some(json!({"person_id": rosa["person"]["id"], "kind": "holder"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        let (_, view) = call(
+            &app,
+            token,
+            "GET",
+            &format!("/api/v1/accounts/{acct}"),
+            None,
+        )
+        .await;
+        let role = view["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["person"]["id"] == miguel.as_str())
+            .unwrap()["role"]
+            .clone();
+        let (s, ended) = call(
+            &app,
+            token,
+            "POST",
+            &format!("/api/v1/roles/{}/end", role["id"].as_str().unwrap()),
+            Some(json!({"version": role["version"], "reason": "deceased"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{url}: {ended}");
+        let page = get_page(&app, "/search?q=alvrez", &maya.0).await;
+        let (r, m) = (
+            page.text.find(">Rosa Alvarez</a></td>"),
+            page.text.find(">Miguel Alvarez</a></td>"),
+        );
+        assert!(
+            r.is_some() && m.is_some() && r < m,
+            "{url}: the current holder first: {}",
+            between(&page.text, "<tbody>", "</tbody>")
+        );
+    }
+}

@@ -207,6 +207,37 @@ pub struct LookupHit {
     pub matched_text: String,
     /// Higher is better; identifier matches score 1000.
     pub score: u32,
+    /// What tells two "David Smith"s apart: the account's service city and
+    /// the last four digits of the person's primary phone.
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub phone_ending: Option<String>,
+}
+
+/// Current holders and representatives before former holders, and open
+/// accounts before closed ones, at the same score.
+pub fn standing_rank(h: &LookupHit) -> u8 {
+    let role = match h.role {
+        Some(RoleKind::Holder) => 0,
+        Some(RoleKind::AuthorizedRepresentative) => 1,
+        None => 2,
+        Some(_) => 3,
+    };
+    let closed = matches!(
+        h.account_status,
+        Some(crate::customers::model::AccountStatus::Closed)
+    );
+    role + if closed { 4 } else { 0 }
+}
+
+/// A page of lookup results: the best `hits`, how many matched in all (up
+/// to the cap), and whether there were more than that.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct LookupPage {
+    pub hits: Vec<LookupHit>,
+    pub total: usize,
+    pub more: bool,
 }
 
 pub const IDENTIFIER_SCORE: u32 = 1000;

@@ -21,6 +21,9 @@ use serde::Deserialize;
 struct Results {
     q: String,
     hits: Vec<LookupHit>,
+    /// How many matched in all (counted up to 200), and whether more.
+    total: usize,
+    more: bool,
 }
 
 #[derive(Template)]
@@ -38,14 +41,20 @@ struct Q {
 }
 
 async fn results_html(s: &AppState, u: &CurrentUser, q: &str) -> Result<String, UiError> {
-    let hits = if q.trim().is_empty() {
-        Vec::new()
+    let page = if q.trim().is_empty() {
+        extramile_domain::customers::lookup::LookupPage {
+            hits: Vec::new(),
+            total: 0,
+            more: false,
+        }
     } else {
-        s.customers.lookup(&u.actor(), q).await?
+        s.customers.lookup_page(&u.actor(), q).await?
     };
     Results {
         q: q.trim().to_string(),
-        hits,
+        hits: page.hits,
+        total: page.total,
+        more: page.more,
     }
     .render()
     .map_err(|e| UiError(DomainError::Store(e.to_string())))

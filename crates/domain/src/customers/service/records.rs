@@ -326,7 +326,52 @@ impl CustomerService {
     }
 
     /// Identifier matches first, then names and addresses by score.
+    /// The best matches (at most 20), told apart by city and phone ending.
     pub async fn lookup(&self, actor: &Actor, q: &str) -> Result<Vec<LookupHit>> {
+        let mut hits = self.matches(actor, q, LOOKUP_LIMIT).await?;
+        self.distinguish(&mut hits).await?;
+        Ok(hits)
+    }
+
+    /// The best 20 and how many matched (counted up to 200): the console
+    /// says "20 of 137 — refine" instead of stopping silently.
+    pub async fn lookup_page(&self, actor: &Actor, q: &str) -> Result<lookup::LookupPage> {
+        const COUNT_UP_TO: u32 = 200;
+        let mut hits = self.matches(actor, q, COUNT_UP_TO).await?;
+        let total = hits.len();
+        hits.truncate(LOOKUP_LIMIT as usize);
+        self.distinguish(&mut hits).await?;
+        Ok(lookup::LookupPage {
+            hits,
+            total,
+            more: total >= COUNT_UP_TO as usize,
+        })
+    }
+
+    /// Add each hit's service city and the person's phone ending.
+    async fn distinguish(&self, hits: &mut [LookupHit]) -> Result<()> {
+        let accounts: Vec<_> = hits.iter().filter_map(|h| h.account_id).collect();
+        let people: Vec<_> = hits.iter().filter_map(|h| h.person_id).collect();
+        let (cities, phones) = self.store.hit_details(&accounts, &people).await?;
+        for h in hits.iter_mut() {
+            h.city = cities
+                .iter()
+                .find(|(a, _)| Some(*a) == h.account_id)
+                .map(|(_, c)| c.clone());
+            h.phone_ending = phones
+                .iter()
+                .find(|(p, _)| Some(*p) == h.person_id)
+                .map(|(_, v)| {
+                    let digits: Vec<char> = v.chars().filter(char::is_ascii_digit).collect();
+                    digits[digits.len().saturating_sub(4)..].iter().collect()
+                });
+        }
+        Ok(())
+    }
+
+    /// Matches, best first (identifiers, then name and address terms),
+    /// current holders before former ones at the same score; at most `limit`.
+    async fn matches(&self, actor: &Actor, q: &str, limit: u32) -> Result<Vec<LookupHit>> {
         authorize(actor.role, Action::ViewCustomer)?;
         if q.chars().count() > 200 {
             return Err(DomainError::invalid(
@@ -346,18 +391,14 @@ impl CustomerService {
         ];
         for (kind, value) in ids {
             if let Some(v) = value {
-                hits.extend(self.store.find_by_identifier(kind, v, LOOKUP_LIMIT).await?);
+                hits.extend(self.store.find_by_identifier(kind, v, limit).await?);
             }
         }
         // An exact identifier is the answer; names are searched only without one.
         if !parsed.terms.is_empty() && hits.is_empty() {
             let matches = self.term_matches(&parsed.terms).await?;
             for field in [TermField::Name, TermField::Address] {
-                for mut h in self
-                    .store
-                    .find_by_terms(field, &matches, LOOKUP_LIMIT * 2)
-                    .await?
-                {
+                for mut h in self.store.find_by_terms(field, &matches, limit * 2).await? {
                     // The store may answer from two of the words; every
                     // word must match.
                     if !lookup::all_terms_match(&parsed.terms, &h.matched_text) {
@@ -371,11 +412,12 @@ impl CustomerService {
         hits.sort_by(|a, b| {
             b.score
                 .cmp(&a.score)
+                .then_with(|| lookup::standing_rank(a).cmp(&lookup::standing_rank(b)))
                 .then_with(|| a.person_name.cmp(&b.person_name))
         });
         let mut seen = std::collections::HashSet::new();
         hits.retain(|h| seen.insert((h.account_id, h.person_id, h.matched)));
-        hits.truncate(LOOKUP_LIMIT as usize);
+        hits.truncate(limit as usize);
         Ok(hits)
     }
 
