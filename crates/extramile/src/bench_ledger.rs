@@ -135,6 +135,7 @@ pub async fn run(
                 currency: "USD".into(),
                 per_entry_limit_minor: 10_000,
                 per_account_month_limit_minor: Some(100_000_000_000),
+                reason: Some("benchmark: a monthly limit never reached".into()),
             },
         )
         .await

@@ -831,9 +831,9 @@ async fn search_says_how_many_tells_namesakes_apart_and_puts_current_holders_fir
             body
         };
         let add = |given: &'static str,
-                       family: &'static str,
-                       phone: Option<&'static str>,
-                       city: Option<&'static str>| {
+                   family: &'static str,
+                   phone: Option<&'static str>,
+                   city: Option<&'static str>| {
             let app = app.clone();
             let body = person(given, family, phone);
             let token = token.clone();
@@ -945,6 +945,76 @@ async fn search_says_how_many_tells_namesakes_apart_and_puts_current_holders_fir
             r.is_some() && m.is_some() && r < m,
             "{url}: the current holder first: {}",
             between(&page.text, "<tbody>", "</tbody>")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_limit_above_ones_own_or_a_role_above_needs_a_reason_and_supervisors_read_policies() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("ann@t.example", "admin", None),
+                ("sam@t.example", "supervisor", None),
+                ("maya@t.example", "agent", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let admin = &t[0];
+        // Refunds up to $20,000 each for agents: more than admins' own $10,000.
+        let body = json!({"role": "agent", "action": "refund", "currency": "USD", "per_entry_limit_minor": 2_000_000});
+        let (s, p) = call(&app, admin, "PUT", "/api/v1/policies", Some(body.clone())).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+            "{url}: {p}"
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("more than your own limit for refund"),
+            "{url}: {p}"
+        );
+        let mut with_reason = body.clone();
+        with_reason["reason"] = json!("year-end refunds of the price error, approved by the COO");
+        let (s, p) = call(&app, admin, "PUT", "/api/v1/policies", Some(with_reason)).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {p}");
+        // Within one's own and below every role above: no reason needed.
+        let (s, p) = call(&app, admin, "PUT", "/api/v1/policies", Some(json!({"role": "agent", "action": "goodwill_credit", "currency": "USD", "per_entry_limit_minor": 4000}))).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {p}");
+        // Supervisors read the policies (not change them); agents do not.
+        let sam = session(&app, "sam@t.example").await;
+        let page = get_page(&app, "/policies", &sam.0).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        assert!(
+            page.text.contains("id=\"policies\"") && !page.text.contains("id=\"policy-form\""),
+            "{url}"
+        );
+        let maya = session(&app, "maya@t.example").await;
+        assert_eq!(
+            get_page(&app, "/policies", &maya.0).await.status,
+            StatusCode::FORBIDDEN,
+            "{url}"
+        );
+        // The console says so at the reason field.
+        let ann = session(&app, "ann@t.example").await;
+        let refused = post_form(
+            &app,
+            "/policies",
+            "who=role%3Aagent&action=refund&currency=USD&each=20000&month=",
+            &ann,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            refused
+                .text
+                .contains("id=\"e-reason\">Why: $20,000.00 each is more than your own limit"),
+            "{url}: {}",
+            between(&refused.text, "id=\"policy-form\"", "</form>")
         );
     }
 }

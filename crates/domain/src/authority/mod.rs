@@ -61,6 +61,10 @@ pub struct PolicyInput {
     pub currency: String,
     pub per_entry_limit_minor: i64,
     pub per_account_month_limit_minor: Option<i64>,
+    /// Needed when the limit would pass the changer's own or a role
+    /// above's: why (goes on the audit trail).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// What a person may still do on one account now, per action.

@@ -32,6 +32,55 @@ pub fn effective_policy<'a>(
         })
 }
 
+/// How far up a role is, for "a role above": technicians and integrations
+/// at the bottom, then dispatchers and agents, specialists, supervisors,
+/// admins.
+fn rank(r: StaffRole) -> u8 {
+    match r {
+        StaffRole::Technician | StaffRole::Integration => 0,
+        StaffRole::Dispatcher | StaffRole::Agent => 1,
+        StaffRole::Specialist => 2,
+        StaffRole::Supervisor => 3,
+        StaffRole::Admin => 4,
+    }
+}
+
+/// Why a new limit needs a reason: it passes the changer's own limit for
+/// the action, or a role above the one it is for. None when it passes
+/// neither.
+pub fn limit_warning(
+    policies: &[Policy],
+    changer: (Option<StaffId>, StaffRole),
+    new: &Policy,
+    for_role: StaffRole,
+) -> Option<String> {
+    let money = |m: i64| format_money(m, &new.currency);
+    let mine = effective_policy(policies, changer.0, changer.1, new.action, &new.currency);
+    let mine_each = mine.map_or(0, |p| p.per_entry_limit_minor);
+    if new.per_entry_limit_minor > mine_each {
+        return Some(format!(
+            "{} each is more than your own limit for {} ({} each)",
+            money(new.per_entry_limit_minor),
+            new.action.describe().trim_start_matches("a "),
+            money(mine_each)
+        ));
+    }
+    StaffRole::ALL
+        .iter()
+        .filter(|r| rank(**r) > rank(for_role))
+        .filter_map(|r| {
+            effective_policy(policies, None, *r, new.action, &new.currency).map(|p| (r, p))
+        })
+        .find(|(_, p)| new.per_entry_limit_minor > p.per_entry_limit_minor)
+        .map(|(r, p)| {
+            format!(
+                "{} each is more than {r}s may give ({} each)",
+                money(new.per_entry_limit_minor),
+                money(p.per_entry_limit_minor)
+            )
+        })
+}
+
 #[derive(Clone)]
 pub struct AuthorityService {
     pub(super) store: Arc<dyn Store>,
@@ -56,7 +105,10 @@ impl AuthorityService {
     pub async fn policies(&self, actor: &Actor) -> Result<Vec<Policy>> {
         authorize(actor.role, Action::ViewCustomer)?;
         let all = self.store.policies().await?;
-        if crate::access::allowed(actor.role, Action::ManagePolicies) {
+        // Admins set them; supervisors decide approvals against them.
+        if crate::access::allowed(actor.role, Action::ManagePolicies)
+            || actor.role == StaffRole::Supervisor
+        {
             return Ok(all);
         }
         Ok(all
@@ -108,8 +160,33 @@ impl AuthorityService {
                 .transpose()?,
             updated_at: crate::time::now(),
         };
+        // Passing one's own limit, or a role above's, is deliberate or refused.
+        let for_role = match (role, input.staff_id) {
+            (Some(r), _) => r,
+            (None, Some(s)) => self
+                .store
+                .staff(s)
+                .await?
+                .map_or(StaffRole::Agent, |u| u.role),
+            (None, None) => StaffRole::Agent,
+        };
+        let policies = self.store.policies().await?;
+        let reason = input
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if let Some(w) = limit_warning(&policies, (actor.id, actor.role), &p, for_role)
+            && reason.is_none()
+        {
+            return Err(DomainError::invalid(
+                "reason",
+                format!("{w}; give a reason to set it anyway"),
+            ));
+        }
         let who = role.map_or_else(|| "one person".to_string(), |r| format!("{r}s"));
         let ev = change(actor, "update", "authority_policy", p.id.0)
+            .reason(reason.map(str::to_string))
             .summary(format!(
                 "{} for {who}: {} each{}",
                 p.action.describe(),
@@ -258,5 +335,56 @@ pub fn applied(r: ActionResult) -> Option<crate::ledger::LedgerEntry> {
     match r {
         ActionResult::Applied { entry, .. } => Some(entry),
         ActionResult::NotAllowed(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(role: StaffRole, action: MoneyActionKind, each: i64) -> Policy {
+        Policy {
+            id: PolicyId::new(),
+            role: Some(role),
+            staff_id: None,
+            action,
+            currency: "USD".into(),
+            per_entry_limit_minor: each,
+            per_account_month_limit_minor: None,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_limit_above_ones_own_or_a_role_above_is_flagged() {
+        let refund = MoneyActionKind::Refund;
+        let policies = vec![
+            policy(StaffRole::Admin, refund, 1_000_000),
+            policy(StaffRole::Supervisor, refund, 50_000),
+            policy(StaffRole::Agent, refund, 5_000),
+        ];
+        let admin = (None, StaffRole::Admin);
+        let new = |each| policy(StaffRole::Agent, refund, each);
+        let w = limit_warning(&policies, admin, &new(2_000_000), StaffRole::Agent).unwrap();
+        assert!(w.contains("more than your own limit"), "{w}");
+        let w = limit_warning(&policies, admin, &new(60_000), StaffRole::Agent).unwrap();
+        assert!(
+            w.contains("more than supervisors may give ($500.00 each)"),
+            "{w}"
+        );
+        assert_eq!(
+            limit_warning(&policies, admin, &new(40_000), StaffRole::Agent),
+            None
+        );
+        // Raising the supervisors themselves is compared with admins only.
+        assert_eq!(
+            limit_warning(
+                &policies,
+                admin,
+                &policy(StaffRole::Supervisor, refund, 60_000),
+                StaffRole::Supervisor
+            ),
+            None
+        );
     }
 }

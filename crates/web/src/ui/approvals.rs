@@ -181,6 +181,8 @@ pub struct PolicyRow {
 #[derive(Template)]
 #[template(path = "policies.html")]
 struct PoliciesPage {
+    /// Admins change; supervisors read.
+    can_change: bool,
     shell: Shell,
     error: Option<String>,
     saved: bool,
@@ -283,10 +285,18 @@ async fn policies_page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let actor = u.actor();
-    extramile_domain::access::authorize(
+    // Admins change policies; supervisors read them (they decide approvals
+    // against them).
+    let can_change = extramile_domain::access::allowed(
         u.user.role,
         extramile_domain::access::Action::ManagePolicies,
-    )?;
+    );
+    if !can_change && u.user.role != StaffRole::Supervisor {
+        extramile_domain::access::authorize(
+            u.user.role,
+            extramile_domain::access::Action::ManagePolicies,
+        )?;
+    }
     let policies = s.authority.policies(&actor).await?;
     let staff = s.staff.directory(&actor).await?;
     let rows = policy_rows(&policies, &staff);
@@ -295,6 +305,7 @@ async fn policies_page(
         None => (StatusCode::OK, None),
     };
     let page = PoliciesPage {
+        can_change,
         shell: Shell::of(u),
         error,
         saved,
@@ -372,6 +383,7 @@ fn policy_input(f: &Fields) -> Result<PolicyInput, DomainError> {
         currency: text(f, "currency"),
         per_entry_limit_minor,
         per_account_month_limit_minor,
+        reason: f.get("reason").filter(|r| !r.trim().is_empty()).cloned(),
     })
 }
 
@@ -387,7 +399,21 @@ async fn save_policy(
     .await;
     match done {
         Ok(_) => Ok(Redirect::to("/policies?saved=1").into_response()),
-        Err(e) => policies_page(&s, &u, Some(refusal(&e)), false, Typed(f)).await,
+        Err(e) => {
+            let mut typed = Typed(f);
+            let said = crate::ui::refusal_at(
+                &e,
+                &[
+                    ("reason", "reason", "Why"),
+                    ("each", "each", "Up to, each"),
+                    ("month", "month", "Per account a month"),
+                    ("who", "who", "For"),
+                    ("currency", "currency", "Currency"),
+                ],
+                &mut typed,
+            );
+            policies_page(&s, &u, Some(said), false, typed).await
+        }
     }
 }
 

@@ -68,7 +68,8 @@ impl Shell {
             can_audit: allowed(u.user.role, Action::ViewAudit),
             can_watch: allowed(u.user.role, Action::WatchQueues),
             can_approve: allowed(u.user.role, Action::DecideApprovals),
-            can_policies: allowed(u.user.role, Action::ManagePolicies),
+            can_policies: allowed(u.user.role, Action::ManagePolicies)
+                || u.user.role == extramile_domain::admin::StaffRole::Supervisor,
             can_staff: allowed(u.user.role, Action::ManageStaff),
             has_team: u.user.team_id.is_some(),
             desk: u.desk.clone(),
