@@ -469,6 +469,9 @@ pub trait LedgerStore: Send + Sync {
     async fn approval(&self, id: ApprovalId) -> Result<Option<crate::authority::Approval>>;
     /// Pending requests, oldest first.
     async fn pending_approvals(&self) -> Result<Vec<crate::authority::Approval>>;
+    /// The most recently decided (approved, denied, withdrawn) requests,
+    /// newest decision first.
+    async fn decided_approvals(&self, limit: u32) -> Result<Vec<crate::authority::Approval>>;
     async fn account_approvals(
         &self,
         account: AccountId,

@@ -200,14 +200,15 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 config.listen,
                 demo::DEMO_PASSWORD
             );
-            for s in demo::STAFF
-                .iter()
-                .filter(|s| matches!(s.role, "agent" | "supervisor" | "admin"))
-            {
-                println!("  {:<11} {}", s.role, s.email);
+            // Everyone a newcomer needs to play both halves of a story.
+            for s in demo::STAFF {
+                println!("  {:<30} {:<11} {} ({})", s.email, s.role, s.name, s.team);
             }
             println!(
-                "Try the lookup box with (555) 010-2030, EM00000001, rosa.alvarez@example.net, \"alvrez\" or \"evergreen\".\n"
+                "Try the lookup box with (555) 010-2030, EM00000001, rosa.alvarez@example.net, \"alvrez\" or \"evergreen\"."
+            );
+            println!(
+                "Story S1: sign in as agent@ in one browser and billing@ in another (a private window): Maya asks Billing, Bea answers.\n"
             );
             if no_serve {
                 return Ok(());

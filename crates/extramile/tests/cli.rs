@@ -176,6 +176,10 @@ fn users_tokens_and_a_demo_that_loads_once() {
     let first = run(&db, &["demo", "--customers", "50", "--no-serve"], "");
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stdout).contains("agent@demo.extramile.dev"));
+    assert!(
+        text(&first.stdout).contains("billing@demo.extramile.dev"),
+        "the billing specialist's sign-in is printed: S1 has two halves"
+    );
     let second = run(&db, &["demo", "--customers", "50", "--no-serve"], "");
     assert!(second.status.success(), "{}", text(&second.stderr));
     assert!(

@@ -39,14 +39,28 @@ impl AuditStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let limit = i64::from(filter.limit.clamp(1, 1000));
-        let rows: Vec<AuditRow> = match filter.entity_id {
-            Some(id) => read!(&self.db, p => sqlx::query_as(concat!("SELECT ", audit_cols!(),
-                " FROM audit_events WHERE entity_id = $1 OR account_id = $1 ORDER BY id DESC LIMIT $2"))
-                .bind(id).bind(limit).fetch_all(p).await),
-            None => read!(&self.db, p => sqlx::query_as(concat!("SELECT ", audit_cols!(),
-                " FROM audit_events ORDER BY id DESC LIMIT $1"))
-                .bind(limit).fetch_all(p).await),
-        }
+        // Newest first by id (time-ordered); each filter narrows by an index
+        // (entity, account, actor, action) or the id order itself (dates).
+        let rows: Vec<AuditRow> = read!(&self.db, p => {
+            let mut q = sqlx::QueryBuilder::new(concat!("SELECT ", audit_cols!(), " FROM audit_events WHERE 1 = 1"));
+            if let Some(id) = filter.entity_id {
+                q.push(" AND (entity_id = ").push_bind(id).push(" OR account_id = ").push_bind(id).push(")");
+            }
+            if let Some(a) = filter.actor_id {
+                q.push(" AND actor_id = ").push_bind(a.0);
+            }
+            if let Some(a) = &filter.action {
+                q.push(" AND action = ").push_bind(a.clone());
+            }
+            if let Some(t) = filter.from {
+                q.push(" AND at >= ").push_bind(extramile_domain::time::ts_to_micros(t));
+            }
+            if let Some(t) = filter.to {
+                q.push(" AND at < ").push_bind(extramile_domain::time::ts_to_micros(t));
+            }
+            q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+            q.build_query_as().fetch_all(p).await
+        })
         .map_err(db_err)?;
         Ok(rows.into_iter().map(AuditRow::into_domain).collect())
     }

@@ -405,6 +405,12 @@ impl LedgerStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn decided_approvals(&self, limit: u32) -> Result<Vec<Approval>> {
+        let rows: Vec<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $1"))).bind(i64::from(limit)).fetch_all(p).await).map_err(db_err)?;
+        rows.into_iter().map(ApprovalRow::into_domain).collect()
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_approvals(&self, account: AccountId) -> Result<Vec<Approval>> {
         let rows: Vec<ApprovalRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {APPROVAL_COLS} FROM approvals WHERE account_id = $1 ORDER BY id DESC LIMIT 50"))).bind(account.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ApprovalRow::into_domain).collect()

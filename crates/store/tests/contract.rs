@@ -525,6 +525,7 @@ async fn audit_is_written_with_the_change_and_only_then() {
             .audit_events(&AuditFilter {
                 entity_id: Some(w.rosa.id.0),
                 limit: 100,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -561,6 +562,7 @@ async fn audit_is_written_with_the_change_and_only_then() {
             .audit_events(&AuditFilter {
                 entity_id: Some(w.rosa.id.0),
                 limit: 100,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -572,6 +574,7 @@ async fn audit_is_written_with_the_change_and_only_then() {
             .audit_events(&AuditFilter {
                 entity_id: Some(w.account.id.0),
                 limit: 100,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -823,7 +826,7 @@ async fn interactions_participants_verification_and_timeline() {
         let kinds: Vec<&str> = done.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["offered", "participant_joined", "answered", "participant_joined", "verified", "participant_left", "wrapped_up", "ended"]);
         assert!(done.participants.iter().any(|p| p.person_id == Some(w.rosa.id) && p.left_at.is_some()));
-        let audit = w.store.audit_events(&AuditFilter { entity_id: Some(id.0), limit: 50 }).await.unwrap();
+        let audit = w.store.audit_events(&AuditFilter { entity_id: Some(id.0), limit: 50, ..Default::default() }).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "wrap_up") && audit.iter().any(|e| e.action == "verify"));
     }).await;
 }
@@ -975,6 +978,7 @@ async fn cases_keep_one_owner_and_resolve_with_confirmation() {
             .audit_events(&AuditFilter {
                 entity_id: Some(id.0),
                 limit: 20,
+                ..Default::default()
             })
             .await
             .unwrap();

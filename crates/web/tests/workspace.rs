@@ -1018,3 +1018,129 @@ async fn a_limit_above_ones_own_or_a_role_above_needs_a_reason_and_supervisors_r
         );
     }
 }
+
+#[tokio::test]
+async fn supervisors_see_decided_requests_and_an_open_queue_nobody_answers() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("sam@t.example", "supervisor", None),
+                ("ann@t.example", "admin", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (maya, sam, admin) = (&t[0], &t[1], &t[2]);
+        let acct = new_account(&app, maya).await;
+        let (_, asked) = call(&app, maya, "POST", &format!("/api/v1/accounts/{acct}/approvals"), Some(json!({"action": "goodwill_credit", "amount_minor": 6000, "currency": "USD", "reason": "outage all week", "idempotency_key": "a1"}))).await;
+        let sam_page = session(&app, "sam@t.example").await;
+        let page = get_page(&app, "/approvals", &sam_page.0).await;
+        assert!(
+            between(&page.text, "id=\"decided\"", "</section>").contains("No request decided yet"),
+            "{url}"
+        );
+        let (s, d) = call(
+            &app,
+            sam,
+            "POST",
+            &format!(
+                "/api/v1/approvals/{}/decision",
+                asked["id"].as_str().unwrap()
+            ),
+            Some(
+                json!({"version": asked["version"], "approve": true, "reason": "confirmed outage"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{url}: {d}");
+        let page = get_page(&app, "/approvals", &sam_page.0).await;
+        let decided = between(&page.text, "id=\"decided\"", "</section>");
+        assert!(
+            decided.contains("approved")
+                && decided.contains("confirmed outage")
+                && decided.contains("maya"),
+            "{url}: {decided}"
+        );
+        // An open queue with nobody available is the wall's alarm.
+        call(&app, admin, "POST", "/api/v1/queues", Some(json!({"name": "Night line", "skill": "night", "time_zone": "UTC", "hours": "24/7"}))).await;
+        let wall = get_page(&app, "/queues", &sam_page.0).await;
+        let alarm = between(&wall.text, "id=\"unstaffed\"", "</p>");
+        assert!(
+            alarm.contains("Open with nobody available:") && alarm.contains("Night line"),
+            "{url}: {alarm}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_person_account_action_and_date_and_reads_as_changes() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("tom@t.example", "agent", None),
+                ("sam@t.example", "supervisor", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (maya, tom, sam) = (&t[0], &t[1], &t[2]);
+        let rosa = new_account(&app, maya).await;
+        let other = new_account(&app, tom).await;
+        let (_, acct) = call(&app, maya, "GET", &format!("/api/v1/accounts/{rosa}"), None).await;
+        let number = acct["account"]["number"].as_str().unwrap().to_string();
+        let version = acct["account"]["version"].clone();
+        let (s, e) = call(&app, maya, "PATCH", &format!("/api/v1/accounts/{rosa}"), Some(json!({"version": version, "status": "suspended", "reason": "asked to pause while abroad"}))).await;
+        assert!(s.is_success(), "{url}: {e}");
+        let maya_id = call(&app, maya, "GET", "/api/v1/me", None).await.1["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // By person: only Maya's events.
+        let (_, mine) = call(
+            &app,
+            sam,
+            "GET",
+            &format!("/api/v1/audit?actor={maya_id}"),
+            None,
+        )
+        .await;
+        assert!(
+            !mine.as_array().unwrap().is_empty()
+                && mine
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|e| e["actor_id"] == maya_id.as_str()),
+            "{url}"
+        );
+        // The page: by account number and action, with what changed in words.
+        let sam_page = session(&app, "sam@t.example").await;
+        let page = get_page(
+            &app,
+            &format!("/audit?account={number}&action=update"),
+            &sam_page.0,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        let rows = between(&page.text, "id=\"audit-rows\"", "</table>\n");
+        assert!(rows.contains("<th scope=\"row\">status</th><td class=\"was\">active</td><td aria-hidden=\"true\">→</td><td class=\"now\">suspended</td>"), "{url}: {rows}");
+        assert!(rows.contains("asked to pause while abroad"), "{url}");
+        let everything = get_page(&app, &format!("/audit?account={number}"), &sam_page.0).await;
+        assert!(
+            !everything.text.contains(&other),
+            "{url}: another account's events stay out"
+        );
+        // Dates: nothing before the epoch's first day; a bad date is said at once.
+        let old = get_page(&app, "/audit?to=1999-01-01", &sam_page.0).await;
+        assert!(old.text.contains("Nothing matches."), "{url}");
+        let bad = get_page(&app, "/audit?from=yesterday", &sam_page.0).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(bad.text.contains("from: a date like 2026-11-29"), "{url}");
+        let bad = get_page(&app, "/audit?account=EM99999999", &sam_page.0).await;
+        assert!(bad.text.contains("no account with this number"), "{url}");
+    }
+}

@@ -111,5 +111,60 @@ impl Change<'_> {
 pub struct AuditFilter {
     /// Events about this entity, or on this account's timeline.
     pub entity_id: Option<uuid::Uuid>,
+    /// Done by this staff user.
+    pub actor_id: Option<crate::ids::StaffId>,
+    /// This action ("update", "charge_waiver", ...).
+    pub action: Option<String>,
+    /// At or after; before.
+    pub from: Option<jiff::Timestamp>,
+    pub to: Option<jiff::Timestamp>,
     pub limit: u32,
+}
+
+/// What an event changed, field by field, in words: (field, before,
+/// after) for each top-level field whose value differs; every field of a
+/// creation. Values read as text, not JSON.
+pub fn changes(
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Vec<(String, String, String)> {
+    fn words(v: Option<&serde_json::Value>) -> String {
+        match v {
+            None | Some(serde_json::Value::Null) => "—".into(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        }
+    }
+    let empty = serde_json::Map::new();
+    let b = before.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let a = after.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .map(|k| (k.replace('_', " "), words(b.get(k)), words(a.get(k))))
+        .collect()
+}
+
+#[cfg(test)]
+mod change_tests {
+    #[test]
+    fn an_update_reads_as_the_fields_it_changed() {
+        let before = serde_json::json!({"status": "active", "name": "Rosa", "version": 3});
+        let after = serde_json::json!({"status": "closed", "name": "Rosa", "version": 4, "closed_reason": "moved away"});
+        assert_eq!(
+            super::changes(Some(&before), Some(&after)),
+            vec![
+                (
+                    "closed reason".to_string(),
+                    "—".to_string(),
+                    "moved away".to_string()
+                ),
+                ("status".into(), "active".into(), "closed".into()),
+                ("version".into(), "3".into(), "4".into()),
+            ]
+        );
+        assert_eq!(super::changes(None, None), vec![]);
+    }
 }

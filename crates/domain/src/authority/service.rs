@@ -290,6 +290,12 @@ impl AuthorityService {
         Ok((mine, others.len()))
     }
 
+    /// The latest decisions, newest first (those who decide).
+    pub async fn decided(&self, actor: &Actor, limit: u32) -> Result<Vec<Approval>> {
+        authorize(actor.role, Action::DecideApprovals)?;
+        self.store.decided_approvals(limit.clamp(1, 200)).await
+    }
+
     /// The account's requests that the actor may read: all of them for
     /// those who decide, their own for everyone else.
     pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<Approval>> {

@@ -72,3 +72,10 @@ UPDATE cases SET resolution_due = opened_at + CASE priority
     WHEN 'urgent' THEN 14400000000 WHEN 'high' THEN 86400000000
     WHEN 'normal' THEN 259200000000 ELSE 604800000000 END;
 CREATE INDEX cases_owner_due ON cases(owner_id, resolution_due, id) WHERE status NOT IN ('resolved', 'closed');
+
+-- The approvals page lists the latest decisions.
+CREATE INDEX approvals_decided ON approvals(decided_at, id) WHERE decided_at IS NOT NULL;
+
+-- The audit page filters by person and by action.
+CREATE INDEX audit_events_actor ON audit_events(actor_id, id);
+CREATE INDEX audit_events_action ON audit_events(action, id);

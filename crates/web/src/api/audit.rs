@@ -14,6 +14,17 @@ pub struct AuditQuery {
     /// every event on its timeline.
     #[param(format = Uuid)]
     pub entity: Option<String>,
+    /// Done by this staff user (id).
+    #[param(format = Uuid)]
+    pub actor: Option<String>,
+    /// This action, e.g. `update`, `charge_waiver`.
+    pub action: Option<String>,
+    /// At or after this instant (RFC 3339, e.g. 2026-11-29T00:00:00Z).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<jiff::Timestamp>,
+    /// Before this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<jiff::Timestamp>,
     /// At most this many events, newest first (default 100, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -39,6 +50,20 @@ pub async fn list_audit(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("limit", "from 1 to 1000 events"));
     }
-    let filter = AuditFilter { entity_id, limit };
+    let actor_id = match q.actor.as_deref() {
+        None => None,
+        Some(a) => Some(
+            a.parse()
+                .map_err(|_| ApiError::bad_request("actor", "a staff user's id"))?,
+        ),
+    };
+    let filter = AuditFilter {
+        entity_id,
+        actor_id,
+        action: q.action.filter(|a| !a.trim().is_empty()),
+        from: q.from,
+        to: q.to,
+        limit,
+    };
     Ok(Json(s.store.audit_events(&filter).await?))
 }

@@ -43,6 +43,16 @@ struct Inbox {
     typed: Typed,
     /// The request a refused decision was about.
     refused_id: String,
+    /// The latest decisions: what, account id, who asked, decided by/when/why, status.
+    decided: Vec<DecidedRow>,
+}
+
+struct DecidedRow {
+    what: String,
+    account_id: String,
+    by: String,
+    status: String,
+    decided: String,
 }
 
 async fn inbox_body(
@@ -99,12 +109,29 @@ async fn inbox_body(
             }
         })
         .collect();
+    let decided = s
+        .authority
+        .decided(&u.actor(), 30)
+        .await?
+        .iter()
+        .map(|a| {
+            let r = approval_row(a, None);
+            DecidedRow {
+                what: r.what,
+                account_id: a.account_id.to_string(),
+                by: a.requested_by_name.clone(),
+                status: r.status,
+                decided: r.decided,
+            }
+        })
+        .collect();
     fragment(&Inbox {
         csrf: u.csrf.clone().unwrap_or_default(),
         rows,
         elsewhere,
         typed,
         refused_id,
+        decided,
     })
 }
 

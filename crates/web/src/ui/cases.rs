@@ -82,6 +82,7 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
         .audit_events(&AuditFilter {
             entity_id: Some(c.id.0),
             limit: 100,
+            ..Default::default()
         })
         .await?;
     let supervisor = matches!(u.user.role.as_str(), "supervisor" | "admin");

@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use extramile_domain::DomainError;
-use extramile_domain::access::{Action, allowed, authorize};
-use extramile_domain::audit::{AuditEvent, AuditFilter};
+use extramile_domain::access::{Action, allowed};
+use extramile_domain::audit::AuditEvent;
 use extramile_domain::customers::lookup::LookupHit;
 use extramile_domain::customers::model::*;
 use serde::Deserialize;
@@ -37,7 +37,6 @@ struct SearchPage {
 struct Q {
     q: Option<String>,
     tab: Option<String>,
-    entity: Option<String>,
 }
 
 async fn results_html(s: &AppState, u: &CurrentUser, q: &str) -> Result<String, UiError> {
@@ -110,6 +109,9 @@ pub struct EventRow {
     pub reason: Option<String>,
     pub before: String,
     pub after: String,
+    /// What changed, field by field: (field, before, after).
+    pub changes: Vec<(String, String, String)>,
+    pub account_id: Option<String>,
 }
 
 pub fn event_row(e: &AuditEvent) -> EventRow {
@@ -127,6 +129,8 @@ pub fn event_row(e: &AuditEvent) -> EventRow {
         reason: e.reason.clone(),
         before: pretty(&e.before),
         after: pretty(&e.after),
+        changes: extramile_domain::audit::changes(e.before.as_ref(), e.after.as_ref()),
+        account_id: e.account_id.map(|a| a.to_string()),
     }
 }
 
@@ -376,45 +380,6 @@ async fn person(
     }))
 }
 
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    shell: Shell,
-    entity: String,
-    rows: Vec<EventRow>,
-}
-
-async fn audit(
-    State(s): State<AppState>,
-    u: CurrentUser,
-    Query(q): Query<Q>,
-) -> Result<Response, UiError> {
-    authorize(u.user.role, Action::ViewAudit)?;
-    let entity = q.entity.unwrap_or_default();
-    let entity_id = if entity.trim().is_empty() {
-        None
-    } else {
-        Some(
-            entity
-                .trim()
-                .parse::<uuid::Uuid>()
-                .map_err(|_| DomainError::invalid("entity", "an entity id is a UUID"))?,
-        )
-    };
-    let events = s
-        .store
-        .audit_events(&AuditFilter {
-            entity_id,
-            limit: 200,
-        })
-        .await?;
-    Ok(render(&AuditPage {
-        shell: Shell::of(&u),
-        entity,
-        rows: events.iter().map(event_row).collect(),
-    }))
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(search))
@@ -422,5 +387,4 @@ pub fn router() -> Router<AppState> {
         .route("/ui/search", get(fragment))
         .route("/accounts/{id}", get(account))
         .route("/people/{id}", get(person))
-        .route("/audit", get(audit))
 }

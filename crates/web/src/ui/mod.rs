@@ -2,6 +2,7 @@
 //! live lookup. Page handlers call the same domain services as the API.
 
 mod approvals;
+mod audit;
 mod cases;
 mod customers;
 mod edits;
@@ -429,6 +430,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(money::router())
         .merge(approvals::router())
         .merge(staff::router())
+        .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

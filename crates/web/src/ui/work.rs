@@ -357,6 +357,8 @@ async fn set_availability(
 #[derive(Template)]
 #[template(path = "queues.html")]
 struct WallBody {
+    /// Open queues with no agent available.
+    unstaffed: Vec<String>,
     queues: Vec<QueueRow>,
     agents: Vec<AgentRow>,
     total_waiting: i64,
@@ -390,7 +392,21 @@ fn wall_body(w: QueueWall) -> Result<String, UiError> {
         .filter_map(|q| q.oldest_waiting_since)
         .map(|t| now - t.as_second())
         .max();
+    // An open queue nobody can answer is the wall's first line.
+    let unstaffed = w
+        .queues
+        .iter()
+        .filter(|q| q.open_now && q.available_agents == 0)
+        .map(|q| {
+            if q.waiting > 0 {
+                format!("{} ({} waiting)", q.queue.name, q.waiting)
+            } else {
+                q.queue.name.clone()
+            }
+        })
+        .collect();
     fragment(&WallBody {
+        unstaffed,
         total_waiting: w.queues.iter().map(|q| q.waiting).sum(),
         available: w
             .agents
