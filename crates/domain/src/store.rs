@@ -86,6 +86,8 @@ pub trait CustomerStore: Send + Sync {
         value: &str,
         limit: u32,
     ) -> Result<Vec<LookupHit>>;
+    /// The time zone of the account's first service location that has one.
+    async fn account_time_zone(&self, account: AccountId) -> Result<Option<String>>;
     /// The service cities of these accounts and the phones of these people
     /// (primary first), to tell lookup results apart; two reads.
     async fn hit_details(
@@ -148,6 +150,12 @@ pub trait StaffStore: Send + Sync {
     async fn revoke_token(&self, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool>;
     /// Activate or deactivate a staff user; deactivating ends their
     /// sessions and revokes their tokens in the same transaction.
+    async fn set_staff_time_zone(
+        &self,
+        id: StaffId,
+        time_zone: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     async fn set_staff_active(
         &self,
         id: StaffId,

@@ -51,6 +51,7 @@ async fn agents(st: &AppState, n: usize) -> Result<Vec<StaffUser>, String> {
             password_hash: hash.clone(),
             failed_signins: 0,
             locked_until: None,
+            time_zone: None,
         };
         let ev = change(&Actor::system(), "create", "staff_user", u.id.0)
             .summary(format!("Added {}", u.name))

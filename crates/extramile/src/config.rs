@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub body_timeout_secs: Option<i64>,
     pub max_connections: Option<i64>,
     pub trusted_proxies: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +40,9 @@ pub struct Config {
     pub limits: extramile_web::ServerLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The provider's IANA time zone: staff see times in it unless they
+    /// choose their own.
+    pub time_zone: String,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
@@ -135,7 +139,14 @@ impl Config {
         {
             return Err("metrics_token: use at least 20 characters".into());
         }
+        let time_zone = env("TIME_ZONE")
+            .or(f.time_zone)
+            .unwrap_or_else(|| "America/Chicago".into());
+        jiff::tz::TimeZone::get(time_zone.trim()).map_err(|_| {
+            format!("time_zone: unknown time zone \"{time_zone}\"; use a name like America/Chicago")
+        })?;
         Ok(Self {
+            time_zone: time_zone.trim().to_string(),
             money,
             metrics_token,
             limits,

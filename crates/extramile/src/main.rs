@@ -145,6 +145,7 @@ fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
         AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money);
     st.metrics_token.clone_from(&config.metrics_token);
     st.trusted_proxies.clone_from(&config.trusted_proxies);
+    st.time_zone = jiff::tz::TimeZone::get(&config.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     st
 }
 

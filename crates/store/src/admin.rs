@@ -42,10 +42,11 @@ impl StaffStore for SqlStore {
     async fn insert_staff(&self, u: &StaffUser, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query(concat!("INSERT INTO staff_users (", staff_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+            sqlx::query(concat!("INSERT INTO staff_users (", staff_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
                 .bind(u.id.0).bind(u.email.as_str()).bind(u.name.as_str()).bind(u.role.as_str())
                 .bind(u.team_id.map(|t| t.0)).bind(u.active).bind(ts_to_micros(u.created_at))
                 .bind(u.password_hash.as_str()).bind(u.failed_signins).bind(u.locked_until.map(ts_to_micros))
+                .bind(u.time_zone.as_deref())
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
@@ -200,6 +201,22 @@ impl StaffStore for SqlStore {
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         }.await)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn set_staff_time_zone(
+        &self,
+        id: StaffId,
+        time_zone: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE staff_users SET time_zone = $1 WHERE id = $2")
+                .bind(time_zone).bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

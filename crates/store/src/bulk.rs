@@ -149,10 +149,10 @@ impl SqlStore {
                     .push_bind(r.ended_reason.as_deref()).push_bind(r.ended_on.map(|d| d.to_string()))
                     .push_bind(ts_to_micros(r.created_at)).push_bind(r.version);
             });
-            bulk!(tx, "INSERT INTO service_locations (id, account_id, line1, line2, city, region, postcode, country, version) ", b.locations, 9, |q, l| {
+            bulk!(tx, "INSERT INTO service_locations (id, account_id, line1, line2, city, region, postcode, country, version, time_zone) ", b.locations, 10, |q, l| {
                 q.push_bind(l.id.0).push_bind(l.account_id.0).push_bind(l.line1.as_str()).push_bind(l.line2.as_deref())
                     .push_bind(l.city.as_str()).push_bind(l.region.as_deref()).push_bind(l.postcode.as_str())
-                    .push_bind(l.country.as_str()).push_bind(l.version);
+                    .push_bind(l.country.as_str()).push_bind(l.version).push_bind(l.time_zone.as_deref());
             });
             bulk!(tx, "INSERT INTO subscriptions (id, account_id, location_id, product_id, status, start_date, version) ", b.subscriptions, 7, |q, s| {
                 q.push_bind(s.id.0).push_bind(s.account_id.0).push_bind(s.location_id.0).push_bind(s.product_id.0)

@@ -321,6 +321,11 @@ impl CustomerStore for SqlStore {
         self.identifier_hits(kind, value, limit).await
     }
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn account_time_zone(&self, account: AccountId) -> Result<Option<String>> {
+        read!(&self.db, p => sqlx::query_scalar("SELECT time_zone FROM service_locations WHERE account_id = $1 AND time_zone IS NOT NULL ORDER BY id LIMIT 1")
+            .bind(account.0).fetch_optional(p).await).map_err(crate::db_err)
+    }
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn hit_details(
         &self,
         accounts: &[AccountId],

@@ -40,14 +40,15 @@ impl SqlStore {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             if new {
-                sqlx::query(concat!("INSERT INTO service_locations (", location_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+                sqlx::query(concat!("INSERT INTO service_locations (", location_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                     .bind(l.id.0).bind(l.account_id.0).bind(l.line1.as_str()).bind(l.line2.as_deref())
                     .bind(l.city.as_str()).bind(l.region.as_deref()).bind(l.postcode.as_str()).bind(l.country.as_str()).bind(l.version)
+                    .bind(l.time_zone.as_deref())
                     .execute(&mut *tx).await.map_err(db_err)?;
             } else {
-                let done = sqlx::query("UPDATE service_locations SET line1 = $1, line2 = $2, city = $3, region = $4, postcode = $5, version = $6 WHERE id = $7 AND version = $8")
+                let done = sqlx::query("UPDATE service_locations SET line1 = $1, line2 = $2, city = $3, region = $4, postcode = $5, version = $6, time_zone = $7 WHERE id = $8 AND version = $9")
                     .bind(l.line1.as_str()).bind(l.line2.as_deref()).bind(l.city.as_str()).bind(l.region.as_deref())
-                    .bind(l.postcode.as_str()).bind(l.version).bind(l.id.0).bind(l.version - 1)
+                    .bind(l.postcode.as_str()).bind(l.version).bind(l.time_zone.as_deref()).bind(l.id.0).bind(l.version - 1)
                     .execute(&mut *tx).await.map_err(db_err)?;
                 if done.rows_affected() == 0 {
                     return Err(stale("service location"));

@@ -176,10 +176,11 @@ pub struct LocationRow {
     pub postcode: String,
     pub country: String,
     pub version: i64,
+    pub time_zone: Option<String>,
 }
 macro_rules! location_cols {
     () => {
-        "id, account_id, line1, line2, city, region, postcode, country, version"
+        "id, account_id, line1, line2, city, region, postcode, country, version, time_zone"
     };
 }
 pub(crate) use location_cols;
@@ -196,6 +197,7 @@ impl LocationRow {
             postcode: self.postcode,
             country: self.country,
             version: self.version,
+            time_zone: self.time_zone,
         }
     }
 }
@@ -360,10 +362,11 @@ pub struct StaffRow {
     pub password_hash: String,
     pub failed_signins: i64,
     pub locked_until: Option<i64>,
+    pub time_zone: Option<String>,
 }
 macro_rules! staff_cols {
     () => {
-        "id, email, name, role, team_id, active, created_at, password_hash, failed_signins, locked_until"
+        "id, email, name, role, team_id, active, created_at, password_hash, failed_signins, locked_until, time_zone"
     };
 }
 pub(crate) use staff_cols;
@@ -381,6 +384,7 @@ impl StaffRow {
             password_hash: self.password_hash,
             failed_signins: self.failed_signins,
             locked_until: self.locked_until.map(micros_to_ts),
+            time_zone: self.time_zone,
         })
     }
 }

@@ -603,6 +603,7 @@ async fn staff_sessions_and_tokens() {
             password_hash: hash_password("a long enough password").unwrap(),
             failed_signins: 0,
             locked_until: None,
+            time_zone: None,
         };
         let ev = extramile_domain::audit::change(&Actor::system(), "create", "staff_user", u.id.0)
             .build();
@@ -801,8 +802,7 @@ async fn interactions_participants_verification_and_timeline() {
         let a = agent();
         let me = StaffUser {
             id: a.id.unwrap(), email: "agent@example.com".into(), name: a.name.clone(), role: StaffRole::Agent, team_id: None,
-            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None,
-        };
+            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None, time_zone: None };
         w.store.insert_staff(&me, &extramile_domain::audit::change(&Actor::system(), "create", "staff_user", me.id.0).build()).await.unwrap();
         let v = svc.create(&a, NewInteraction { channel: "inbound_call".into(), account_id: Some(w.account.id), person_id: Some(w.ana.id), subject: Some("Mother's bill".into()), in_progress: None }).await.unwrap();
         assert_eq!(v.interaction.state, InteractionState::Offered);
@@ -850,6 +850,7 @@ async fn cases_keep_one_owner_and_resolve_with_confirmation() {
                 password_hash: "x".into(),
                 failed_signins: 0,
                 locked_until: None,
+                time_zone: None,
             };
             w.store
                 .insert_staff(
@@ -1049,6 +1050,7 @@ async fn work_lists_presence_and_the_waiting_list() {
                 password_hash: "x".into(),
                 failed_signins: 0,
                 locked_until: None,
+                time_zone: None,
             };
             w.store
                 .insert_staff(
@@ -1323,8 +1325,7 @@ async fn ledger_guards_keys_policies_and_approvals() {
         let me = a.id.unwrap();
         let u = StaffUser {
             id: me, email: "money@example.com".into(), name: "Money".into(), role: StaffRole::Agent, team_id: None,
-            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None,
-        };
+            active: true, created_at: extramile_domain::time::now(), password_hash: "x".into(), failed_signins: 0, locked_until: None, time_zone: None };
         w.store.insert_staff(&u, &extramile_domain::audit::change(&Actor::system(), "create", "staff_user", me.0).build()).await.unwrap();
         let entry = |kind: EntryKind, amount: i64, by: Option<StaffId>, external: Option<&str>| LedgerEntry {
             id: LedgerEntryId::new(), account_id: w.account.id, kind, amount_minor: signed(kind, amount), currency: "USD".into(),

@@ -267,6 +267,15 @@ window.extramileLive = (function () {
     document.querySelectorAll('time.ticker[data-since]').forEach((t) => { t.textContent = span(now - Number(t.dataset.since)); });
     document.querySelectorAll('[data-ago]').forEach((t) => { t.textContent = span(now - Number(t.dataset.ago)) + ' ago'; });
   }
+  // The customer's local clock, in their zone.
+  function clocks() {
+    document.querySelectorAll('time.local-clock[data-zone]').forEach((t) => {
+      try {
+        t.textContent = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: t.dataset.zone, timeZoneName: 'short' }).format(new Date());
+      } catch (_) { /* unknown zone: keep the server's text */ }
+    });
+  }
   tick();
   setInterval(tick, 1000);
+  setInterval(clocks, 30000);
 })();

@@ -36,6 +36,9 @@ pub struct CallBar {
     pub since_epoch: i64,
     /// Contacts beyond this one the person is on.
     pub more: usize,
+    /// The customer's local time where the account's zone is known:
+    /// (IANA zone, "6:42 am MST").
+    pub local: Option<(String, String)>,
 }
 
 fn live(i: &Interaction) -> bool {
@@ -91,7 +94,16 @@ pub async fn load(s: &AppState, user: &StaffUser) -> Result<Desk, DomainError> {
                     .map(|p| p.display_name.clone())
             });
             let i = &x.interaction;
+            let local = match i.account_id {
+                Some(a) => s
+                    .store
+                    .account_time_zone(a)
+                    .await?
+                    .and_then(|z| crate::ui::local_time(&z)),
+                None => None,
+            };
             Some(CallBar {
+                local,
                 id: i.id.to_string(),
                 version: i.version,
                 channel: i.channel.as_str().replace('_', " "),

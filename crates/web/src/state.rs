@@ -34,6 +34,9 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The provider's time zone: the console's times unless a person
+    /// chose their own.
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             metrics_token: None,
             body_timeout: std::time::Duration::from_secs(30),
             trusted_proxies: Vec::new(),
+            time_zone: jiff::tz::TimeZone::UTC,
         }
     }
 

@@ -1144,3 +1144,70 @@ async fn the_audit_log_filters_by_person_account_action_and_date_and_reads_as_ch
         assert!(bad.text.contains("no account with this number"), "{url}");
     }
 }
+
+#[tokio::test]
+async fn times_are_in_the_readers_zone_and_the_customers_local_time_shows() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let token = &t[0];
+        let acct = new_account(&app, token).await;
+        let maya = session(&app, "maya@t.example").await;
+        // The provider's zone (UTC in this test) until she chooses hers.
+        let page = get_page(&app, "/me", &maya.0).await;
+        assert!(
+            between(&page.text, "id=\"now-here\">", "<").ends_with("UTC"),
+            "{url}"
+        );
+        let bad = post_form(&app, "/me", "time_zone=Mars%2FOlympus", &maya).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            bad.text
+                .contains("id=\"e-time_zone\">Time zone: an IANA time zone"),
+            "{url}"
+        );
+        let saved = post_form(&app, "/me", "time_zone=America%2FDenver", &maya).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{url}");
+        let page = get_page(&app, "/me?saved=1", &maya.0).await;
+        let now = between(&page.text, "id=\"now-here\">", "<");
+        assert!(now.ends_with("MST") || now.ends_with("MDT"), "{url}: {now}");
+        // Every time on a page is in her zone: the audit trail of the account.
+        let (_, me) = call(&app, token, "GET", "/api/v1/me", None).await;
+        assert_eq!(me["time_zone"], "America/Denver", "{url}");
+        // A service address with a known zone shows the customer's local time.
+        let (s, l) = call(&app, token, "POST", &format!("/api/v1/accounts/{acct}/locations"), Some(json!({"line1": "742 Evergreen Terrace", "city": "Santa Fe", "postcode": "87501", "time_zone": "America/Denver"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {l}");
+        let (s, p) = call(&app, token, "POST", &format!("/api/v1/accounts/{acct}/locations"), Some(json!({"line1": "1 Nowhere", "city": "X", "postcode": "1", "time_zone": "Nowhere/Land"}))).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("time_zone")),
+            "{url}"
+        );
+        let page = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
+        let local = between(&page.text, "id=\"local-time\"", "</span>");
+        assert!(
+            local.contains("their local time")
+                && local.contains("data-zone=\"America/Denver\"")
+                && local.contains("America/Denver"),
+            "{url}: {local}"
+        );
+        // Relative times tick in the page: they carry their instant.
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        let page = get_page(&app, started.location.as_deref().unwrap(), &maya.0).await;
+        assert!(
+            page.text.contains("class=\"ticker\" data-since=\""),
+            "{url}: the call timer ticks"
+        );
+        assert!(
+            between(&page.text, "id=\"call-bar\"", "</section>")
+                .contains("data-zone=\"America/Denver\""),
+            "{url}: the call bar shows the customer's time"
+        );
+    }
+}

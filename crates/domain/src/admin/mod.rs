@@ -41,6 +41,9 @@ pub struct StaffUser {
     pub failed_signins: i64,
     #[serde(skip)]
     pub locked_until: Option<Timestamp>,
+    /// IANA zone the console shows their times in; the provider's when unset.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

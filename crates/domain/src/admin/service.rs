@@ -67,6 +67,7 @@ impl StaffService {
             },
             failed_signins: 0,
             locked_until: None,
+            time_zone: None,
         };
         let ev = change(actor, "create", "staff_user", user.id.0)
             .summary(format!("Added {} ({})", user.name, user.role))
@@ -298,6 +299,43 @@ impl StaffService {
         let mut info = TokenInfo::from(&t);
         info.revoked_at = info.revoked_at.or(Some(now));
         Ok(info)
+    }
+
+    /// The time zone a person reads the console's times in (their own
+    /// choice; None: the provider's).
+    pub async fn set_time_zone(&self, actor: &Actor, zone: Option<&str>) -> Result<StaffUser> {
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("a time zone belongs to a staff user".into()))?;
+        let zone = match zone.map(str::trim) {
+            None | Some("") => None,
+            Some(z) => {
+                jiff::tz::TimeZone::get(z).map_err(|_| {
+                    DomainError::invalid("time_zone", "an IANA time zone such as America/Denver")
+                })?;
+                Some(z.to_string())
+            }
+        };
+        let mut user = self
+            .store
+            .staff(me)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("staff user".into()))?;
+        let before = user.clone();
+        user.time_zone = zone;
+        let ev = change(actor, "update", "staff_user", me.0)
+            .summary(format!(
+                "{} reads times in {}",
+                user.name,
+                user.time_zone.as_deref().unwrap_or("the provider's zone")
+            ))
+            .before(&before)
+            .after(&user)
+            .build();
+        self.store
+            .set_staff_time_zone(me, user.time_zone.as_deref(), &ev)
+            .await?;
+        Ok(user)
     }
 
     /// Deactivate (ending their sessions and tokens at once) or activate

@@ -92,6 +92,10 @@ pub struct ContactPointUpdate {
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct NewLocation {
+    /// IANA zone (e.g. America/Denver), when known: staff see the
+    /// customer's local time.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,

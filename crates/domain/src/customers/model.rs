@@ -116,6 +116,9 @@ pub struct ServiceLocation {
     pub postcode: String,
     pub country: String,
     pub version: i64,
+    /// IANA zone of the address, when known: the customer's local time.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl ServiceLocation {

@@ -288,6 +288,20 @@ pub const CITIES: &[(&str, &str, u32)] = &[
     ("Portland", "ME", 4101),
     ("Santa Fe", "NM", 87501),
 ];
+/// The IANA zone of the demo's states (the demo knows its addresses' zones).
+pub fn state_zone(state: &str) -> Option<&'static str> {
+    Some(match state {
+        "OH" | "NY" | "PA" | "VT" | "ME" => "America/New_York",
+        "IN" => "America/Indiana/Indianapolis",
+        "MI" => "America/Detroit",
+        "KY" => "America/Kentucky/Louisville",
+        "WI" | "IA" | "IL" => "America/Chicago",
+        "TN" => "America/New_York",
+        "NM" => "America/Denver",
+        _ => return None,
+    })
+}
+
 pub const AREAS: &[u32] = &[
     614, 937, 419, 330, 260, 517, 616, 608, 515, 217, 309, 859, 865, 814, 570, 518, 315, 802, 207,
     505,

@@ -164,6 +164,7 @@ impl Gen {
             postcode: format!("{:05}", city.2),
             country: "US".into(),
             version: 1,
+            time_zone: super::data::state_zone(city.1).map(str::to_string),
         };
         self.batch
             .audit

@@ -22,7 +22,7 @@ struct AuditQuery {
     /// An account number (EM...) or any entity id.
     account: Option<String>,
     action: Option<String>,
-    /// YYYY-MM-DD, inclusive; in UTC.
+    /// YYYY-MM-DD, inclusive; days in the viewer's time zone.
     from: Option<String>,
     to: Option<String>,
     /// Older than this page: the last id shown.
@@ -75,7 +75,7 @@ fn date(
         .parse()
         .map_err(|_| DomainError::invalid(field, "a date like 2026-11-29"))?;
     let d = if end { d.tomorrow().unwrap_or(d) } else { d };
-    d.to_zoned(jiff::tz::TimeZone::UTC)
+    d.to_zoned(super::viewer_zone())
         .map(|z| Some(z.timestamp()))
         .map_err(|_| DomainError::invalid(field, "a date like 2026-11-29"))
 }

@@ -173,6 +173,8 @@ struct AccountPage {
     /// overpayment to refund when flagged.
     balance: String,
     overpaid: Option<String>,
+    /// The customer's local time where a location's zone is known.
+    local: Option<(String, String)>,
 }
 
 fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -203,7 +205,9 @@ fn party_row(p: &Party, v: &Customer360) -> PartyRow {
                 "given by {} ({}) on {}{}",
                 name_of(c.given_by),
                 c.method.as_str().replace('_', " "),
-                c.given_at.strftime("%Y-%m-%d"),
+                c.given_at
+                    .to_zoned(crate::ui::viewer_zone())
+                    .strftime("%Y-%m-%d"),
                 c.note
                     .as_ref()
                     .map(|n| format!(" — {n}"))
@@ -243,6 +247,11 @@ async fn account(
     let cases = s.cases.for_account(&actor, v.account.id).await?;
     let standing = s.ledger.standing(&actor, v.account.id).await?;
     let page = AccountPage {
+        local: v
+            .locations
+            .iter()
+            .find_map(|l| l.time_zone.as_deref())
+            .and_then(super::local_time),
         balance: match standing.balance_minor {
             0 => "nothing owed".into(),
             b if b > 0 => format!("{} owed", money(b, &standing.currency)),
@@ -282,7 +291,12 @@ async fn account(
             .map(|p| (p.person.id.to_string(), p.person.full_name()))
             .collect(),
         shell: Shell::of(&u),
-        since: v.account.created_at.strftime("%Y-%m-%d").to_string(),
+        since: v
+            .account
+            .created_at
+            .to_zoned(crate::ui::viewer_zone())
+            .strftime("%Y-%m-%d")
+            .to_string(),
         tab: tab.into(),
         can_edit: allowed(role, Action::EditCustomer),
         can_roles: allowed(role, Action::ChangeAccountRoles),
@@ -304,7 +318,9 @@ async fn account(
                     .iter()
                     .map(|h| {
                         (
-                            h.at.strftime("%Y-%m-%d").to_string(),
+                            h.at.to_zoned(crate::ui::viewer_zone())
+                                .strftime("%Y-%m-%d")
+                                .to_string(),
                             h.description.clone(),
                             h.actor_name.clone(),
                         )

@@ -339,6 +339,7 @@ async fn create_customer(
                     region: opt(&v, "region"),
                     postcode: text(&v, "postcode"),
                     country: None,
+                    time_zone: None,
                 };
                 s.customers.add_location(&actor, account.id, loc).await?;
             }

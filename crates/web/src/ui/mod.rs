@@ -9,6 +9,7 @@ mod edits;
 mod forms;
 mod interactions;
 mod money;
+mod profile;
 mod records;
 mod session;
 mod staff;
@@ -167,18 +168,26 @@ async fn framed(
 ) -> Response {
     let (mut parts, body) = req.into_parts();
     let user = crate::auth::resolve(&mut parts, &s).await.ok().flatten();
-    let res = next
-        .run(axum::extract::Request::from_parts(parts, body))
+    let zone = user
+        .as_ref()
+        .map_or_else(|| s.time_zone.clone(), |u| zone_of(&s, &u.user));
+    let res = VIEWER_ZONE
+        .scope(
+            zone.clone(),
+            next.run(axum::extract::Request::from_parts(parts, body)),
+        )
         .await;
     let (Some(u), Some(m)) = (user, res.extensions().get::<Message>().cloned()) else {
         return res;
     };
     let (mut head, _) = res.into_parts();
     head.headers.remove(header::CONTENT_LENGTH);
-    let page = render(&MessagePage {
-        shell: Shell::of(&u),
-        title: m.title,
-        detail: m.detail,
+    let page = VIEWER_ZONE.sync_scope(zone, || {
+        render(&MessagePage {
+            shell: Shell::of(&u),
+            title: m.title,
+            detail: m.detail,
+        })
     });
     let (_, body) = page.into_parts();
     Response::from_parts(head, body)
@@ -352,8 +361,43 @@ pub fn render<T: Template>(t: &T) -> Response {
     }
 }
 
+tokio::task_local! {
+    /// The time zone of the person a page is rendered for (set per request
+    /// by `framed`): every time on the page is in it.
+    static VIEWER_ZONE: jiff::tz::TimeZone;
+}
+
+/// The zone times are shown in now: the viewer's, else UTC.
+pub fn viewer_zone() -> jiff::tz::TimeZone {
+    VIEWER_ZONE
+        .try_with(Clone::clone)
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// A time as the viewer reads it: "2026-11-29 06:42 CST".
 pub fn when(ts: jiff::Timestamp) -> String {
-    ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
+    ts.to_zoned(viewer_zone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// The customer's local time in an IANA zone: ("America/Denver",
+/// "6:42 am MST"), or None for an unknown zone.
+pub fn local_time(zone: &str) -> Option<(String, String)> {
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    let text = jiff::Timestamp::now()
+        .to_zoned(tz)
+        .strftime("%-I:%M %P %Z")
+        .to_string();
+    Some((zone.to_string(), text))
+}
+
+/// A person's zone: their own choice, else the provider's.
+pub fn zone_of(s: &AppState, user: &extramile_domain::admin::StaffUser) -> jiff::tz::TimeZone {
+    user.time_zone
+        .as_deref()
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+        .unwrap_or_else(|| s.time_zone.clone())
 }
 
 /// A span of time as a person says it: "45 s", "12 min", "3 h 05 min", "2 d 4 h".
@@ -431,6 +475,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(approvals::router())
         .merge(staff::router())
         .merge(audit::router())
+        .merge(profile::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

@@ -59,6 +59,7 @@ async fn add_location(
         region: opt(&v, "region"),
         postcode: text(&v, "postcode"),
         country: opt(&v, "country"),
+        time_zone: None,
     };
     Ok(
         match s.customers.add_location(&u.actor(), aid, input).await {

@@ -48,7 +48,9 @@ struct StaffPage {
 }
 
 fn day(t: jiff::Timestamp) -> String {
-    t.strftime("%Y-%m-%d").to_string()
+    t.to_zoned(crate::ui::viewer_zone())
+        .strftime("%Y-%m-%d")
+        .to_string()
 }
 
 async fn staff_page(

@@ -75,6 +75,8 @@ pub struct ConsultRow {
     pub status: String,
     pub position: i64,
     pub asked: String,
+    /// When it was asked (epoch seconds), so "asked … ago" ticks.
+    pub asked_epoch: i64,
     pub answer: Option<String>,
     pub version: i64,
     /// The specialist working it, as an id string (empty while waiting).
@@ -128,6 +130,7 @@ pub fn consult_row(c: &ConsultView) -> ConsultRow {
         status: c.consult.status.as_str().to_string(),
         position: c.position,
         asked: ago(c.consult.requested_at),
+        asked_epoch: c.consult.requested_at.as_second(),
         answer: c.consult.answer.clone(),
         version: c.consult.version,
         picked_by: c

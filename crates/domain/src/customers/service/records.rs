@@ -88,6 +88,18 @@ impl CustomerService {
             postcode: required_text("postcode", &input.postcode, 20)?,
             country: country(input.country.as_deref().unwrap_or(self.region()))?,
             version: 1,
+            time_zone: match input.time_zone.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(z) => {
+                    crate::routing::hours::time_zone(z).map_err(|_| {
+                        DomainError::invalid(
+                            "time_zone",
+                            "an IANA time zone such as America/Denver",
+                        )
+                    })?;
+                    Some(z.to_string())
+                }
+            },
         };
         let ev = change(actor, "create", "service_location", loc.id.0)
             .account(Some(account_id))

@@ -312,7 +312,9 @@ async fn body(
             .map(|e| {
                 let (what, detail) = event_words(&e.kind, &e.detail, &outcomes, &reasons);
                 (
-                    e.at.strftime("%H:%M:%S").to_string(),
+                    e.at.to_zoned(super::viewer_zone())
+                        .strftime("%H:%M:%S")
+                        .to_string(),
                     what,
                     e.actor_name.clone(),
                     detail,
