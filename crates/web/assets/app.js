@@ -1,3 +1,10 @@
+// Page loads in this tab, for the browser test's count (in-place actions
+// below are not page loads).
+try {
+  const n = Number(sessionStorage.getItem('extramile.loads') || 0) + 1;
+  sessionStorage.setItem('extramile.loads', String(n));
+} catch (_) { /* storage off: nothing counted */ }
+
 // Keyboard-first console: "/" focuses the lookup box; results update as
 // you type; arrow keys move through results, Enter opens one, Escape closes.
 (function () {
@@ -154,10 +161,8 @@ window.extramileLive = (function () {
 // when an event it listens for (data-on) arrives and matches (data-match,
 // "key:value" against the event's data). While the user is typing in it,
 // the refresh waits and a notice offers it instead, so nothing typed is lost.
+// Regions are looked up at each event, so parts swapped in place take part.
 (function () {
-  const regions = Array.from(document.querySelectorAll('[data-refresh]'));
-  if (!regions.length) return;
-
   function busy(region) {
     const a = document.activeElement;
     if (a && region.contains(a) && a.matches('input:not([type=hidden]):not([type=submit]), textarea, select')) return true;
@@ -183,10 +188,11 @@ window.extramileLive = (function () {
   async function load(region, force) {
     if (!force && busy(region)) { notice(region); return; }
     const res = await fetch(region.dataset.refresh, { headers: { accept: 'text/html' } });
-    if (!res.ok) return;
+    if (!res.ok || !region.isConnected) return;
     region.innerHTML = await res.text();
     region.dataset.refreshedAt = String(Date.now());
     document.body.dataset.lastRefresh = region.dataset.refresh;
+    document.dispatchEvent(new CustomEvent('extramile:swapped'));
   }
 
   function schedule(region) {
@@ -202,13 +208,78 @@ window.extramileLive = (function () {
     return String(data[key]) === value;
   }
 
-  const kinds = new Set();
-  regions.forEach((r) => (r.dataset.on || '').split(',').forEach((k) => k && kinds.add(k)));
-  kinds.forEach((kind) => window.extramileLive.on(kind, (data) => {
-    regions.forEach((r) => {
+  ['offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence'].forEach((kind) => window.extramileLive.on(kind, (data) => {
+    document.querySelectorAll('[data-refresh]').forEach((r) => {
       if ((r.dataset.on || '').split(',').includes(kind) && matches(r, data)) schedule(r);
     });
   }));
+})();
+
+// Forms act in place: a POST form is sent in the background and the page
+// it leads to replaces the header, the call bar and the main part, with no
+// page load (the call, the stream and what is on screen stay). Without
+// JavaScript the same forms post and redirect as usual.
+(function () {
+  if (!window.fetch || !window.DOMParser || !window.FormData) return;
+  function swap(html, url, push) {
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    const main = doc.getElementById('main');
+    if (!main) return false;
+    document.getElementById('main').replaceWith(main);
+    // The navigation (counts), the presence picker and the call bar; the
+    // lookup box stays as it is.
+    ['header.top nav', '#presence-form', '#call-bar-slot'].forEach((sel) => {
+      const n = doc.querySelector(sel), o = document.querySelector(sel);
+      if (n && o) o.replaceWith(n);
+    });
+    document.title = doc.title;
+    if (push && url && url !== location.href) history.pushState({ inplace: true }, '', url);
+    document.dispatchEvent(new CustomEvent('extramile:swapped'));
+    const first = main.querySelector('[aria-invalid=true]') || main.querySelector('.alert, [role=status]') || main.querySelector('h1');
+    if (first) { if (!first.hasAttribute('tabindex') && !first.matches('input, select, textarea')) first.setAttribute('tabindex', '-1'); first.focus({ preventScroll: false }); }
+    const hash = url && url.includes('#') ? url.slice(url.indexOf('#') + 1) : '';
+    const target = hash && document.getElementById(hash);
+    if (target) target.scrollIntoView();
+    return true;
+  }
+  document.addEventListener('submit', async (e) => {
+    const f = e.target;
+    if ((f.getAttribute('method') || 'get').toLowerCase() !== 'post' || f.hasAttribute('data-no-inplace')) return;
+    // getAttribute: a field named "action" would shadow the form's property.
+    const action = new URL(f.getAttribute('action') || location.href, location.href);
+    if (action.origin !== location.origin || action.pathname === '/signout' || action.pathname === '/signin') return;
+    e.preventDefault();
+    // Once: a second click while the first is on its way does nothing.
+    if (f.dataset.submitting) return;
+    f.dataset.submitting = '1';
+    f.setAttribute('aria-busy', 'true');
+    const b = e.submitter;
+    const body = new URLSearchParams(new FormData(f, b || undefined));
+    if (b && b.tagName === 'BUTTON') { b.dataset.label = b.textContent; b.classList.add('working'); b.textContent = 'Working…'; }
+    f.querySelectorAll('button, input[type=submit]').forEach((x) => { x.disabled = true; });
+    try {
+      const res = await fetch(action.href, { method: 'POST', body, headers: { accept: 'text/html' }, credentials: 'same-origin' });
+      const html = await res.text();
+      if (swap(html, res.redirected ? res.url + action.hash : null, res.redirected)) return;
+    } catch (_) { /* fall through: send it the ordinary way */ }
+    // The ordinary way: the clicked button's name and value go along.
+    if (b && b.name) {
+      const h = document.createElement('input');
+      h.type = 'hidden'; h.name = b.name; h.value = b.value;
+      f.appendChild(h);
+    }
+    f.setAttribute('data-no-inplace', '');
+    HTMLFormElement.prototype.submit.call(f);
+  });
+  window.addEventListener('popstate', () => location.reload());
+  // Swapped-in parts: their presence picker sends itself too.
+  document.addEventListener('extramile:swapped', () => {
+    document.querySelectorAll('[data-autosubmit]').forEach((el) => {
+      if (el._auto) return;
+      el._auto = true;
+      el.addEventListener('change', () => el.form.requestSubmit());
+    });
+  });
 })();
 
 // Every form submits once: a second click (or Enter) while the first is on
@@ -242,6 +313,7 @@ window.extramileLive = (function () {
 // the call changes; timers and "… ago" tick every second.
 (function () {
   document.querySelectorAll('[data-autosubmit]').forEach((el) => {
+    el._auto = true;
     el.addEventListener('change', () => el.form.requestSubmit());
   });
   const slot = document.getElementById('call-bar-slot');
@@ -278,4 +350,97 @@ window.extramileLive = (function () {
   tick();
   setInterval(tick, 1000);
   setInterval(clocks, 30000);
+})();
+
+// Choosing a charge fills in what is left of it (unless an amount is typed).
+document.addEventListener('change', (e) => {
+  const sel = e.target;
+  if (!(sel instanceof HTMLSelectElement) || !sel.dataset.fills) return;
+  const amount = document.getElementById(sel.dataset.fills);
+  const left = sel.selectedOptions[0] && sel.selectedOptions[0].dataset.left;
+  if (amount && left && !amount.value) amount.value = left;
+});
+
+// Keyboard: "?" lists the shortcuts; single keys act when not typing.
+(function () {
+  const keys = [
+    ['/', 'Find a customer (the lookup box)'],
+    ['Enter', 'Open the only result, or the one chosen with ↑ ↓'],
+    ['g then w', 'My work'],
+    ['g then c', 'Consults'],
+    ['g then a', 'Approvals'],
+    ['c', 'Open the call you are on'],
+    ['h', 'Hold or resume the call'],
+    ['u', 'Wrap up the call'],
+    ['m', "The customer's money"],
+    ['?', 'This list'],
+    ['Esc', 'Close a list, a pop-up or this help'],
+  ];
+  let help = null, pending = null;
+  function toggleHelp() {
+    if (help) { help.remove(); help = null; return; }
+    help = document.createElement('div');
+    help.className = 'kbd-help';
+    help.id = 'kbd-help';
+    const box = document.createElement('div');
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-labelledby', 'kbd-help-h');
+    const h = document.createElement('h2');
+    h.id = 'kbd-help-h';
+    h.textContent = 'Keyboard shortcuts';
+    box.appendChild(h);
+    const table = document.createElement('table');
+    keys.forEach(([k, what]) => {
+      const tr = document.createElement('tr');
+      const a = document.createElement('td');
+      k.split(' then ').forEach((part, i) => {
+        if (i) a.appendChild(document.createTextNode(' then '));
+        const kbd = document.createElement('kbd');
+        kbd.textContent = part;
+        a.appendChild(kbd);
+      });
+      const b = document.createElement('td');
+      b.textContent = what;
+      tr.append(a, b);
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.textContent = 'Close';
+    close.addEventListener('click', toggleHelp);
+    box.appendChild(close);
+    help.appendChild(box);
+    help.addEventListener('click', (e) => { if (e.target === help) toggleHelp(); });
+    document.body.appendChild(help);
+    close.focus();
+  }
+  function go(sel) {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    el.click();
+    return true;
+  }
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t && t.isContentEditable);
+    if (e.key === 'Escape' && help) { toggleHelp(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (pending === 'g') {
+      pending = null;
+      const to = { w: '/work', c: '/consults', a: '/approvals' }[e.key];
+      if (to) { e.preventDefault(); location.href = to; }
+      return;
+    }
+    switch (e.key) {
+      case '?': e.preventDefault(); toggleHelp(); break;
+      case 'g': pending = 'g'; setTimeout(() => { pending = null; }, 1500); break;
+      case 'c': if (go('#call-bar a.call-who')) e.preventDefault(); break;
+      case 'h': if (go('#call-bar button[name=state]')) e.preventDefault(); break;
+      case 'u': if (go('#call-bar a.button.primary')) e.preventDefault(); break;
+      case 'm': if (go('#panel-balance, #account-balance')) e.preventDefault(); break;
+      default: break;
+    }
+  });
 })();

@@ -581,7 +581,10 @@ async fn forms_have_no_risky_defaults_and_errors_sit_at_the_field_in_its_words()
             &maya,
         )
         .await;
-        let case = opened.location.unwrap();
+        let case = format!(
+            "/cases/{}",
+            between(opened.location.as_deref().unwrap(), "opened=", "#")
+        );
         // Resolve has no pre-selected answer, and a confirmation needs words.
         let page = get_page(&app, &case, &maya.0).await;
         let choices = between(
@@ -705,7 +708,10 @@ async fn the_consult_card_tells_the_specialist_who_what_and_how_long_the_custome
             &maya,
         )
         .await;
-        let case = opened.location.unwrap();
+        let case = format!(
+            "/cases/{}",
+            between(opened.location.as_deref().unwrap(), "opened=", "#")
+        );
         // On the case page the live contact is preselected for the consult.
         let page = get_page(&app, &case, &maya.0).await;
         let on = between(&page.text, "id=\"interaction_id\"", "</select>");
@@ -1208,6 +1214,75 @@ async fn times_are_in_the_readers_zone_and_the_customers_local_time_shows() {
             between(&page.text, "id=\"call-bar\"", "</section>")
                 .contains("data-zone=\"America/Denver\""),
             "{url}: the call bar shows the customer's time"
+        );
+    }
+}
+
+#[tokio::test]
+async fn crediting_from_the_call_comes_back_to_the_call() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("maya@t.example", "agent", None),
+                ("pbx@t.example", "integration", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (token, billing) = (&t[0], &t[1]);
+        let acct = new_account(&app, token).await;
+        let (_, charge) = call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": "charge", "amount_minor": 3999, "currency": "USD", "external_id": "inv-9", "memo": "Technician visit"}))).await;
+        let maya = session(&app, "maya@t.example").await;
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        let contact = started.location.unwrap();
+        let page = get_page(&app, &contact, &maya.0).await;
+        let quick = between(&page.text, "id=\"quick-money\"", "</form>");
+        assert!(
+            quick.contains(&format!(
+                "value=\"{}\" data-left=\"39.99\"",
+                charge["id"].as_str().unwrap()
+            )),
+            "{url}: {quick}"
+        );
+        let key = between(quick, "name=\"idempotency_key\" value=\"", "\"");
+        let waiver = format!(
+            "currency=USD&idempotency_key={key}&back={}&action=charge_waiver&charge_id={}&amount=39.99&label=&reason=disputed&intent=apply",
+            contact.replace('/', "%2F"),
+            charge["id"].as_str().unwrap()
+        );
+        let refused = post_form(&app, &format!("/accounts/{acct}/money/act"), &waiver, &maya).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{url}");
+        let alt = between(&refused.text, "class=\"alternative\">", "</form>");
+        assert!(
+            alt.contains("name=\"back\""),
+            "{url}: the alternative goes back to the call: {alt}"
+        );
+        let alt_key = between(alt, "name=\"idempotency_key\" value=\"", "\"");
+        let apply = format!(
+            "intent=apply&action=goodwill_credit&amount=39.99&currency=USD&credit_reason=goodwill&charge_id={}&idempotency_key={alt_key}&reason=disputed&back={}",
+            charge["id"].as_str().unwrap(),
+            contact.replace('/', "%2F")
+        );
+        let done = post_form(&app, &format!("/accounts/{acct}/money/act"), &apply, &maya).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{url}: {}", done.text);
+        let back = done.location.unwrap();
+        assert!(
+            back.starts_with(&format!("{contact}?applied=")),
+            "{url}: {back}"
+        );
+        let page = get_page(&app, &back, &maya.0).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}: {back}");
+        let notice = between(&page.text, "id=\"money-notice\">", "</p>");
+        assert!(
+            notice.contains("$39.99") && notice.contains("Credit for: Technician visit"),
+            "{url}: {notice}"
         );
     }
 }

@@ -190,14 +190,23 @@ pub async fn page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let body = body(s, u, id, typed).await?;
-    Ok(super::live_page(
+    let (aside, title) = match s.store.case(id).await? {
+        Some((c, _)) => {
+            let p = super::panel::panel(s, u, c.account_id).await?;
+            let title = format!("Case · {} · {}", c.title, p.name);
+            (super::panel::slot(c.account_id, &p)?, title)
+        }
+        None => (String::new(), "Case".to_string()),
+    };
+    Ok(super::live_page_beside(
         u,
-        "Case",
+        &title,
         refused,
         format!("/ui/cases/{id}"),
         "case,consult",
         format!("case_id:{id}"),
         body,
+        aside,
     ))
 }
 

@@ -177,7 +177,7 @@ struct AccountPage {
     local: Option<(String, String)>,
 }
 
-fn party_row(p: &Party, v: &Customer360) -> PartyRow {
+pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
     let name_of = |id| {
         v.parties
             .iter()

@@ -9,6 +9,7 @@ mod edits;
 mod forms;
 mod interactions;
 mod money;
+mod panel;
 mod profile;
 mod records;
 mod session;
@@ -223,6 +224,8 @@ pub struct LivePage {
     /// `key:value` an event's data must carry, or empty.
     pub matcher: String,
     pub body: String,
+    /// The customer panel beside the work ("" for none).
+    pub aside: String,
 }
 
 /// Render a fragment template, or fail like a page does.
@@ -257,6 +260,21 @@ pub fn live_page(
     matcher: String,
     body: String,
 ) -> Response {
+    live_page_beside(u, title, refused, refresh, on, matcher, body, String::new())
+}
+
+/// A live page with the customer panel beside it.
+#[allow(clippy::too_many_arguments)]
+pub fn live_page_beside(
+    u: &CurrentUser,
+    title: &str,
+    refused: Option<(StatusCode, String)>,
+    refresh: String,
+    on: &'static str,
+    matcher: String,
+    body: String,
+    aside: String,
+) -> Response {
     let (status, error) = match refused {
         Some((st, text)) => (st, Some(text)),
         None => (StatusCode::OK, None),
@@ -269,6 +287,7 @@ pub fn live_page(
         on,
         matcher,
         body,
+        aside,
     };
     (status, render(&page)).into_response()
 }
@@ -463,6 +482,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .route("/ui/call-bar", get(call_bar))
+        .route("/ui/accounts/{id}/panel", get(panel::panel_fragment))
         .merge(session::router())
         .merge(customers::router())
         .merge(forms::router())

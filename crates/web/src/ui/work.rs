@@ -447,6 +447,7 @@ fn wall_body(w: QueueWall) -> Result<String, UiError> {
 async fn wall_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
     let body = wall_body(s.routing.wall(&u.actor()).await?)?;
     Ok(render(&LivePage {
+        aside: String::new(),
         shell: Shell::of(&u),
         title: "Queue wall".into(),
         error: None,
@@ -536,13 +537,20 @@ async fn consult_action(
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         // Show the page the action came from, with the reason and what was typed.
         Err(e) => {
-            let refused = Some(super::refusal(&e));
-            let typed = super::Typed(
+            let mut typed = super::Typed(
                 [("answer", &f.answer), ("message", &f.message)]
                     .into_iter()
                     .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
                     .collect(),
             );
+            let refused = Some(super::refusal_at(
+                &e,
+                &[
+                    ("answer", "answer", "Your answer"),
+                    ("message", "message", "Status update for the customer"),
+                ],
+                &mut typed,
+            ));
             if let Some(rest) = back.strip_prefix("/cases/") {
                 super::cases::page(&s, &u, super::path_id(rest, "case")?, refused, typed).await
             } else if let Some(rest) = back.strip_prefix("/interactions/") {

@@ -157,7 +157,10 @@ pub(super) async fn act(
     }
     .await;
     match done {
-        Ok(Some(case)) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
+        // The case opens beside the call: the agent stays on the contact.
+        Ok(Some(case)) => {
+            Ok(Redirect::to(&format!("/interactions/{id}?opened={case}#cases-h")).into_response())
+        }
         Ok(_) if verb == "wrap-up" => Ok(Redirect::to("/work").into_response()),
         Ok(_) => Ok(Redirect::to(&crate::ui::back_to(
             &headers,

@@ -20,6 +20,19 @@ use extramile_domain::ids::{InteractionId, StaffId};
 use extramile_domain::interactions::state::InteractionState;
 use extramile_domain::interactions::*;
 
+/// The money form on the contact page: credit or waive without leaving the
+/// call.
+struct MakeGood {
+    account_id: String,
+    currency: String,
+    key: String,
+    /// Charges not yet made good: id, label, what is left typed back.
+    charges: Vec<(String, String, String)>,
+    bill_labels: Vec<String>,
+    /// "Applied: Credit (goodwill) $39.99", after coming back.
+    applied: String,
+}
+
 struct PartRow {
     id: String,
     name: String,
@@ -65,6 +78,8 @@ struct Body {
     teams: Vec<(String, String)>,
     events: Vec<(String, String, String, String)>,
     typed: Typed,
+    /// Crediting or waiving from the call, when the contact has an account.
+    make_good: Option<MakeGood>,
     /// Pick-lists: (value, label).
     categories: Vec<(String, String)>,
     outcomes: Vec<(String, String)>,
@@ -216,6 +231,10 @@ async fn body(
         None => Vec::new(),
     };
     let teams = s.staff.teams().await?;
+    let make_good = match i.account_id {
+        Some(a) if may_act => Some(make_good(s, u, a, typed.get("applied")).await?),
+        _ => None,
+    };
     let lists = extramile_domain::workspace::PickLists::new(s.store.clone());
     let pick = |items: Vec<extramile_domain::workspace::PickItem>| {
         items
@@ -322,9 +341,70 @@ async fn body(
             })
             .collect(),
         typed,
+        make_good,
         categories,
         outcomes,
         reasons,
+    })
+}
+
+async fn make_good(
+    s: &AppState,
+    u: &CurrentUser,
+    account: extramile_domain::ids::AccountId,
+    applied: &str,
+) -> Result<MakeGood, UiError> {
+    use extramile_domain::ledger::{EntryKind, format_money};
+    let v = s.ledger.view(&u.actor(), account).await?;
+    let charges = v
+        .entries
+        .iter()
+        .filter(|e| e.entry.kind == EntryKind::Charge)
+        .filter(|e| e.entry.amount_minor - e.compensated_minor > 0)
+        .map(|e| {
+            let left = e.entry.amount_minor - e.compensated_minor;
+            (
+                e.entry.id.to_string(),
+                format!(
+                    "{} · {} · {}",
+                    e.entry.effective_on,
+                    e.entry.memo,
+                    format_money(left, &v.currency)
+                ),
+                super::money::decimal(left),
+            )
+        })
+        .collect();
+    let applied = match applied.parse() {
+        Ok(entry) => s
+            .store
+            .ledger_entry(entry)
+            .await?
+            .filter(|e| e.account_id == account)
+            .map(|e| {
+                format!(
+                    "Applied: {} {} — the bill will say “{}”",
+                    e.kind.as_str().replace('_', " "),
+                    format_money(e.amount_minor.abs(), &e.currency),
+                    extramile_domain::ledger::bill_words(&e)
+                )
+            })
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let bill_labels = extramile_domain::workspace::PickLists::new(s.store.clone())
+        .offered(extramile_domain::workspace::ListKind::BillLabel)
+        .await?
+        .into_iter()
+        .map(|i| i.label)
+        .collect();
+    Ok(MakeGood {
+        account_id: account.to_string(),
+        currency: v.currency,
+        key: uuid::Uuid::now_v7().to_string(),
+        charges,
+        bill_labels,
+        applied,
     })
 }
 
@@ -393,23 +473,54 @@ pub async fn page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let body = body(s, u, id, typed).await?;
-    Ok(super::live_page(
+    // The customer beside the call; the title names them.
+    let account = s
+        .store
+        .interaction_view(id)
+        .await?
+        .and_then(|v| v.interaction.account_id);
+    let (aside, title) = match account {
+        Some(a) => {
+            let p = super::panel::panel(s, u, a).await?;
+            let title = format!("Contact · {}", p.name);
+            (super::panel::slot(a, &p)?, title)
+        }
+        None => (String::new(), "Contact".to_string()),
+    };
+    Ok(super::live_page_beside(
         u,
-        "Contact",
+        &title,
         refused,
         format!("/ui/interactions/{id}"),
         "interaction,consult",
         format!("interaction_id:{id}"),
         body,
+        aside,
     ))
+}
+
+#[derive(serde::Deserialize)]
+struct Shown {
+    /// A case just opened from this contact.
+    opened: Option<String>,
+    /// A money entry just applied from this contact.
+    applied: Option<String>,
 }
 
 async fn show(
     State(s): State<AppState>,
     u: CurrentUser,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Shown>,
 ) -> Result<Response, UiError> {
-    page(&s, &u, path_id(&id, "interaction")?, None, Typed::default()).await
+    let mut typed = Typed::default();
+    if let Some(c) = q.opened {
+        typed.0.insert("opened".into(), c);
+    }
+    if let Some(e) = q.applied {
+        typed.0.insert("applied".into(), e);
+    }
+    page(&s, &u, path_id(&id, "interaction")?, None, typed).await
 }
 
 async fn show_fragment(

@@ -35,6 +35,14 @@ fn money_action(f: &Fields) -> Result<MoneyAction, DomainError> {
     })
 }
 
+/// The page a money form came from on this site (the contact page), to go
+/// back to once it is applied.
+fn back_of(f: &Fields) -> Option<String> {
+    f.get("back")
+        .filter(|b| b.starts_with("/interactions/") && !b.contains("//") && !b.contains('?'))
+        .cloned()
+}
+
 /// Check or apply a credit, waiver, fee reversal or refund.
 pub(super) async fn act(
     State(s): State<AppState>,
@@ -85,6 +93,16 @@ pub(super) async fn act(
         return page(&s, &u, id, None, said, Typed(f)).await;
     }
     match s.ledger.act(&actor, id, input.clone()).await {
+        // From the contact page: back to the call, saying what was applied.
+        Ok(ActionResult::Applied { entry, replayed }) if back_of(&f).is_some() => {
+            Ok(Redirect::to(&format!(
+                "{}?applied={}{}#make-good",
+                back_of(&f).unwrap_or_default(),
+                entry.id,
+                if replayed { "&again=1" } else { "" }
+            ))
+            .into_response())
+        }
         Ok(ActionResult::Applied { entry, replayed }) => Ok(Redirect::to(&format!(
             "/accounts/{id}/money?entry={}{}",
             entry.id,

@@ -186,14 +186,19 @@ pub(super) async fn page(
     typed: Typed,
 ) -> Result<Response, UiError> {
     let body = body(s, u, id, said, typed).await?;
-    Ok(super::live_page(
+    // The money dialog keeps the customer beside it.
+    let p = super::panel::panel(s, u, id).await?;
+    let title = format!("Money · {}", p.name);
+    let aside = super::panel::slot(id, &p)?;
+    Ok(super::live_page_beside(
         u,
-        "Money",
+        &title,
         refused,
         format!("/ui/accounts/{id}/money"),
         "ledger,approval",
         format!("account_id:{id}"),
         body,
+        aside,
     ))
 }
 
