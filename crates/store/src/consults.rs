@@ -147,7 +147,7 @@ impl ConsultStore for SqlStore {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn waiting_consults(&self, team: TeamId) -> Result<Vec<Consult>> {
-        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE team_id = $1 AND status = 'waiting' ORDER BY requested_at, id"))).bind(team.0).fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE team_id = $1 AND status = 'waiting' ORDER BY requested_at, id LIMIT 500"))).bind(team.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
@@ -165,19 +165,19 @@ impl ConsultStore for SqlStore {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn case_consults(&self, case: CaseId) -> Result<Vec<Consult>> {
-        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE case_id = $1 ORDER BY requested_at, id"))).bind(case.0).fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE case_id = $1 ORDER BY requested_at, id LIMIT 200"))).bind(case.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn picked_consults(&self, staff: StaffId) -> Result<Vec<Consult>> {
-        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE picked_by = $1 AND status IN ('picked_up', 'joined') ORDER BY requested_at, id"))).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE picked_by = $1 AND status IN ('picked_up', 'joined') ORDER BY requested_at, id LIMIT 200"))).bind(staff.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn interaction_consults(&self, interaction: InteractionId) -> Result<Vec<Consult>> {
-        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE interaction_id = $1 ORDER BY requested_at, id"))).bind(interaction.0).fetch_all(p).await).map_err(db_err)?;
+        let rows: Vec<ConsultRow> = read!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLS} WHERE interaction_id = $1 ORDER BY requested_at, id LIMIT 200"))).bind(interaction.0).fetch_all(p).await).map_err(db_err)?;
         rows.into_iter().map(ConsultRow::into_domain).collect()
     }
 }

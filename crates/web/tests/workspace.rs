@@ -1286,3 +1286,165 @@ async fn crediting_from_the_call_comes_back_to_the_call() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_admin_maintains_the_pick_lists_staff_choose_from() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("ann@t.example", "admin", None),
+                ("maya@t.example", "agent", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (admin, maya_token) = (&t[0], &t[1]);
+        let acct = new_account(&app, maya_token).await;
+        let ann = session(&app, "ann@t.example").await;
+        let added = post_form(
+            &app,
+            "/pick-lists",
+            "list=case_category&label=Porting+delay&value=porting_delay",
+            &ann,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{url}: {}", added.text);
+        let retired = post_form(
+            &app,
+            "/pick-lists",
+            "list=case_category&label=Outage&value=outage&position=2&active=no",
+            &ann,
+        )
+        .await;
+        assert_eq!(retired.status, StatusCode::SEE_OTHER, "{url}");
+        let bad = post_form(
+            &app,
+            "/pick-lists",
+            "list=case_category&label=&value=x",
+            &ann,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(bad.text.contains("Shown as: is required"), "{url}");
+        // The agent's form offers the new word and not the retired one.
+        let maya = session(&app, "maya@t.example").await;
+        let started = post_form(
+            &app,
+            &format!("/accounts/{acct}/interactions"),
+            "_key=k1&channel=inbound_call",
+            &maya,
+        )
+        .await;
+        let page = get_page(&app, started.location.as_deref().unwrap(), &maya.0).await;
+        let categories = between(&page.text, "id=\"case_category\"", "</select>");
+        assert!(
+            categories.contains(">Porting delay<") && !categories.contains(">Outage<"),
+            "{url}: {categories}"
+        );
+        let (s, p) = call(
+            &app,
+            maya_token,
+            "POST",
+            "/api/v1/cases",
+            Some(json!({"account_id": acct, "title": "x", "category": "outage"})),
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("category")),
+            "{url}: retired: {p}"
+        );
+        let (_, list) = call(
+            &app,
+            maya_token,
+            "GET",
+            "/api/v1/pick-lists/case_category",
+            None,
+        )
+        .await;
+        let outage = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["value"] == "outage")
+            .unwrap()
+            .clone();
+        assert_eq!(outage["active"], false, "{url}: retired stays readable");
+        let (s, _) = call(
+            &app,
+            maya_token,
+            "PUT",
+            "/api/v1/pick-lists/case_category",
+            Some(json!({"value": "x", "label": "X"})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{url}: agents do not maintain lists"
+        );
+        let (s, _) = call(
+            &app,
+            admin,
+            "PUT",
+            "/api/v1/pick-lists/nonsense",
+            Some(json!({"value": "x", "label": "X"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        // The 360 logs the call the agent is on, not an outbound one; open
+        // queues are offered first.
+        let page = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;
+        let channel = between(&page.text, "id=\"start-channel\"", "</select>");
+        assert!(
+            channel.contains("<option value=\"inbound_call\" selected>"),
+            "{url}: {channel}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_open_queue_is_offered_first() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(
+            &url,
+            &[
+                ("ann@t.example", "admin", None),
+                ("maya@t.example", "agent", None),
+            ],
+        )
+        .await;
+        let app = router(state);
+        let (admin, maya_token) = (&t[0], &t[1]);
+        let acct = new_account(&app, maya_token).await;
+        // "A closed" sorts first by name but opens one minute a week.
+        let (s, _) = call(&app, admin, "POST", "/api/v1/queues", Some(json!({"name": "A closed one", "skill": "general", "time_zone": "UTC", "hours": "sun 03:00-03:01"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{url}");
+        call(&app, admin, "POST", "/api/v1/queues", Some(json!({"name": "Z always open", "skill": "general", "time_zone": "UTC", "hours": "24/7"}))).await;
+        let (_, chat) = call(
+            &app,
+            admin,
+            "POST",
+            "/api/v1/interactions",
+            Some(json!({"channel": "chat", "account_id": acct})),
+        )
+        .await;
+        let maya = session(&app, "maya@t.example").await;
+        let page = get_page(
+            &app,
+            &format!(
+                "/interactions/{}",
+                chat["interaction"]["id"].as_str().unwrap()
+            ),
+            &maya.0,
+        )
+        .await;
+        let queues = between(&page.text, "name=\"queue_id\"", "</select>");
+        let first = between(queues, "<option", "</option>");
+        assert!(
+            first.contains("Z always open (open"),
+            "{url}: the first queue offered answers now: {queues}"
+        );
+    }
+}

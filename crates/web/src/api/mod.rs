@@ -8,6 +8,7 @@ mod customers;
 mod doc;
 mod interactions;
 pub mod ledger;
+mod picklists;
 mod records;
 mod routing;
 mod telephony;
@@ -47,9 +48,11 @@ use utoipa::OpenApi;
         work::me_work, work::wall, work::case_consults, work::interaction_cases, work::account_cases, work::account_interactions,
         ledger::view, ledger::billing, ledger::check, ledger::act, ledger::hold, ledger::uphold, ledger::remaining,
         ledger::policies, ledger::put_policy, ledger::request, ledger::inbox, ledger::get, ledger::decide,
+        picklists::get, picklists::put,
     ),
     components(schemas(
-        Problem, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
+        Problem, extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
+        extramile_domain::workspace::picklists::PickItemInput, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
         model::ServiceLocation, model::Product, model::Subscription, model::SubscriptionEvent, model::Note,
         model::Party, model::SubscriptionView, model::Customer360, lookup::LookupHit,
         inputs::NewPerson, inputs::NewContactPoint, inputs::PersonUpdate, inputs::NewAccount, inputs::AccountUpdate,
@@ -182,6 +185,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/policies",
             get(ledger::policies).put(ledger::put_policy),
+        )
+        .route(
+            "/api/v1/pick-lists/{list}",
+            get(picklists::get).put(picklists::put),
         )
         .route("/api/v1/accounts/{id}/approvals", post(ledger::request))
         .route("/api/v1/approvals", get(ledger::inbox))

@@ -62,10 +62,13 @@ pub async fn my_work(
 
 /// Which page of my cases.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkQuery {
     /// Cases per page (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub cases_limit: Option<u32>,
-    /// Cases to skip.
+    /// Cases to skip (at most 1,000,000).
+    #[param(minimum = 0, maximum = 1000000)]
     pub cases_offset: Option<u32>,
 }
 
@@ -77,10 +80,15 @@ pub async fn me_work(
     u: CurrentUser,
     crate::error::ApiQuery(q): crate::error::ApiQuery<WorkQuery>,
 ) -> Res<Json<MyWork>> {
-    let page = extramile_domain::cases::Page {
-        limit: q.cases_limit.unwrap_or(50).clamp(1, 200),
-        offset: q.cases_offset.unwrap_or(0),
-    };
+    let limit = q.cases_limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("cases_limit", "from 1 to 200 cases"));
+    }
+    let offset = q.cases_offset.unwrap_or(0);
+    if offset > 1_000_000 {
+        return Err(ApiError::bad_request("cases_offset", "at most 1000000"));
+    }
+    let page = extramile_domain::cases::Page { limit, offset };
     Ok(Json(my_work(&s, &u, page).await?))
 }
 

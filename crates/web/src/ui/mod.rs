@@ -10,6 +10,7 @@ mod forms;
 mod interactions;
 mod money;
 mod panel;
+mod picklists;
 mod profile;
 mod records;
 mod session;
@@ -496,6 +497,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(staff::router())
         .merge(audit::router())
         .merge(profile::router())
+        .merge(picklists::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }
