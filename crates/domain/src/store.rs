@@ -526,6 +526,8 @@ pub trait WorkspaceStore: Send + Sync {
     ) -> Result<crate::workspace::KeyClaim>;
     async fn finish_create_key(&self, staff: StaffId, key: &str, result: &str) -> Result<()>;
     async fn drop_create_key(&self, staff: StaffId, key: &str) -> Result<()>;
+    /// Forget keys claimed before `before`; how many.
+    async fn purge_create_keys(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// Everything, as one object the services hold.

@@ -22,12 +22,20 @@ pub async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<()
     let authority = st.authority.clone();
     let staff = st.staff.clone();
     let routing = st.routing.clone();
+    let store = st.store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             tick.tick().await;
             if let Err(e) = staff.purge_signin_attempts().await {
                 tracing::warn!(error = %e, "sign-in counter purge failed");
+            }
+            // Create keys older than a week: no retry comes that late.
+            let week_ago = jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_hours(24 * 7))
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            if let Err(e) = store.purge_create_keys(week_ago).await {
+                tracing::warn!(error = %e, "create key purge failed");
             }
             // After-call work that is over: available, and offered the next.
             if let Err(e) = routing.end_after_call().await {

@@ -67,14 +67,30 @@ impl WorkspaceStore for SqlStore {
             return Ok(KeyClaim::New);
         }
         // Read on the writer: a reader may not see the twin's claim yet.
-        let result: Option<Option<String>> = write!(&self.db, p => sqlx::query_scalar(
-            "SELECT result FROM create_keys WHERE staff_id = $1 AND key = $2")
+        let row: Option<(Option<String>, String, i64)> = write!(&self.db, p => sqlx::query_as(
+            "SELECT result, kind, created_at FROM create_keys WHERE staff_id = $1 AND key = $2")
             .bind(staff.0).bind(key).fetch_optional(p).await)
         .map_err(db_err)?;
-        Ok(match result {
-            Some(Some(id)) => KeyClaim::Done(id),
-            // Dropped meanwhile: the caller claims again.
-            Some(None) | None => KeyClaim::Pending,
+        let stale =
+            ts_to_micros(at) - extramile_domain::workspace::keys::STALE_CLAIM_SECS * 1_000_000;
+        Ok(match row {
+            Some((_, k, _)) if k != kind => KeyClaim::OtherKind,
+            Some((Some(id), _, _)) => KeyClaim::Done(id),
+            // Left without a result (a crash, a dropped request): taken
+            // over by this request, once.
+            Some((None, _, claimed)) if claimed < stale => {
+                let took = write!(&self.db, p => sqlx::query(
+                    "UPDATE create_keys SET created_at = $1 WHERE staff_id = $2 AND key = $3 AND result IS NULL AND created_at = $4")
+                    .bind(ts_to_micros(at)).bind(staff.0).bind(key).bind(claimed).execute(p).await.map(|r| r.rows_affected()))
+                    .map_err(db_err)?;
+                if took == 1 {
+                    KeyClaim::New
+                } else {
+                    KeyClaim::Pending
+                }
+            }
+            // Being created, or dropped meanwhile: the caller looks again.
+            Some((None, _, _)) | None => KeyClaim::Pending,
         })
     }
 
@@ -83,6 +99,13 @@ impl WorkspaceStore for SqlStore {
         write!(&self.db, p => sqlx::query("UPDATE create_keys SET result = $1 WHERE staff_id = $2 AND key = $3")
             .bind(result).bind(staff.0).bind(key).execute(p).await.map(|_| ())).map_err(db_err)?;
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn purge_create_keys(&self, before: Timestamp) -> Result<u64> {
+        write!(&self.db, p => sqlx::query("DELETE FROM create_keys WHERE created_at < $1")
+            .bind(ts_to_micros(before)).execute(p).await.map(|r| r.rows_affected()))
+        .map_err(db_err)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

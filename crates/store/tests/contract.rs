@@ -1295,7 +1295,11 @@ async fn work_lists_presence_and_the_waiting_list() {
             )
             .await
             .unwrap();
-        assert!(w.store.presence(my).await.unwrap().is_none());
+        assert_eq!(
+            w.store.presence(my).await.unwrap().map(|p| p.0),
+            Some(Availability::Busy),
+            "on the outbound call started above: presence follows calls"
+        );
         w.store
             .set_presence(my, Availability::Away, extramile_domain::time::now())
             .await

@@ -70,12 +70,27 @@ window.extramileLive = (function () {
     try { data = JSON.parse(raw); } catch (_) { /* keep {} */ }
     (handlers[kind] || []).forEach((fn) => fn(data, kind));
   }
+  // Per signed-in person: another person's tabs in this browser never share it.
+  const who = (document.body && document.body.dataset.staff) || 'anyone';
+  let backoff = 1000;
   function lead() {
     return new Promise((resolve) => {
       release = resolve;
       es = new EventSource('/api/v1/stream');
-      es.onopen = () => { setState('connected'); if (channel) channel.postMessage({ state: 'connected' }); };
-      es.onerror = () => { setState('reconnecting'); if (channel) channel.postMessage({ state: 'reconnecting' }); };
+      es.onopen = () => { backoff = 1000; setState('connected'); if (channel) channel.postMessage({ state: 'connected' }); };
+      es.onerror = () => {
+        setState('reconnecting');
+        if (channel) channel.postMessage({ state: 'reconnecting' });
+        // Closed for good (signed out, server refused): let go of the lead
+        // and take part again later, so no tab is left deaf.
+        if (es && es.readyState === EventSource.CLOSED) {
+          es = null;
+          const r = release; release = null;
+          if (r) r();
+          setTimeout(() => { if (!release && !document.hidden) restart(); }, backoff);
+          backoff = Math.min(backoff * 2, 60000);
+        }
+      };
       KINDS.forEach((k) => es.addEventListener(k, (e) => {
         if (channel) channel.postMessage({ kind: k, data: e.data });
         deliver(k, e.data);
@@ -85,7 +100,7 @@ window.extramileLive = (function () {
   function start() {
     if (!window.EventSource) return;
     if (!(navigator.locks && window.BroadcastChannel)) { lead(); return; }
-    channel = new BroadcastChannel('extramile-live');
+    channel = new BroadcastChannel('extramile-live-' + who);
     channel.onmessage = (m) => {
       const d = m.data || {};
       if (d.hello) { if (es) channel.postMessage({ state: state }); return; }
@@ -93,7 +108,7 @@ window.extramileLive = (function () {
       if (d.kind) deliver(d.kind, d.data);
     };
     abort = new AbortController();
-    navigator.locks.request('extramile-live', { signal: abort.signal }, lead).catch(() => {});
+    navigator.locks.request('extramile-live-' + who, { signal: abort.signal }, lead).catch(() => {});
     channel.postMessage({ hello: true });
   }
   function stop() {
@@ -103,6 +118,7 @@ window.extramileLive = (function () {
     if (channel) { channel.close(); channel = null; }
     setState('paused');
   }
+  function restart() { stop(); start(); }
   window.addEventListener('pagehide', stop);
   window.addEventListener('pageshow', (e) => { if (e.persisted) start(); });
   if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
@@ -255,23 +271,36 @@ window.extramileLive = (function () {
     f.setAttribute('aria-busy', 'true');
     const b = e.submitter;
     const body = new URLSearchParams(new FormData(f, b || undefined));
+    // Browsers that ignore FormData's submitter: the clicked button's
+    // name and value go along all the same ("Check first" must not apply).
+    if (b && b.name && !body.has(b.name)) body.append(b.name, b.value);
     if (b && b.tagName === 'BUTTON') { b.dataset.label = b.textContent; b.classList.add('working'); b.textContent = 'Working…'; }
     f.querySelectorAll('button, input[type=submit]').forEach((x) => { x.disabled = true; });
     try {
       const res = await fetch(action.href, { method: 'POST', body, headers: { accept: 'text/html' }, credentials: 'same-origin' });
       const html = await res.text();
       if (swap(html, res.redirected ? res.url + action.hash : null, res.redirected)) return;
-    } catch (_) { /* fall through: send it the ordinary way */ }
-    // The ordinary way: the clicked button's name and value go along.
-    if (b && b.name) {
-      const h = document.createElement('input');
-      h.type = 'hidden'; h.name = b.name; h.value = b.value;
-      f.appendChild(h);
+      failed(f, b, 'The answer could not be shown (' + res.status + '). Nothing is sent twice: look at the page again before retrying.');
+    } catch (_) {
+      // Never sent again by itself: the server may have acted already.
+      failed(f, b, 'The server could not be reached. It may or may not have been saved: reload the page to see, then try again.');
     }
-    f.setAttribute('data-no-inplace', '');
-    HTMLFormElement.prototype.submit.call(f);
   });
-  window.addEventListener('popstate', () => location.reload());
+  function failed(f, b, text) {
+    delete f.dataset.submitting;
+    f.removeAttribute('aria-busy');
+    f.querySelectorAll('button, input[type=submit]').forEach((x) => { x.disabled = false; });
+    if (b && b.dataset.label) { b.textContent = b.dataset.label; b.classList.remove('working'); }
+    let n = f.querySelector('.inplace-error');
+    if (!n) { n = document.createElement('p'); n.className = 'alert inplace-error'; n.setAttribute('role', 'alert'); f.prepend(n); }
+    n.textContent = text;
+  }
+  // Back and forward between pages swapped in place: load them (a link to
+  // a spot on the same page is left alone).
+  const here = () => location.pathname + location.search;
+  let shown = here();
+  window.addEventListener('popstate', () => { if (here() !== shown) location.reload(); });
+  document.addEventListener('extramile:swapped', () => { shown = here(); });
   // Swapped-in parts: their presence picker sends itself too.
   document.addEventListener('extramile:swapped', () => {
     document.querySelectorAll('[data-autosubmit]').forEach((el) => {
@@ -316,14 +345,15 @@ window.extramileLive = (function () {
     el._auto = true;
     el.addEventListener('change', () => el.form.requestSubmit());
   });
-  const slot = document.getElementById('call-bar-slot');
   let pending = null;
   function refresh() {
-    if (!slot || pending) return;
+    if (!document.getElementById('call-bar-slot') || pending) return;
     pending = setTimeout(async () => {
       pending = null;
       const res = await fetch('/ui/call-bar', { headers: { accept: 'text/html' } });
-      if (res.ok) slot.innerHTML = await res.text();
+      // Looked up now: in-place actions replace the slot.
+      const slot = document.getElementById('call-bar-slot');
+      if (res.ok && slot) slot.innerHTML = await res.text();
     }, 250);
   }
   if (window.extramileLive) ['interaction', 'presence', 'offer'].forEach((k) => window.extramileLive.on(k, refresh));

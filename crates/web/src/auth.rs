@@ -86,9 +86,11 @@ pub(crate) async fn resolve(
         !(path.starts_with("/api/") || path.starts_with("/ui/") || path.starts_with("/assets/"));
     let found = match found {
         Some(mut u) if u.csrf.is_some() && page => {
-            u.desk = Some(std::sync::Arc::new(
-                crate::desk::load(state, &u.user).await?,
-            ));
+            // Best effort: a page still shows if the desk cannot be read.
+            match crate::desk::load(state, &u.user).await {
+                Ok(d) => u.desk = Some(std::sync::Arc::new(d)),
+                Err(e) => tracing::warn!(error = %e, "the desk could not be read"),
+            }
             Some(u)
         }
         other => other,

@@ -36,6 +36,8 @@ pub struct CallBar {
     pub since_epoch: i64,
     /// Contacts beyond this one the person is on.
     pub more: usize,
+    /// They own it: transfer and wrap-up are theirs to do.
+    pub owner: bool,
     /// The customer's local time where the account's zone is known:
     /// (IANA zone, "6:42 am MST").
     pub local: Option<(String, String)>,
@@ -103,6 +105,7 @@ pub async fn load(s: &AppState, user: &StaffUser) -> Result<Desk, DomainError> {
                 None => None,
             };
             Some(CallBar {
+                owner: i.owner_id == Some(user.id),
                 local,
                 id: i.id.to_string(),
                 version: i.version,

@@ -87,8 +87,8 @@ async fn my_work_lists_what_is_on_my_plate_and_nothing_else() {
         assert_eq!(ids(&work["cases"], &["case", "id"]), vec![case_id.clone()]);
         assert_eq!(work["cases"][0]["sla"]["resolution"], "running");
         assert_eq!(
-            work["availability"], "offline",
-            "nobody is available until they say so"
+            work["availability"], "busy",
+            "on the call she started: busy (nobody becomes available by a call)"
         );
         let (_, tom_work) = call(&app, tom, "GET", "/api/v1/me/work", None).await;
         assert!(

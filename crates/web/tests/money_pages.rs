@@ -74,7 +74,7 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         let bad = post_form(&app, &format!("{money}/act"), &format!("intent=apply&action=goodwill_credit&amount=12.345&currency=USD&idempotency_key={key}&reason=Outage+last+week"), &maya).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            bad.text.contains("amount: has more than two decimals"),
+            bad.text.contains("Amount: has more than two decimals"),
             "{}",
             bad.text
         );
@@ -282,7 +282,8 @@ async fn the_money_tab_offers_the_credit_applies_it_once_and_updates_the_bill() 
         );
         let bill = between(&page.text, "id=\"next-bill\"", "</section>");
         assert!(
-            bill.contains("Refund paid to you by card") && bill.contains("paid back to you"),
+            bill.contains("Refund paid to you: Back to the card on file")
+                && bill.contains("paid back to you"),
             "the bill says how the refund went: {bill}"
         );
         let overview = get_page(&app, &format!("/accounts/{acct}"), &maya.0).await;

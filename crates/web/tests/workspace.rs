@@ -201,6 +201,13 @@ async fn creating_twice_under_one_key_creates_once() {
             "{url}: {x}"
         );
         assert_eq!(x["interaction"]["id"], y["interaction"]["id"], "{url}");
+        // A key used for a case is not a contact's.
+        let (s, p) = keyed("/api/v1/interactions", "k-1", contact.clone()).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key")),
+            "{url}: {p}"
+        );
         let (s, p) = keyed("/api/v1/cases", &"x".repeat(101), body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {p}");
         assert_eq!(p["field"], "Idempotency-Key", "{url}: {p}");

@@ -40,8 +40,9 @@ impl AuthorityService {
         self.ledger
             .check_currency(account, &req.money.currency)
             .await?;
-        self.ledger.check_refund_method(&req).await?;
-        let given = self.ledger.given_for(account, &req).await?;
+        let mut req = req;
+        self.ledger.check_refund_method(&mut req).await?;
+        let given = self.ledger.given_for(account, &mut req).await?;
         let authority = self.ledger.authority_for(actor, account, &req).await?;
         let d = LedgerService::decision(&req, &authority, &given);
         if d.outcome == Outcome::Allowed {
@@ -187,7 +188,10 @@ impl AuthorityService {
         mut after: Approval,
         ev: &crate::audit::AuditEvent,
     ) -> Result<Approval> {
-        let (req, key) = self.bookable(&after).await?;
+        let (mut req, key) = self.bookable(&after).await?;
+        self.ledger.check_refund_method(&mut req).await?;
+        // What was given about the charge since it was asked counts too.
+        let given = self.ledger.given_for(after.account_id, &mut req).await?;
         let (policy, used) = self
             .ledger
             .authority(
@@ -198,16 +202,12 @@ impl AuthorityService {
             )
             .await?;
         // The approver's decision with what this month has used.
-        let decision = |used: i64| {
-            super::decide(
-                req.kind,
-                req.money.minor,
-                req.money.currency.as_str(),
-                policy.as_ref(),
-                used,
-                None,
-            )
+        let authority = |used: i64| crate::ledger::actions::Authority {
+            policy: policy.clone(),
+            used,
+            goodwill: None,
         };
+        let decision = |used: i64| LedgerService::decision(&req, &authority(used), &given);
         let d = decision(used);
         if d.outcome != Outcome::Allowed {
             return Err(DomainError::Forbidden(format!(

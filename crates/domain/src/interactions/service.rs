@@ -292,7 +292,7 @@ impl InteractionService {
                 channel,
                 crate::routing::presence::Step::Answered,
             )
-            .await?;
+            .await;
         }
         // Answer with what was just written; reading it back costs four queries.
         let v = InteractionView {
@@ -440,7 +440,7 @@ impl InteractionService {
                 after.channel,
                 crate::routing::presence::Step::Answered,
             )
-            .await?;
+            .await;
         }
         if before.state == InteractionState::Queued {
             // Answered or abandoned: it no longer waits in its queue.
@@ -521,14 +521,45 @@ impl InteractionService {
                 after.channel,
                 crate::routing::presence::Step::WrappedUp,
             )
-            .await?;
+            .await;
         }
         self.changed(actor, id).await
     }
 
-    /// Move the owner's presence with the call (see `routing::presence`);
-    /// becoming available offers them the next waiting contact.
+    /// A call handed from one owner to another: the sender is free of it,
+    /// the receiver is on it.
+    pub(super) async fn handed_over(
+        &self,
+        from: Option<StaffId>,
+        to: StaffId,
+        id: InteractionId,
+        channel: Channel,
+    ) {
+        use crate::routing::presence::Step;
+        if let Some(from) = from.filter(|f| *f != to) {
+            self.presence_step(from, id, channel, Step::WrappedUp).await;
+        }
+        self.presence_step(to, id, channel, Step::Answered).await;
+    }
+
+    /// Move the owner's presence with the call (see `routing::presence`).
+    /// Best effort: the contact's change is already saved, so a failure
+    /// here is logged, not answered.
     async fn presence_step(
+        &self,
+        owner: StaffId,
+        id: InteractionId,
+        channel: Channel,
+        step: crate::routing::presence::Step,
+    ) {
+        if let Err(e) = self.try_presence_step(owner, id, channel, step).await {
+            tracing::warn!(error = %e, "presence did not follow the call");
+        }
+    }
+
+    /// Becoming available offers them the next waiting contact; someone
+    /// still on another call stays busy.
+    async fn try_presence_step(
         &self,
         owner: StaffId,
         id: InteractionId,
@@ -540,6 +571,23 @@ impl InteractionService {
             return Ok(());
         }
         let now_state = self.store.presence(owner).await?.map(|(s, _)| s);
+        if step == crate::routing::presence::Step::WrappedUp {
+            let on_another = self.store.staff_interactions(owner).await?.iter().any(|x| {
+                let i = &x.interaction;
+                i.id != id
+                    && i.owner_id == Some(owner)
+                    && crate::routing::presence::is_voice(i.channel)
+                    && matches!(
+                        i.state,
+                        InteractionState::Connected
+                            | InteractionState::OnHold
+                            | InteractionState::WrapUp
+                    )
+            });
+            if on_another {
+                return Ok(());
+            }
+        }
         let after_call = match step {
             crate::routing::presence::Step::WrappedUp => match self.store.queue_entry(id).await? {
                 Some(e) => self

@@ -110,6 +110,11 @@ impl InteractionService {
         self.store
             .transfer(&after, join.as_ref(), leave, &events, &a)
             .await?;
+        if !warm {
+            // The call moves: the receiver is on it, the sender is free.
+            self.handed_over(before.owner_id, to.id, id, before.channel)
+                .await;
+        }
         self.changed(actor, id).await
     }
 
@@ -158,6 +163,10 @@ impl InteractionService {
         self.store
             .transfer(&after, None, leave, &events, &a)
             .await?;
+        if let Some(me) = actor.id {
+            self.handed_over(before.owner_id, me, id, before.channel)
+                .await;
+        }
         self.changed(actor, id).await
     }
 }

@@ -137,7 +137,7 @@ impl LedgerService {
     pub(crate) async fn given_for(
         &self,
         account: AccountId,
-        req: &MoneyRequest,
+        req: &mut MoneyRequest,
     ) -> Result<rules::Given> {
         let Some(charge) = req.charge_id else {
             return Ok(rules::Given::default());
@@ -152,6 +152,8 @@ impl LedgerService {
         let given = rules::given_about(&entries)
             .remove(&charge)
             .unwrap_or_default();
+        // The write checks nothing was added about the charge since this read.
+        req.charge_seen = Some(about(&entries, charge));
         let currency = req.money.currency.as_str();
         let left = (c.amount_minor - given.minor).max(0);
         if req.money.minor > left {
@@ -168,11 +170,14 @@ impl LedgerService {
     }
 
     /// A refund says how the money goes back: one of the provider's methods.
-    pub(crate) async fn check_refund_method(&self, req: &MoneyRequest) -> Result<()> {
+    pub(crate) async fn check_refund_method(&self, req: &mut MoneyRequest) -> Result<()> {
         if let Some(m) = &req.refund_method {
-            crate::workspace::PickLists::new(self.store.clone())
+            let lists = crate::workspace::PickLists::new(self.store.clone());
+            let value = lists
                 .check(crate::workspace::ListKind::RefundMethod, "refund_method", m)
                 .await?;
+            let items = lists.all(crate::workspace::ListKind::RefundMethod).await?;
+            req.refund_words = Some(crate::workspace::picklists::label_of(&items, &value));
         }
         Ok(())
     }
@@ -202,10 +207,27 @@ impl LedgerService {
         if input.idempotency_key.trim().is_empty() {
             input.idempotency_key = "check".into();
         }
-        let req = MoneyRequest::parse(account, &input)?;
+        let mut req = MoneyRequest::parse(account, &input)?;
         self.check_currency(account, &req.money.currency).await?;
-        self.check_refund_method(&req).await?;
-        let given = self.given_for(account, &req).await?;
+        self.check_refund_method(&mut req).await?;
+        let given = self.given_for(account, &mut req).await?;
+        // A refund never pays out more than was paid beyond what is owed:
+        // said when checking, not only when booking.
+        if req.kind == MoneyActionKind::Refund {
+            let w = self
+                .store
+                .ledger_window(account, rules::next_bill_date(today()), 0)
+                .await?;
+            let paid_beyond = -(w.balance_minor - w.credits_minor);
+            if req.money.minor > paid_beyond {
+                return Err(refusal(
+                    PostOutcome::BalanceLimit {
+                        balance: w.balance_minor - w.credits_minor,
+                    },
+                    req.money.currency.as_str(),
+                ));
+            }
+        }
         let a = self.authority_for(actor, account, &req).await?;
         Ok(Self::decision(&req, &a, &given))
     }
@@ -233,7 +255,7 @@ impl LedgerService {
     ) -> Result<ActionResult> {
         authorize(actor.role, Action::EditCustomer)?;
         let me = staff_of(actor)?;
-        let req = MoneyRequest::parse(account, &input)?;
+        let mut req = MoneyRequest::parse(account, &input)?;
         let key = IdempotencyKey {
             actor: me,
             key: req.key.clone(),
@@ -248,8 +270,8 @@ impl LedgerService {
             });
         }
         self.check_currency(account, &req.money.currency).await?;
-        self.check_refund_method(&req).await?;
-        let given = self.given_for(account, &req).await?;
+        self.check_refund_method(&mut req).await?;
+        let given = self.given_for(account, &mut req).await?;
         // 2. Authority, read once; 3. the pure decision.
         let authority = self.authority_for(actor, account, &req).await?;
         let decision = Self::decision(&req, &authority, &given);
@@ -356,7 +378,8 @@ impl LedgerService {
                 .charge_check(account, req.kind, charge_id, amount, currency)
                 .await?;
             related = Some(charge_id);
-            charge_seen = Some((charge_id, seen));
+            // The count read with what was given (the decision's basis).
+            charge_seen = Some((charge_id, req.charge_seen.unwrap_or(seen)));
             charge_words = Some(words);
         } else if matches!(
             req.kind,
@@ -371,6 +394,10 @@ impl LedgerService {
                 (MoneyActionKind::ChargeWaiver, Some(w)) => Some(format!("Waived: {w}")),
                 (MoneyActionKind::FeeReversal, Some(w)) => Some(format!("Refunded: {w}")),
                 (MoneyActionKind::GoodwillCredit, Some(w)) => Some(format!("Credit for: {w}")),
+                (MoneyActionKind::Refund, _) => req
+                    .refund_words
+                    .as_ref()
+                    .map(|w| format!("Refund paid to you: {w}")),
                 _ => None,
             });
         let reason_code = match req.kind {

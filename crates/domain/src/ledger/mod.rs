@@ -1,7 +1,7 @@
 //! The account ledger: immutable money movements, the balance as their
 //! sum, disputes, the next-bill preview and overpayment.
 
-mod actions;
+pub(crate) mod actions;
 mod model;
 mod money;
 mod rules;

@@ -146,11 +146,11 @@ pub struct MoneyAction {
     /// shown to the customer.
     pub reason: String,
     /// What the customer's bill says; a default by action when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// For refunds: how the money goes back (one of the provider's refund
     /// methods, e.g. card, bank transfer, cheque).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_method: Option<String>,
     /// For credits: goodwill (default), service_failure, adjustment.
     pub credit_reason: Option<String>,

@@ -64,6 +64,12 @@ pub struct MoneyRequest {
     pub label: Option<String>,
     /// For refunds: how the money goes back.
     pub refund_method: Option<String>,
+    /// The refund method's words, once checked against the provider's list.
+    pub refund_words: Option<String>,
+    /// How many entries were about the named charge when what was given
+    /// about it was read: the write is refused if that changed (so the
+    /// decision never rests on an older total).
+    pub charge_seen: Option<i64>,
     pub key: String,
     /// The same request again (any key) has the same digest.
     pub digest: String,
@@ -126,6 +132,8 @@ impl MoneyRequest {
             credit_reason,
             label,
             refund_method,
+            refund_words: None,
+            charge_seen: None,
             key,
             digest: request_digest(account, input),
         })

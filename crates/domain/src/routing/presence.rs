@@ -1,7 +1,7 @@
-//! Presence follows calls: a voice contact makes its available owner busy
-//! from the answer until its wrap-up ends; then the owner is available
-//! again, or busy for the queue's after-call work time first. A state the
-//! person set themselves (away, offline) is kept.
+//! Presence follows calls: a voice contact makes its owner busy from the
+//! answer until its wrap-up ends; then the owner is available again, or
+//! busy for the queue's after-call work time first. Away (chosen) is kept
+//! through a call; away or offline chosen during it is kept after it.
 
 use super::model::Availability;
 use crate::interactions::Channel;
@@ -44,8 +44,11 @@ pub fn after(
         // Only an available agent is taken by a call; someone away or
         // offline who makes one stays as they said (routing offers them
         // nothing either way), and a busy one stays busy.
-        (Step::Answered, Some(Availability::Available)) => Some(Change::Busy),
-        (Step::Answered, _) => None,
+        // On a call is busy, whatever was shown before (offline: never
+        // said otherwise); a call during after-call work ends that too.
+        // Away was chosen: kept.
+        (Step::Answered, Some(Availability::Away)) => None,
+        (Step::Answered, _) => Some(Change::Busy),
         (Step::WrappedUp, Some(Availability::Busy)) if after_call_secs > 0 => {
             Some(Change::AfterCall(after_call_secs))
         }
@@ -69,15 +72,23 @@ mod tests {
         );
         assert_eq!(
             after(call, Step::Answered, None, 0),
-            None,
-            "never said available: stays offline"
+            Some(Change::Busy),
+            "on a call is busy, though never said available"
         );
-        assert_eq!(after(call, Step::Answered, Some(Offline), 0), None);
+        assert_eq!(
+            after(call, Step::Answered, Some(Offline), 0),
+            Some(Change::Busy)
+        );
+        assert_eq!(
+            after(call, Step::Answered, Some(Away), 0),
+            None,
+            "away was chosen"
+        );
         assert_eq!(after(call, Step::WrappedUp, None, 0), None);
         assert_eq!(
             after(call, Step::Answered, Some(Busy), 0),
-            None,
-            "already busy: since is kept"
+            Some(Change::Busy),
+            "a call during after-call work ends it (busy, without an end time)"
         );
         assert_eq!(
             after(call, Step::WrappedUp, Some(Busy), 0),

@@ -22,7 +22,13 @@ pub enum KeyClaim {
     Done(String),
     /// Someone (a twin request) is creating it right now.
     Pending,
+    /// The key was used for another kind of record.
+    OtherKind,
 }
+
+/// A claim left without a result this long (a crash, a request dropped
+/// mid-way) is taken over by the next request with the key.
+pub const STALE_CLAIM_SECS: i64 = 30;
 
 /// What `create_once` did.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +88,12 @@ where
             KeyClaim::Pending => {
                 return Err(DomainError::Conflict(
                     "this is being created already; look again in a moment".into(),
+                ));
+            }
+            KeyClaim::OtherKind => {
+                return Err(DomainError::invalid(
+                    "idempotency_key",
+                    "this key was already used to create another kind of record",
                 ));
             }
         }

@@ -79,3 +79,4 @@ CREATE INDEX approvals_decided ON approvals(decided_at, id) WHERE decided_at IS 
 -- The audit page filters by person and by action.
 CREATE INDEX audit_events_actor ON audit_events(actor_id, id);
 CREATE INDEX audit_events_action ON audit_events(action, id);
+CREATE INDEX audit_events_at ON audit_events(at);

@@ -52,7 +52,7 @@ const ACTIONS: &[&str] = &[
     "leave",
     "verify",
     "transfer",
-    "goodwill_credit",
+    "credit",
     "charge_waiver",
     "fee_reversal",
     "refund",
@@ -115,7 +115,7 @@ async fn filter(s: &AppState, q: &AuditQuery) -> Result<AuditFilter, DomainError
             .action
             .clone()
             .filter(|a| !a.trim().is_empty())
-            .map(|a| a.trim().to_string()),
+            .map(|a| a.trim().to_lowercase().replace(' ', "_")),
         from: date("from", &q.from, false)?,
         to: date("to", &q.to, true)?,
         limit: 200,

@@ -37,6 +37,8 @@ struct SearchPage {
 struct Q {
     q: Option<String>,
     tab: Option<String>,
+    /// Sent by the header's lookup box: one exact match opens at once.
+    go: Option<String>,
 }
 
 async fn results_html(s: &AppState, u: &CurrentUser, q: &str) -> Result<String, UiError> {
@@ -65,6 +67,22 @@ async fn search(
     Query(q): Query<Q>,
 ) -> Result<Response, UiError> {
     let text = q.q.unwrap_or_default();
+    // Enter in the lookup box before the live results came: an exact
+    // phone, e-mail or account number with one match opens that customer.
+    if q.go.is_some() && !text.trim().is_empty() {
+        use extramile_domain::customers::lookup::MatchKind;
+        let page = s.customers.lookup_page(&u.actor(), &text).await?;
+        if let [hit] = page.hits.as_slice()
+            && page.total == 1
+            && matches!(
+                hit.matched,
+                MatchKind::Phone | MatchKind::Email | MatchKind::AccountNumber
+            )
+            && let Some(a) = hit.account_id
+        {
+            return Ok(axum::response::Redirect::to(&format!("/accounts/{a}")).into_response());
+        }
+    }
     let results = results_html(&s, &u, &text).await?;
     let mut shell = Shell::of(&u);
     shell.q = text;

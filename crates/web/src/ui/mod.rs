@@ -29,6 +29,8 @@ use extramile_domain::access::{Action, allowed};
 
 /// What every page's frame shows.
 pub struct Shell {
+    /// Names the browser's live channel: per person, never shared.
+    pub staff_id: String,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -41,6 +43,8 @@ pub struct Shell {
     pub can_staff: bool,
     /// In a department: consults come to them.
     pub has_team: bool,
+    /// Maintains the pick-lists (admins).
+    pub can_lists: bool,
     /// Presence, the call bar, approvals waiting (console pages).
     pub desk: Option<std::sync::Arc<crate::desk::Desk>>,
 }
@@ -64,6 +68,7 @@ impl Shell {
 
     pub fn of(u: &CurrentUser) -> Self {
         Self {
+            staff_id: u.user.id.to_string(),
             name: u.user.name.clone(),
             email: u.user.email.clone(),
             role: u.user.role.as_str().to_string(),
@@ -76,6 +81,7 @@ impl Shell {
                 || u.user.role == extramile_domain::admin::StaffRole::Supervisor,
             can_staff: allowed(u.user.role, Action::ManageStaff),
             has_team: u.user.team_id.is_some(),
+            can_lists: allowed(u.user.role, Action::ManagePolicies),
             desk: u.desk.clone(),
         }
     }
@@ -121,6 +127,7 @@ impl IntoResponse for UiError {
             other => other.to_string(),
         };
         let shell = Shell {
+            staff_id: String::new(),
             name: String::new(),
             email: String::new(),
             role: String::new(),
@@ -132,6 +139,7 @@ impl IntoResponse for UiError {
             can_policies: false,
             can_staff: false,
             has_team: false,
+            can_lists: false,
             desk: None,
         };
         let message = Message {
@@ -309,7 +317,12 @@ pub fn back_to(headers: &axum::http::HeaderMap, f: &Fields, default: &str) -> St
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| {
+            p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control)
+        })
         .unwrap_or_else(|| default.to_string())
 }
 
@@ -407,7 +420,7 @@ pub fn local_time(zone: &str) -> Option<(String, String)> {
     let tz = jiff::tz::TimeZone::get(zone).ok()?;
     let text = jiff::Timestamp::now()
         .to_zoned(tz)
-        .strftime("%-I:%M %P %Z")
+        .strftime("%-I:%M %p %Z")
         .to_string();
     Some((zone.to_string(), text))
 }

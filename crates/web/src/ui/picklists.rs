@@ -77,15 +77,27 @@ async fn save(
 ) -> Result<Response, UiError> {
     let done = async {
         let list = ListKind::parse("list", &text(&f, "list"))?;
+        let lists = PickLists::new(s.store.clone());
+        // Adding never renames an item already on the list.
+        if f.contains_key("adding")
+            && lists
+                .all(list)
+                .await?
+                .iter()
+                .any(|i| i.value == text(&f, "value").trim())
+        {
+            return Err(extramile_domain::DomainError::invalid(
+                "value",
+                "already on the list; rename that item instead",
+            ));
+        }
         let input = PickItemInput {
             value: text(&f, "value"),
             label: text(&f, "label"),
             position: f.get("position").and_then(|p| p.trim().parse().ok()),
             active: Some(f.get("active").map(String::as_str) != Some("no")),
         };
-        PickLists::new(s.store.clone())
-            .save(&u.actor(), list, input)
-            .await
+        lists.save(&u.actor(), list, input).await
     }
     .await;
     match done {

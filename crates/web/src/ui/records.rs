@@ -37,6 +37,8 @@ fn location_form(a: &str) -> FormSpec {
             field("country", "Country", "text")
                 .value("US")
                 .hint("Two letters, e.g. US"),
+            field("time_zone", "Time zone", "text")
+                .hint("Where known, e.g. America/Denver: staff then see the customer's local time"),
         ],
     )
 }
@@ -59,7 +61,7 @@ async fn add_location(
         region: opt(&v, "region"),
         postcode: text(&v, "postcode"),
         country: opt(&v, "country"),
-        time_zone: None,
+        time_zone: opt(&v, "time_zone"),
     };
     Ok(
         match s.customers.add_location(&u.actor(), aid, input).await {

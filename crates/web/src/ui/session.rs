@@ -120,7 +120,10 @@ async fn signin(
     }
 }
 
-async fn signout(State(s): State<AppState>, _u: CurrentUser, headers: HeaderMap) -> Response {
+async fn signout(State(s): State<AppState>, u: CurrentUser, headers: HeaderMap) -> Response {
+    // Their live streams end with the session: the next person at this
+    // desk never hears their calls.
+    s.hub.close_user(u.user.id);
     if let Some(secret) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = s.staff.end_session(secret).await
     {

@@ -475,7 +475,12 @@ fn back_to(f: &ConsultForm) -> String {
     // Only paths on this site: never an open redirect.
     f.back
         .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| {
+            b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.contains('\\')
+                && !b.chars().any(char::is_control)
+        })
         .unwrap_or("/work")
         .to_string()
 }

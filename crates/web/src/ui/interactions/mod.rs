@@ -265,10 +265,17 @@ async fn body(
         owner: name_of(i.owner_id),
         started: format!("{} ({} ago)", when(i.started_at), ago(i.started_at)),
         transfers: i.transfers,
-        outcome: match (&i.outcome, &i.disposition) {
-            (Some(o), Some(d)) => format!("{o} / {d}"),
-            (Some(o), None) => o.clone(),
-            _ => String::new(),
+        outcome: {
+            let label = |list: &[(String, String)], v: &str| {
+                list.iter()
+                    .find(|(code, _)| code == v)
+                    .map_or_else(|| v.replace('_', " "), |(_, l)| l.clone())
+            };
+            match (&i.outcome, &i.disposition) {
+                (Some(o), Some(d)) => format!("{} / {}", label(&outcomes, o), label(&reasons, d)),
+                (Some(o), None) => label(&outcomes, o),
+                _ => String::new(),
+            }
         },
         may_act,
         answerable: unanswered && (offered_to.is_none() || offered_to == Some(me) || may_act),

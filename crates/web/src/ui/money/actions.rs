@@ -35,6 +35,28 @@ fn money_action(f: &Fields) -> Result<MoneyAction, DomainError> {
     })
 }
 
+/// A refusal in the dialog's words ("Amount: ...", not "amount minor: ...").
+fn said(e: &DomainError) -> (StatusCode, String) {
+    let words = match e {
+        DomainError::Invalid { field, .. } => match field.as_str() {
+            "amount_minor" | "amount" => Some("Amount"),
+            "charge_id" | "charge" => Some("Charge it is about"),
+            "refund_method" => Some("Refund paid back by"),
+            "reason" => Some("Internal note"),
+            "label" => Some("On the customer's bill"),
+            "credit_reason" => Some("Credit for"),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (words, e) {
+        (Some(w), DomainError::Invalid { message, .. }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, format!("{w}: {message}"))
+        }
+        _ => refusal(e),
+    }
+}
+
 /// The page a money form came from on this site (the contact page), to go
 /// back to once it is applied.
 fn back_of(f: &Fields) -> Option<String> {
@@ -54,7 +76,7 @@ pub(super) async fn act(
     let actor = u.actor();
     let input = match money_action(&f) {
         Ok(i) => i,
-        Err(e) => return page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await,
+        Err(e) => return page(&s, &u, id, Some(said(&e)), Said::default(), Typed(f)).await,
     };
     if f.get("intent").map(String::as_str) == Some("check") {
         return match s.ledger.check(&actor, id, &input).await {
@@ -66,13 +88,13 @@ pub(super) async fn act(
                 };
                 page(&s, &u, id, None, said, Typed(f)).await
             }
-            Err(e) => page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await,
+            Err(e) => page(&s, &u, id, Some(said(&e)), Said::default(), Typed(f)).await,
         };
     }
     // A refund pays money out: it is confirmed first, saying how it goes back.
     if input.action == "refund" && f.get("confirmed").map(String::as_str) != Some("yes") {
         if let Err(e) = s.ledger.check(&actor, id, &input).await {
-            return page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await;
+            return page(&s, &u, id, Some(said(&e)), Said::default(), Typed(f)).await;
         }
         let methods = extramile_domain::workspace::PickLists::new(s.store.clone())
             .offered(extramile_domain::workspace::ListKind::RefundMethod)
@@ -119,7 +141,7 @@ pub(super) async fn act(
             *r.status_mut() = StatusCode::FORBIDDEN;
             Ok(r)
         }
-        Err(e) => page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await,
+        Err(e) => page(&s, &u, id, Some(said(&e)), Said::default(), Typed(f)).await,
     }
 }
 
@@ -138,7 +160,7 @@ pub(super) async fn request(
     .await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/accounts/{id}/money?done=requested")).into_response()),
-        Err(e) => page(&s, &u, id, Some(refusal(&e)), Said::default(), Typed(f)).await,
+        Err(e) => page(&s, &u, id, Some(said(&e)), Said::default(), Typed(f)).await,
     }
 }
 
