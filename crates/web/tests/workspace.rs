@@ -1455,3 +1455,41 @@ async fn an_open_queue_is_offered_first() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_refused_address_never_makes_the_customer_twice() {
+    for url in testing::databases().await {
+        let (state, t) = state_with_staff(&url, &[("maya@t.example", "agent", None)]).await;
+        let app = router(state);
+        let token = &t[0];
+        let maya = session(&app, "maya@t.example").await;
+        let long = "9".repeat(25);
+        let form = format!(
+            "_key=nc-1&given_name=Una&family_name=Address&line1=1+Main+St&city=Springfield&postcode={long}"
+        );
+        let first = post_form(&app, "/customers/new", &form, &maya).await;
+        assert!(
+            first
+                .text
+                .contains("The customer and the account are saved; the service address is not yet"),
+            "{url}: {}",
+            first.text
+        );
+        assert!(
+            first.text.contains("action=\"/accounts/"),
+            "{url}: the address form is the account's"
+        );
+        let again = post_form(&app, "/customers/new", &form, &maya).await;
+        assert_eq!(
+            again.status,
+            StatusCode::SEE_OTHER,
+            "{url}: the same form again is the customer made the first time"
+        );
+        let (_, found) = call(&app, token, "GET", "/api/v1/lookup?q=Una%20Address", None).await;
+        assert_eq!(
+            found.as_array().map_or(0, Vec::len),
+            1,
+            "{url}: one customer: {found}"
+        );
+    }
+}

@@ -304,6 +304,7 @@ async fn create_customer(
     // The whole customer (person, account, address) once per form: a double
     // click or a resent form answers the account made the first time.
     let step = std::sync::atomic::AtomicU8::new(0);
+    let address_refused = std::sync::Mutex::new(None);
     let made = extramile_domain::workspace::keys::create_once(
         &*s.store,
         u.user.id,
@@ -341,7 +342,13 @@ async fn create_customer(
                     country: None,
                     time_zone: None,
                 };
-                s.customers.add_location(&actor, account.id, loc).await?;
+                // The customer is made either way: an address refused now
+                // is fixed on the account, never by making them twice.
+                if let Err(e) = s.customers.add_location(&actor, account.id, loc).await {
+                    *address_refused
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                }
             }
             Ok(account.id.to_string())
         },
@@ -357,6 +364,16 @@ async fn create_customer(
         }
         Err(e) => return UiError(e).into_response(),
     };
+    let refused = address_refused
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = refused {
+        return super::records::location_form(&account)
+            .intro("The customer and the account are saved; the service address is not yet. Fix it here.")
+            .fill(&v)
+            .with_error(e, &|_| None)
+            .page(&u);
+    }
     Redirect::to(&format!("/accounts/{account}")).into_response()
 }
 

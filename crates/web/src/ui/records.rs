@@ -22,7 +22,7 @@ fn to_account(a: impl std::fmt::Display) -> Response {
     Redirect::to(&format!("/accounts/{a}")).into_response()
 }
 
-fn location_form(a: &str) -> FormSpec {
+pub(super) fn location_form(a: &str) -> FormSpec {
     FormSpec::new(
         "Add service location",
         format!("/accounts/{a}/locations/new"),
