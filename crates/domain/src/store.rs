@@ -528,6 +528,10 @@ pub trait WorkspaceStore: Send + Sync {
     async fn drop_create_key(&self, staff: StaffId, key: &str) -> Result<()>;
     /// Forget keys claimed before `before`; how many.
     async fn purge_create_keys(&self, before: Timestamp) -> Result<u64>;
+    /// A line on a contact's timeline about work done beside it (a case
+    /// opened, a consult asked or answered); the work's own record has its
+    /// audit event.
+    async fn timeline_note(&self, ev: &crate::interactions::InteractionEvent) -> Result<()>;
 }
 
 /// Everything, as one object the services hold.

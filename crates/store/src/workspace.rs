@@ -102,6 +102,16 @@ impl WorkspaceStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn timeline_note(
+        &self,
+        ev: &extramile_domain::interactions::InteractionEvent,
+    ) -> Result<()> {
+        write!(&self.db, p => sqlx::query("INSERT INTO interaction_events (id, interaction_id, at, kind, actor_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(ev.id.0).bind(ev.interaction_id.0).bind(ts_to_micros(ev.at)).bind(ev.kind.as_str()).bind(ev.actor_name.as_str()).bind(ev.detail.as_str())
+            .execute(p).await.map(|_| ())).map_err(db_err)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn purge_create_keys(&self, before: Timestamp) -> Result<u64> {
         write!(&self.db, p => sqlx::query("DELETE FROM create_keys WHERE created_at < $1")
             .bind(ts_to_micros(before)).execute(p).await.map(|r| r.rows_affected()))

@@ -763,6 +763,18 @@ async fn the_consult_card_tells_the_specialist_who_what_and_how_long_the_custome
             page.text.contains("href=\"/consults\""),
             "{url}: specialists have a Consults link"
         );
+        // The contact's timeline tells the story of the work beside it.
+        let page = get_page(&app, &contact, &maya.0).await;
+        let timeline = between(&page.text, "id=\"timeline\"", "</ol>");
+        assert!(
+            timeline.contains("Case opened") && timeline.contains("Disputed visit"),
+            "{url}: {timeline}"
+        );
+        assert!(
+            timeline.contains("Asked a department")
+                && timeline.contains("Billing: Is the $39.99 charge valid?"),
+            "{url}: {timeline}"
+        );
     }
 }
 

@@ -158,6 +158,16 @@ impl CaseService {
         self.store
             .insert_case(&c, input.interaction_id, &ev)
             .await?;
+        if let Some(i) = input.interaction_id {
+            crate::workspace::note_on_timeline(
+                &*self.store,
+                i,
+                actor,
+                "case_opened",
+                c.title.clone(),
+            )
+            .await;
+        }
         self.announce(&c, None);
         // Answer with what was just written: a new case is unresolved.
         let now = crate::time::now();

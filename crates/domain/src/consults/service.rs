@@ -201,8 +201,19 @@ impl ConsultService {
             .after(&c)
             .build();
         self.store.insert_consult(&c, &ev).await?;
+        let v = self.view(actor, c.id).await?;
+        if let Some(i) = c.interaction_id {
+            crate::workspace::note_on_timeline(
+                &*self.store,
+                i,
+                actor,
+                "consult_asked",
+                format!("{}: {}", v.team_name, c.question),
+            )
+            .await;
+        }
         self.announce(&c);
-        self.view(actor, c.id).await
+        Ok(v)
     }
 
     pub async fn view(&self, actor: &Actor, id: ConsultId) -> Result<ConsultView> {
@@ -380,13 +391,25 @@ impl ConsultService {
         };
         c.answer = Some(required_text("answer", &input.answer, 4000)?);
         c.answered_at = Some(crate::time::now());
-        self.save(
-            actor,
-            before,
-            &c,
-            format!("{} answered: {}", actor.name, input.answer.trim()),
-        )
-        .await
+        let v = self
+            .save(
+                actor,
+                before,
+                &c,
+                format!("{} answered: {}", actor.name, input.answer.trim()),
+            )
+            .await?;
+        if let Some(i) = c.interaction_id {
+            crate::workspace::note_on_timeline(
+                &*self.store,
+                i,
+                actor,
+                "consult_answered",
+                format!("{}: {}", v.team_name, input.answer.trim()),
+            )
+            .await;
+        }
+        Ok(v)
     }
 
     /// The specialist joins the customer's live contact as a participant:
