@@ -1337,6 +1337,17 @@ async fn the_admin_maintains_the_pick_lists_staff_choose_from() {
         )
         .await;
         assert_eq!(retired.status, StatusCode::SEE_OTHER, "{url}");
+        // Two tabs: renamed in one, retired in the other as it was shown
+        // before: refused, not undone.
+        let renamed = post_form(&app, "/pick-lists", "list=case_category&value=technical&label=Technical+fault&position=3&active=yes&was=Technical+problem%7Ctrue", &ann).await;
+        assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{url}");
+        let stale = post_form(&app, "/pick-lists", "list=case_category&value=technical&label=Technical+problem&position=3&active=no&was=Technical+problem%7Ctrue", &ann).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{url}");
+        assert!(
+            stale.text.contains("now reads “Technical fault”"),
+            "{url}: {}",
+            stale.text
+        );
         let bad = post_form(
             &app,
             "/pick-lists",

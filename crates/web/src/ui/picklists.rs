@@ -78,6 +78,23 @@ async fn save(
     let done = async {
         let list = ListKind::parse("list", &text(&f, "list"))?;
         let lists = PickLists::new(s.store.clone());
+        // A rename or retire is of the item as it was shown: changed by
+        // someone else meanwhile, it is refused rather than undone.
+        if let Some(was) = f.get("was")
+            && let Some(now) = lists
+                .all(list)
+                .await?
+                .into_iter()
+                .find(|i| i.value == text(&f, "value").trim())
+            && *was != format!("{}|{}", now.label, now.active)
+        {
+            return Err(extramile_domain::DomainError::Conflict(format!(
+                "“{}” was changed by someone else meanwhile; it now reads “{}”{} — look again",
+                was.split('|').next().unwrap_or_default(),
+                now.label,
+                if now.active { "" } else { " (retired)" }
+            )));
+        }
         // Adding never renames an item already on the list.
         if f.contains_key("adding")
             && lists
