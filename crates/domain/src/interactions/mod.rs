@@ -3,6 +3,7 @@
 
 mod model;
 mod participants;
+mod presence;
 mod service;
 pub mod state;
 mod transfer;

@@ -1,7 +1,7 @@
 //! The case page: owner, clocks, contacts, consults, history; status,
 //! resolve, hand over, escalate and consult.
 
-use super::work::{ConsultRow, consult_row};
+use super::consults::{ConsultRow, consult_row};
 use super::{Fields, Typed, UiError, ago, fragment, id_of, path_id, span, text, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;

@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod cases;
+mod consults;
 mod customers;
 mod edits;
 mod forms;
@@ -317,13 +318,17 @@ pub fn back_to(headers: &axum::http::HeaderMap, f: &Fields, default: &str) -> St
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
-        .filter(|p| {
-            p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(char::is_control)
-        })
+        .filter(|p| site_path(p))
         .unwrap_or_else(|| default.to_string())
+}
+
+/// A path on this site, safe to redirect to: never another host
+/// (`//host`, `/\host`) or control characters.
+pub fn site_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
 }
 
 /// A posted form's fields.
@@ -503,6 +508,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(records::router())
         .merge(edits::router())
         .merge(work::router())
+        .merge(consults::router())
         .merge(interactions::router())
         .merge(cases::router())
         .merge(money::router())

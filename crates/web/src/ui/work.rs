@@ -1,5 +1,6 @@
-//! My work, the consult inbox and the supervisors' queue wall.
+//! My work, consult actions and the supervisors' queue wall.
 
+use super::consults::{ConsultRow, consult_cards};
 use super::{LivePage, Shell, UiError, ago, fragment, render, span, when};
 use crate::api::work::{MyWork, my_work};
 use crate::auth::CurrentUser;
@@ -10,7 +11,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use extramile_domain::consults::{ConsultAnswer, ConsultStep, ConsultView, StatusUpdate};
+use extramile_domain::consults::{ConsultAnswer, ConsultStep, StatusUpdate};
 use extramile_domain::interactions::InteractionSummary;
 use extramile_domain::routing::{AvailabilityInput, QueueWall};
 use serde::Deserialize;
@@ -66,81 +67,6 @@ pub struct CaseRow {
     pub waiting: String,
 }
 
-pub struct ConsultRow {
-    pub id: String,
-    pub case_id: String,
-    pub interaction_id: Option<String>,
-    pub team: String,
-    pub question: String,
-    pub status: String,
-    pub position: i64,
-    pub asked: String,
-    /// When it was asked (epoch seconds), so "asked … ago" ticks.
-    pub asked_epoch: i64,
-    pub answer: Option<String>,
-    pub version: i64,
-    /// The specialist working it, as an id string (empty while waiting).
-    pub picked_by: String,
-    /// Who asked, the account and the case (cards in the inbox).
-    pub who: String,
-    pub account: Option<(String, String, String)>,
-    pub case_title: String,
-    /// The customer on the line: since when (epoch seconds, ticking).
-    pub on_line_since: Option<i64>,
-}
-
-/// Cards with who asked, the account, the case and the live contact.
-pub fn consult_cards(
-    views: &[ConsultView],
-    contexts: &[extramile_domain::consults::ConsultContext],
-) -> Vec<ConsultRow> {
-    views
-        .iter()
-        .map(|v| {
-            let mut row = consult_row(v);
-            if let Some(c) = contexts.iter().find(|c| c.consult_id == v.consult.id) {
-                row.who = c.requested_by_name.clone();
-                row.account = Some((
-                    c.account_id.to_string(),
-                    c.account_number.clone(),
-                    c.account_name.clone(),
-                ));
-                row.case_title = c.case_title.clone();
-                row.on_line_since = match c.contact_state.as_deref() {
-                    Some("connected" | "on_hold") => c.contact_started_at.map(|t| t.as_second()),
-                    _ => None,
-                };
-            }
-            row
-        })
-        .collect()
-}
-
-pub fn consult_row(c: &ConsultView) -> ConsultRow {
-    ConsultRow {
-        who: String::new(),
-        account: None,
-        case_title: String::new(),
-        on_line_since: None,
-        id: c.consult.id.to_string(),
-        case_id: c.consult.case_id.to_string(),
-        interaction_id: c.consult.interaction_id.map(|i| i.to_string()),
-        team: c.team_name.clone(),
-        question: c.consult.question.clone(),
-        status: c.consult.status.as_str().to_string(),
-        position: c.position,
-        asked: ago(c.consult.requested_at),
-        asked_epoch: c.consult.requested_at.as_second(),
-        answer: c.consult.answer.clone(),
-        version: c.consult.version,
-        picked_by: c
-            .consult
-            .picked_by
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "work.html")]
 struct WorkBody {
@@ -167,7 +93,7 @@ const CASES_PER_PAGE: u32 = 50;
 
 /// Which page of my cases (1-based).
 #[derive(Deserialize, Default)]
-struct WorkPage {
+pub(super) struct WorkPage {
     cases_page: Option<u32>,
 }
 
@@ -185,7 +111,7 @@ impl WorkPage {
 }
 
 /// My work with its consult cards' context, read in one query.
-async fn work_with_context(
+pub(super) async fn work_with_context(
     s: &AppState,
     u: &CurrentUser,
     page: &WorkPage,
@@ -299,47 +225,6 @@ async fn work_fragment(
 ) -> Result<Response, UiError> {
     let (w, contexts) = work_with_context(&s, &u, &wp).await?;
     Ok(Html(work_body(&u, w, &contexts, &wp)?).into_response())
-}
-
-/// The consults page: the department's waiting consults and those I am
-/// answering, as cards (the same section as on My work, alone).
-async fn consults_page(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
-    let (w, contexts) = work_with_context(&s, &u, &WorkPage::default()).await?;
-    let body = fragment(&ConsultsBody {
-        csrf: u.csrf.clone().unwrap_or_default(),
-        inbox: consult_cards(&w.consults, &contexts),
-        answering: consult_cards(&w.my_consults, &contexts),
-        in_department: u.user.team_id.is_some(),
-    })?;
-    Ok(super::live_page(
-        &u,
-        "Consults",
-        None,
-        "/ui/consults".into(),
-        "consult,interaction",
-        String::new(),
-        body,
-    ))
-}
-
-async fn consults_fragment(State(s): State<AppState>, u: CurrentUser) -> Result<Response, UiError> {
-    let (w, contexts) = work_with_context(&s, &u, &WorkPage::default()).await?;
-    Ok(Html(fragment(&ConsultsBody {
-        csrf: u.csrf.clone().unwrap_or_default(),
-        inbox: consult_cards(&w.consults, &contexts),
-        answering: consult_cards(&w.my_consults, &contexts),
-        in_department: u.user.team_id.is_some(),
-    })?)
-    .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "consults.html")]
-struct ConsultsBody {
-    csrf: String,
-    inbox: Vec<ConsultRow>,
-    answering: Vec<ConsultRow>,
-    in_department: bool,
 }
 
 async fn set_availability(
@@ -475,12 +360,7 @@ fn back_to(f: &ConsultForm) -> String {
     // Only paths on this site: never an open redirect.
     f.back
         .as_deref()
-        .filter(|b| {
-            b.starts_with('/')
-                && !b.starts_with("//")
-                && !b.contains('\\')
-                && !b.chars().any(char::is_control)
-        })
+        .filter(|b| super::site_path(b))
         .unwrap_or("/work")
         .to_string()
 }
@@ -571,8 +451,6 @@ async fn consult_action(
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/work", get(work_page))
-        .route("/consults", get(consults_page))
-        .route("/ui/consults", get(consults_fragment))
         .route("/ui/work", get(work_fragment))
         .route("/work/availability", post(set_availability))
         .route("/queues", get(wall_page))

@@ -4,7 +4,7 @@
 
 mod actions;
 
-use super::work::{ConsultRow, consult_row};
+use super::consults::{ConsultRow, consult_row};
 use super::{Typed, UiError, ago, fragment, path_id, when};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
