@@ -44,6 +44,7 @@ pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod interactions;
+pub mod jobs;
 pub mod ledger;
 pub mod live;
 pub mod routing;

@@ -534,6 +534,57 @@ pub trait WorkspaceStore: Send + Sync {
     async fn timeline_note(&self, ev: &crate::interactions::InteractionEvent) -> Result<()>;
 }
 
+/// Background jobs (see `crate::jobs`). Times are passed in, so a test
+/// can play a lease expiring without waiting.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Write jobs on their own (changes write theirs in their transaction).
+    /// A keyed job whose key has an unfinished job is left out.
+    async fn enqueue_jobs(&self, jobs: &[crate::jobs::NewJob]) -> Result<()>;
+    /// Claim up to `limit` due jobs for `node` until `lease_until`: pending
+    /// jobs whose time has come and running jobs whose lease has expired.
+    /// Each claim counts an attempt.
+    async fn claim_jobs(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::jobs::Job>>;
+    /// Done (or, for a periodic job, pending again at `again`). False when
+    /// `node` no longer holds the lease (another node took it over).
+    async fn finish_job(
+        &self,
+        id: uuid::Uuid,
+        node: &str,
+        now: Timestamp,
+        again: Option<Timestamp>,
+    ) -> Result<bool>;
+    /// A failed run: pending again at `retry_at`, or dead when `None`.
+    async fn fail_job(
+        &self,
+        id: uuid::Uuid,
+        node: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<bool>;
+    /// Give back jobs a stopping node holds, untouched (the attempt is not
+    /// counted).
+    async fn release_jobs(&self, node: &str, ids: &[uuid::Uuid]) -> Result<u64>;
+    async fn job(&self, id: uuid::Uuid) -> Result<Option<crate::jobs::Job>>;
+    /// The newest jobs in a state (bounded by `limit`).
+    async fn jobs(
+        &self,
+        state: Option<crate::jobs::JobState>,
+        limit: u32,
+    ) -> Result<Vec<crate::jobs::Job>>;
+    async fn job_counts(&self, now: Timestamp) -> Result<crate::jobs::JobCounts>;
+    /// A dead or failing job runs again now, with its attempts reset.
+    async fn retry_job(&self, id: uuid::Uuid, now: Timestamp, audit: &AuditEvent) -> Result<bool>;
+    /// Forget finished jobs done before `before`.
+    async fn purge_jobs(&self, before: Timestamp) -> Result<u64>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -546,6 +597,7 @@ pub trait Store:
     + TelephonyStore
     + LedgerStore
     + WorkspaceStore
+    + JobStore
 {
 }
 impl<T> Store for T where
@@ -559,5 +611,6 @@ impl<T> Store for T where
         + TelephonyStore
         + LedgerStore
         + WorkspaceStore
+        + JobStore
 {
 }

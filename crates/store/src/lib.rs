@@ -13,6 +13,7 @@ mod cases;
 mod consults;
 mod customers;
 mod interactions;
+mod jobs;
 mod ledger;
 mod live;
 mod lookup;
