@@ -23,10 +23,14 @@ pub enum Action {
     ManagePolicies,
     /// Decide requests beyond someone's authority.
     DecideApprovals,
+    /// See background jobs and retry failed ones; keep the holiday calendar.
+    RunOperations,
+    /// Read the reports on service quality and staff.
+    ViewReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewCustomer,
         Action::EditCustomer,
         Action::ChangeAccountRoles,
@@ -39,6 +43,8 @@ impl Action {
         Action::PostBilling,
         Action::ManagePolicies,
         Action::DecideApprovals,
+        Action::RunOperations,
+        Action::ViewReports,
     ];
 
     fn describe(self) -> &'static str {
@@ -55,6 +61,8 @@ impl Action {
             Action::PostBilling => "post billing-system charges and payments",
             Action::ManagePolicies => "change authority policies",
             Action::DecideApprovals => "decide approval requests",
+            Action::RunOperations => "run background jobs and keep the calendar",
+            Action::ViewReports => "read the reports",
         }
     }
 }
@@ -72,8 +80,8 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
         ViewCustomer | AddNote => true,
         EditCustomer => matches!(role, Agent | Specialist | Supervisor | Admin | Dispatcher),
         ChangeAccountRoles => matches!(role, Agent | Specialist | Supervisor | Admin),
-        ManageCatalog | ManageStaff => role == Admin,
-        ViewAudit | WatchQueues => matches!(role, Supervisor | Admin),
+        ManageCatalog | ManageStaff | RunOperations => role == Admin,
+        ViewAudit | WatchQueues | ViewReports => matches!(role, Supervisor | Admin),
     }
 }
 
@@ -107,9 +115,9 @@ mod tests {
             (_, PostBilling | ManagePolicies) => false,
             (Supervisor, DecideApprovals) => true,
             (_, DecideApprovals) => false,
-            (_, ManageCatalog | ManageStaff) => false,
-            (Supervisor, ViewAudit | WatchQueues) => true,
-            (_, ViewAudit | WatchQueues) => false,
+            (_, ManageCatalog | ManageStaff | RunOperations) => false,
+            (Supervisor, ViewAudit | WatchQueues | ViewReports) => true,
+            (_, ViewAudit | WatchQueues | ViewReports) => false,
             _ => true,
         };
         for role in StaffRole::ALL {

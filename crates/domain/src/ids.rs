@@ -56,4 +56,6 @@ id_type!(
     LedgerEntryId,
     PolicyId,
     ApprovalId,
+    FollowUpId,
+    FollowUpEventId,
 );

@@ -585,6 +585,55 @@ pub trait JobStore: Send + Sync {
     async fn purge_jobs(&self, before: Timestamp) -> Result<u64>;
 }
 
+/// Follow-ups and the provider's calendar. Writes carry their history line,
+/// the jobs they cause and the audit event, in one transaction.
+#[async_trait]
+pub trait FollowUpStore: Send + Sync {
+    async fn insert_follow_up(
+        &self,
+        f: &crate::followups::FollowUp,
+        ev: &crate::followups::FollowUpEvent,
+        jobs: &[crate::jobs::NewJob],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// `Conflict` when the stored version is not `f.version - 1`.
+    async fn update_follow_up(
+        &self,
+        f: &crate::followups::FollowUp,
+        ev: &crate::followups::FollowUpEvent,
+        jobs: &[crate::jobs::NewJob],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn follow_up(&self, id: FollowUpId) -> Result<Option<crate::followups::FollowUp>>;
+    async fn follow_up_events(
+        &self,
+        id: FollowUpId,
+    ) -> Result<Vec<crate::followups::FollowUpEvent>>;
+    /// Overdue first, then by due day (bounded by the filter's limit).
+    async fn follow_up_items(
+        &self,
+        filter: &crate::followups::FollowUpFilter,
+    ) -> Result<Vec<crate::followups::FollowUpItem>>;
+    async fn follow_up_by_call(
+        &self,
+        interaction: InteractionId,
+    ) -> Result<Option<crate::followups::FollowUp>>;
+    /// Holidays of `region` and its subregions ("US", "US-TX") in a range.
+    async fn holidays(
+        &self,
+        region: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<crate::followups::Holiday>>;
+    async fn put_holiday(&self, h: &crate::followups::Holiday, audit: &AuditEvent) -> Result<()>;
+    async fn delete_holiday(
+        &self,
+        region: &str,
+        on: jiff::civil::Date,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -598,6 +647,7 @@ pub trait Store:
     + LedgerStore
     + WorkspaceStore
     + JobStore
+    + FollowUpStore
 {
 }
 impl<T> Store for T where
@@ -612,5 +662,6 @@ impl<T> Store for T where
         + LedgerStore
         + WorkspaceStore
         + JobStore
+        + FollowUpStore
 {
 }

@@ -145,8 +145,8 @@ fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
         AppState::new(store, &config.region, config.secure_cookies).with_money(&config.money);
     st.metrics_token.clone_from(&config.metrics_token);
     st.trusted_proxies.clone_from(&config.trusted_proxies);
-    st.time_zone = jiff::tz::TimeZone::get(&config.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    st
+    let zone = jiff::tz::TimeZone::get(&config.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    st.with_calendar(zone, &config.region)
 }
 
 /// A provider billing in another currency than the seeded one gets the

@@ -1,4 +1,4 @@
-//! `serve`: live updates across nodes, the background sweep, the server
+//! `serve`: live updates across nodes, the job runner, the server
 //! with its limits, and shutdown on a signal.
 
 use crate::config::Config;
@@ -17,42 +17,24 @@ pub async fn serve(st: AppState, store: &SqlStore, config: &Config) -> Result<()
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    // Background work: approval requests past their due time escalate
-    // (each once, whichever node sweeps first).
-    let authority = st.authority.clone();
-    let staff = st.staff.clone();
-    let routing = st.routing.clone();
-    let store = st.store.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        loop {
-            tick.tick().await;
-            if let Err(e) = staff.purge_signin_attempts().await {
-                tracing::warn!(error = %e, "sign-in counter purge failed");
-            }
-            // Create keys older than a week: no retry comes that late.
-            let week_ago = jiff::Timestamp::now()
-                .checked_sub(jiff::SignedDuration::from_hours(24 * 7))
-                .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-            if let Err(e) = store.purge_create_keys(week_ago).await {
-                tracing::warn!(error = %e, "create key purge failed");
-            }
-            // After-call work that is over: available, and offered the next.
-            if let Err(e) = routing.end_after_call().await {
-                tracing::warn!(error = %e, "after-call sweep failed");
-            }
-            match authority.escalate_due().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(escalated = n, "approval requests escalated"),
-                Err(e) => tracing::warn!(error = %e, "approval sweep failed"),
-            }
-        }
-    });
+    // Background jobs: follow-ups falling due, approval escalation,
+    // after-call work ending, housekeeping. Any number of nodes share them.
+    let runner = extramile_web::background::runner(&st, extramile_jobs::Options::default());
+    tracing::info!(node = runner.node(), "job runner started");
+    let (stop_jobs, stop) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(runner.run(stop));
+    let signal = async move {
+        shutdown_signal().await;
+        // No more jobs are taken; those running finish or are given back.
+        let _ = stop_jobs.send(true);
+    };
     tracing::info!(%addr, "Extramile is serving");
     eprintln!("Extramile is serving on http://{addr}");
-    extramile_web::serve_with(st, listener, shutdown_signal(), limits)
+    let served = extramile_web::serve_with(st, listener, signal, limits)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    let _ = jobs.await;
+    served
 }
 
 /// Raise the open-file limit as far as the system allows, and keep the

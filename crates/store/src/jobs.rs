@@ -42,7 +42,6 @@ macro_rules! insert_jobs {
         r
     }};
 }
-#[allow(unused_imports)]
 pub(crate) use insert_jobs;
 
 const COLS: &str = "id, kind, payload, run_at, state, attempts, max_attempts, last_error, lease_holder, lease_until, created_at, done_at, key";

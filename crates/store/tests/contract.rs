@@ -818,9 +818,9 @@ async fn interactions_participants_verification_and_timeline() {
         assert!(matches!(&again, Err(DomainError::Conflict(m)) if m.contains("already verified by Test Agent")), "{again:?}");
         let rosa_part = v.participants.iter().find(|p| p.person_id == Some(w.rosa.id)).unwrap().id;
         svc.remove_participant(&a, id, rosa_part).await.unwrap();
-        let stale = svc.wrap_up(&a, id, WrapUpInput { version: 1, outcome: "resolved".into(), disposition: "billing".into(), notes: None }).await;
+        let stale = svc.wrap_up(&a, id, WrapUpInput { version: 1, outcome: "resolved".into(), disposition: "billing".into(), notes: None, follow_up_outcome: None }).await;
         assert!(matches!(stale, Err(DomainError::Conflict(_))));
-        let done = svc.wrap_up(&a, id, WrapUpInput { version: 2, outcome: "resolved".into(), disposition: "billing_dispute".into(), notes: Some("credit applied".into()) }).await.unwrap();
+        let done = svc.wrap_up(&a, id, WrapUpInput { version: 2, outcome: "resolved".into(), disposition: "billing_dispute".into(), notes: Some("credit applied".into()), follow_up_outcome: None }).await.unwrap();
         assert_eq!(done.interaction.state, InteractionState::Ended);
         assert_eq!(done.interaction.disposition.as_deref(), Some("billing_dispute"));
         let kinds: Vec<&str> = done.events.iter().map(|e| e.kind.as_str()).collect();

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+pub mod background;
 mod desk;
 mod edge;
 mod error;

@@ -23,6 +23,7 @@ pub struct AppState {
     pub telephony: TelephonyService,
     pub ledger: LedgerService,
     pub authority: AuthorityService,
+    pub follow_ups: extramile_domain::followups::FollowUpService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -54,12 +55,20 @@ impl AppState {
         let hub = Arc::new(Hub::new());
         let customers = CustomerService::new(store.clone(), region);
         let ledger = LedgerService::new(store.clone()).with_notifier(hub.clone());
+        let interactions = InteractionService::new(store.clone()).with_notifier(hub.clone());
+        let follow_ups = extramile_domain::followups::FollowUpService::new(
+            store.clone(),
+            hub.clone(),
+            clock.clone(),
+            interactions.clone(),
+        );
         Self {
+            follow_ups,
             authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
             ledger,
             customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
-            interactions: InteractionService::new(store.clone()).with_notifier(hub.clone()),
+            interactions,
             cases: CaseService::new(store.clone()).with_notifier(hub.clone()),
             consults: ConsultService::new(store.clone()).with_notifier(hub.clone()),
             routing: RoutingService::new(store.clone(), clock, hub.clone()),
@@ -72,6 +81,14 @@ impl AppState {
             trusted_proxies: Vec::new(),
             time_zone: jiff::tz::TimeZone::UTC,
         }
+    }
+
+    /// The provider's zone and calendar region: "today" for follow-ups of
+    /// staff without their own zone, and which holidays apply.
+    pub fn with_calendar(mut self, zone: jiff::tz::TimeZone, region: &str) -> Self {
+        self.follow_ups = self.follow_ups.clone().with_calendar(zone.clone(), region);
+        self.time_zone = zone;
+        self
     }
 
     /// The provider's currency, overpayment threshold and approval escalation.

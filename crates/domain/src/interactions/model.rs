@@ -147,6 +147,10 @@ pub struct WrapUpInput {
     /// The reason category, e.g. billing_dispute, outage, move
     pub disposition: String,
     pub notes: Option<String>,
+    /// Required when the contact is a follow-up's call: reached_resolved,
+    /// reached_more, no_answer, declined.
+    #[serde(default)]
+    pub follow_up_outcome: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

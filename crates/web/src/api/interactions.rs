@@ -125,7 +125,7 @@ pub async fn wrap_up(
     ApiJson(b): ApiJson<WrapUpInput>,
 ) -> Res<Json<InteractionView>> {
     Ok(Json(
-        s.interactions
+        s.follow_ups
             .wrap_up(&u.actor(), path_id(&id, "interaction")?, b)
             .await?,
     ))

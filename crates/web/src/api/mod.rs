@@ -6,6 +6,7 @@ mod cases;
 mod consults;
 mod customers;
 mod doc;
+pub mod followups;
 mod interactions;
 pub mod ledger;
 mod picklists;
@@ -49,9 +50,19 @@ use utoipa::OpenApi;
         ledger::view, ledger::billing, ledger::check, ledger::act, ledger::hold, ledger::uphold, ledger::remaining,
         ledger::policies, ledger::put_policy, ledger::request, ledger::inbox, ledger::get, ledger::decide,
         picklists::get, picklists::put,
+        followups::create, followups::list, followups::get, followups::reschedule, followups::reassign,
+        followups::cancel, followups::miss, followups::complete, followups::call,
+        followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
     ),
     components(schemas(
-        Problem, extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
+        Problem, extramile_domain::followups::FollowUp, extramile_domain::followups::FollowUpItem,
+        extramile_domain::followups::FollowUpEvent, extramile_domain::followups::FollowUpState,
+        extramile_domain::followups::FollowUpOutcome, extramile_domain::followups::NewFollowUp,
+        extramile_domain::followups::RescheduleInput, extramile_domain::followups::ReassignInput,
+        extramile_domain::followups::CancelInput, extramile_domain::followups::CompleteInput,
+        extramile_domain::followups::Holiday, extramile_domain::followups::HolidayInput, followups::FollowUpDetail,
+        followups::JobsView, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
+        extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
         extramile_domain::workspace::picklists::PickItemInput, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
         model::ServiceLocation, model::Product, model::Subscription, model::SubscriptionEvent, model::Note,
         model::Party, model::SubscriptionView, model::Customer360, lookup::LookupHit,
@@ -112,6 +123,36 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/lookup", get(customers::lookup))
+        .route(
+            "/api/v1/follow-ups",
+            get(followups::list).post(followups::create),
+        )
+        .route("/api/v1/follow-ups/{id}", get(followups::get))
+        .route(
+            "/api/v1/follow-ups/{id}/reschedule",
+            post(followups::reschedule),
+        )
+        .route(
+            "/api/v1/follow-ups/{id}/reassign",
+            post(followups::reassign),
+        )
+        .route("/api/v1/follow-ups/{id}/cancel", post(followups::cancel))
+        .route("/api/v1/follow-ups/{id}/miss", post(followups::miss))
+        .route(
+            "/api/v1/follow-ups/{id}/complete",
+            post(followups::complete),
+        )
+        .route("/api/v1/follow-ups/{id}/call", post(followups::call))
+        .route(
+            "/api/v1/holidays",
+            get(followups::holidays).put(followups::put_holiday),
+        )
+        .route(
+            "/api/v1/holidays/{region}/{on}",
+            axum::routing::delete(followups::delete_holiday),
+        )
+        .route("/api/v1/jobs", get(followups::jobs))
+        .route("/api/v1/jobs/{id}/retry", post(followups::retry))
         .route("/api/v1/people", post(customers::create_person))
         .route(
             "/api/v1/people/{id}",

@@ -52,8 +52,9 @@ pub(super) async fn act(
                     outcome: text(&f, "outcome"),
                     disposition: text(&f, "disposition"),
                     notes: opt(&f, "wrap_notes"),
+                    follow_up_outcome: opt(&f, "follow_up_outcome"),
                 };
-                x.wrap_up(&actor, id, input).await?;
+                s.follow_ups.wrap_up(&actor, id, input).await?;
             }
             "verify" => {
                 let input = VerifyInput {

@@ -1,0 +1,9 @@
+//! C7 follow-ups: scheduled proactive contacts, due lists, outcomes,
+//! reminders, covering and the provider's calendar.
+
+pub mod model;
+pub mod rules;
+pub mod service;
+
+pub use model::*;
+pub use service::{FollowUpFilter, FollowUpService};
