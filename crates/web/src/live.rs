@@ -118,6 +118,11 @@ impl Hub {
         }
     }
 
+    /// Every event published on this node from now on (tests, tools).
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+
     /// How many streams are open (all users).
     pub fn open_streams(&self) -> usize {
         self.open

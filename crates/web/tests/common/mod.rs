@@ -206,3 +206,26 @@ pub async fn new_account(app: &Router, token: &str) -> String {
     .await;
     a["id"].as_str().unwrap().to_string()
 }
+
+/// POST JSON under an `Idempotency-Key`.
+pub async fn call_with_key(
+    app: &Router,
+    token: &str,
+    uri: &str,
+    body: &Value,
+    key: &str,
+) -> (StatusCode, Value) {
+    let req = Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}

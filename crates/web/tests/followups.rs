@@ -1,0 +1,707 @@
+//! Follow-ups through the API on both databases, with a test clock: S2's
+//! extra-mile call, what must not make a follow-up disappear, covering for
+//! an absent owner, reschedules and their history, and bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::call;
+
+use axum::Router;
+use axum::http::StatusCode;
+use extramile_domain::time::Clock;
+use extramile_store::{Options, SqlStore, testing};
+use extramile_web::{AppState, router};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+struct TestClock(Arc<AtomicI64>);
+impl TestClock {
+    fn at(s: &str) -> Self {
+        let t: Timestamp = s.parse().unwrap();
+        Self(Arc::new(AtomicI64::new(t.as_microsecond())))
+    }
+    fn set(&self, s: &str) {
+        let t: Timestamp = s.parse().unwrap();
+        self.0.store(t.as_microsecond(), Ordering::SeqCst);
+    }
+    fn clock(&self) -> Clock {
+        let c = self.0.clone();
+        Arc::new(move || Timestamp::from_microsecond(c.load(Ordering::SeqCst)).unwrap())
+    }
+}
+
+struct World {
+    app: Router,
+    state: AppState,
+    clock: TestClock,
+    admin: String,
+    maya: String,
+    tom: String,
+    zoe: String,
+    maya_id: String,
+    tom_id: String,
+    runner: extramile_jobs::Runner,
+}
+
+/// Sunday 22 November 2026, 10:00 in Chicago; Maya and Tom in Customer
+/// care, Zoe in Billing.
+async fn world(url: &str) -> World {
+    let store = Arc::new(SqlStore::open(url, &Options::default()).await.unwrap());
+    let clock = TestClock::at("2026-11-22T16:00:00Z");
+    let state = AppState::with_clock(store, "US", false, clock.clock())
+        .with_calendar(jiff::tz::TimeZone::get("America/Chicago").unwrap(), "US");
+    let care = state.staff.ensure_team("Customer care").await.unwrap();
+    let billing = state.staff.ensure_team("Billing").await.unwrap();
+    let t = common::add_staff(
+        &state,
+        &[
+            ("admin@t.example", "admin", None),
+            ("maya@t.example", "agent", Some(care.id)),
+            ("tom@t.example", "agent", Some(care.id)),
+            ("zoe@t.example", "agent", Some(billing.id)),
+        ],
+    )
+    .await;
+    let runner = extramile_web::background::runner(
+        &state,
+        extramile_jobs::Options {
+            node: "test".into(),
+            ..Default::default()
+        },
+    )
+    .with_clock(clock.clock());
+    let app = router(state.clone());
+    let (_, m) = call(&app, &t[1], "GET", "/api/v1/me", None).await;
+    let (_, tm) = call(&app, &t[2], "GET", "/api/v1/me", None).await;
+    World {
+        app,
+        state,
+        clock,
+        admin: t[0].clone(),
+        maya: t[1].clone(),
+        tom: t[2].clone(),
+        zoe: t[3].clone(),
+        maya_id: m["id"].as_str().unwrap().into(),
+        tom_id: tm["id"].as_str().unwrap().into(),
+        runner,
+    }
+}
+
+/// Ben Okafor, holder of an account in Austin, Texas: (person, account, phone id).
+async fn ben(w: &World) -> (String, String, String) {
+    let (s, p) = call(&w.app, &w.maya, "POST", "/api/v1/people", Some(json!({"given_name": "Ben", "family_name": "Okafor", "contact_points": [{"kind": "phone", "value": "(512) 555-0187", "is_primary": true}]}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let person = p["person"]["id"].as_str().unwrap().to_string();
+    let phone = p["contact_points"][0]["id"].as_str().unwrap().to_string();
+    let (_, a) = call(
+        &w.app,
+        &w.maya,
+        "POST",
+        "/api/v1/accounts",
+        Some(json!({"holder_id": person})),
+    )
+    .await;
+    let account = a["id"].as_str().unwrap().to_string();
+    let (s, l) = call(&w.app, &w.maya, "POST", &format!("/api/v1/accounts/{account}/locations"), Some(json!({"line1": "1200 Barton Springs Rd", "city": "Austin", "region": "TX", "postcode": "78704", "time_zone": "America/Chicago"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    (person, account, phone)
+}
+
+async fn follow_up(w: &World, token: &str, id: &str) -> Value {
+    let (s, v) = call(
+        &w.app,
+        token,
+        "GET",
+        &format!("/api/v1/follow-ups/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+async fn mine(w: &World, token: &str) -> Vec<Value> {
+    let (s, v) = call(&w.app, token, "GET", "/api/v1/follow-ups?scope=mine", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn s2_the_extra_mile_call_is_promised_falls_due_on_a_holiday_and_is_made() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (person, account, phone) = ben(&w).await;
+        // The provider's calendar: the day after Thanksgiving.
+        let (s, h) = call(
+            &w.app,
+            &w.admin,
+            "PUT",
+            "/api/v1/holidays",
+            Some(json!({"region": "US", "on": "2026-11-27", "name": "Day after Thanksgiving"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{h}");
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "PUT",
+            "/api/v1/holidays",
+            Some(json!({"region": "US", "on": "2026-12-24", "name": "x"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "agents do not keep the calendar");
+
+        // Ben calls: his internet drops at random since the upgrade.
+        let (_, i) = call(&w.app, &w.maya, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
+        let contact = i["interaction"]["id"].as_str().unwrap().to_string();
+        let (s, c) = call(&w.app, &w.maya, "POST", "/api/v1/cases", Some(json!({"account_id": account, "title": "Internet drops at random since the speed upgrade", "category": "technical", "interaction_id": contact, "description": "Power source suspected; hard reboot advised; upgrade last week noted."}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let case = c["case"]["id"].as_str().unwrap().to_string();
+
+        // She promises a call in five days (Friday 27th).
+        let body = json!({"account_id": account, "person_id": person, "contact_point_id": phone, "case_id": case, "interaction_id": contact, "purpose": "Check the line has stayed up since the hard reboot", "due_on": "2026-11-27", "window_start": "10:00", "window_end": "12:00"});
+        let (s, f) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            "/api/v1/follow-ups",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        let id = f["id"].as_str().unwrap().to_string();
+        assert_eq!(f["state"], "scheduled");
+        assert_eq!(f["owner_id"], w.maya_id.as_str());
+        let list = mine(&w, &w.maya).await;
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            list[0]["holiday"], "Day after Thanksgiving",
+            "the list says the day is a holiday"
+        );
+        assert_eq!(list[0]["contact_value"], "(512) 555-0187");
+        assert_eq!(list[0]["overdue"], false);
+
+        // Nothing happens before the day.
+        let mut live = w.state.hub.subscribe();
+        assert_eq!(w.runner.run_due().await.unwrap(), 0);
+        w.clock.set("2026-11-26T22:00:00Z"); // Thursday 16:00 in Chicago
+        assert_eq!(w.runner.run_due().await.unwrap(), 0);
+        assert_eq!(
+            follow_up(&w, &w.maya, &id).await["follow_up"]["state"],
+            "scheduled"
+        );
+
+        // Friday 07:00 in Chicago: it is due, and Maya is told live.
+        w.clock.set("2026-11-27T13:00:00Z");
+        assert_eq!(w.runner.run_due().await.unwrap(), 1);
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(v["follow_up"]["state"], "due");
+        let ev = live.try_recv().unwrap();
+        assert_eq!(ev.kind, "follow_up_due");
+        assert!(
+            ev.is_for(
+                w.maya_id
+                    .parse()
+                    .map(extramile_domain::ids::StaffId)
+                    .unwrap()
+            )
+        );
+        // Run again (another node, a repeat): nothing more.
+        assert_eq!(w.runner.run_due().await.unwrap(), 0);
+
+        // She calls: an outbound contact with Ben, on the case.
+        let (s, callv) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/call"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{callv}");
+        assert_eq!(callv["interaction"]["channel"], "follow_up_call");
+        assert_eq!(callv["interaction"]["state"], "connected");
+        let out = callv["interaction"]["id"].as_str().unwrap().to_string();
+        // A double click answers the same call.
+        let (_, again) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/call"),
+            None,
+        )
+        .await;
+        assert_eq!(again["interaction"]["id"], out.as_str());
+        let (_, cases) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/interactions/{out}/cases"),
+            None,
+        )
+        .await;
+        assert_eq!(cases[0]["id"], case.as_str(), "the call is on the case");
+
+        // The wrap-up needs the follow-up's outcome, and records it.
+        let version = callv["interaction"]["version"].as_i64().unwrap();
+        let wrap = json!({"version": version, "outcome": "resolved", "disposition": "technical", "notes": "Stable since the reboot; frayed power cord noticed"});
+        let (s, p) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/interactions/{out}/wrap-up"),
+            Some(wrap.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["field"], "follow_up_outcome");
+        let mut wrap = wrap;
+        wrap["follow_up_outcome"] = json!("reached_resolved");
+        let (s, p) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/interactions/{out}/wrap-up"),
+            Some(wrap),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(v["follow_up"]["state"], "done");
+        assert_eq!(v["follow_up"]["outcome"], "reached_resolved");
+        assert_eq!(
+            v["follow_up"]["done_by"],
+            w.maya_id.as_str(),
+            "the credit is hers"
+        );
+        let actions: Vec<&str> = v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["scheduled", "due", "called", "done"]);
+        assert!(
+            mine(&w, &w.maya).await.is_empty(),
+            "done ones leave the due list"
+        );
+        let (_, all) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/follow-ups?scope=account&account_id={account}"),
+            None,
+        )
+        .await;
+        assert_eq!(all.as_array().unwrap().len(), 1, "the account keeps it");
+
+        // The same request again under its key schedules nothing new.
+        let (s1, k1) =
+            common::call_with_key(&w.app, &w.maya, "/api/v1/follow-ups", &body, "fu-key-1").await;
+        let (s2, k2) =
+            common::call_with_key(&w.app, &w.maya, "/api/v1/follow-ups", &body, "fu-key-1").await;
+        assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK), "{k1} {k2}");
+        assert_eq!(k1["id"], k2["id"]);
+    }
+}
+
+#[tokio::test]
+async fn a_follow_up_does_not_disappear_because_something_else_happened() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (person, account, phone) = ben(&w).await;
+        let (_, i) = call(&w.app, &w.maya, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
+        let contact = i["interaction"]["id"].as_str().unwrap().to_string();
+        let (_, c) = call(&w.app, &w.maya, "POST", "/api/v1/cases", Some(json!({"account_id": account, "title": "Drops", "category": "technical", "interaction_id": contact}))).await;
+        let case = c["case"]["id"].as_str().unwrap().to_string();
+        let (_, f) = call(&w.app, &w.maya, "POST", "/api/v1/follow-ups", Some(json!({"account_id": account, "person_id": person, "case_id": case, "purpose": "Check the line", "due_on": "2026-11-27"}))).await;
+        let id = f["id"].as_str().unwrap().to_string();
+        let same = |v: &Value| {
+            let f = &v["follow_up"];
+            (
+                f["state"].clone(),
+                f["owner_id"].clone(),
+                f["due_on"].clone(),
+                f["version"].clone(),
+            )
+        };
+        let before = same(&follow_up(&w, &w.maya, &id).await);
+
+        // 1. The customer contacts us about the same case.
+        let (_, i2) = call(&w.app, &w.tom, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
+        let i2 = i2["interaction"]["id"].as_str().unwrap().to_string();
+        let (s, _) = call(
+            &w.app,
+            &w.tom,
+            "POST",
+            &format!("/api/v1/cases/{case}/interactions"),
+            Some(json!({"interaction_id": i2})),
+        )
+        .await;
+        assert!(s.is_success(), "{s}");
+        assert_eq!(
+            same(&follow_up(&w, &w.maya, &id).await),
+            before,
+            "after a new contact"
+        );
+
+        // 2. The case changes status, 3. is handed over, 4. is resolved.
+        let (_, cv) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            None,
+        )
+        .await;
+        let v = cv["case"]["version"].as_i64().unwrap();
+        let (s, cv) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/cases/{case}/status"),
+            Some(json!({"version": v, "status": "open"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{cv}");
+        assert_eq!(
+            same(&follow_up(&w, &w.maya, &id).await),
+            before,
+            "after a status change"
+        );
+        let v = cv["case"]["version"].as_i64().unwrap();
+        let (s, cv) = call(&w.app, &w.maya, "POST", &format!("/api/v1/cases/{case}/handover"), Some(json!({"version": v, "new_owner_id": w.tom_id, "note": "Tom has the modem history"}))).await;
+        assert_eq!(s, StatusCode::OK, "{cv}");
+        assert_eq!(
+            same(&follow_up(&w, &w.maya, &id).await),
+            before,
+            "after a handover: still Maya's promise"
+        );
+        let v = cv["case"]["version"].as_i64().unwrap();
+        let (s, cv) = call(
+            &w.app,
+            &w.tom,
+            "POST",
+            &format!("/api/v1/cases/{case}/resolve"),
+            Some(json!({"version": v, "confirmed_by_customer": true, "note": "Ben: it works now"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{cv}");
+        assert_eq!(
+            same(&follow_up(&w, &w.maya, &id).await),
+            before,
+            "after the case is resolved"
+        );
+
+        // 5. The person's phone number changes: the list shows the new one.
+        let (s, cp) = call(
+            &w.app,
+            &w.maya,
+            "PATCH",
+            &format!("/api/v1/contact-points/{phone}"),
+            Some(json!({"version": 1, "value": "(512) 555-0199"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{cp}");
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(same(&v), before, "after the number changed");
+        assert_eq!(v["follow_up"]["contact_value"], "(512) 555-0199");
+
+        // 6. The owner is away on the due day: still hers, still due, and
+        // her team covers it.
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            "/api/v1/me/availability",
+            Some(json!({"state": "away"})),
+        )
+        .await;
+        assert!(s.is_success());
+        w.clock.set("2026-11-27T15:00:00Z");
+        assert_eq!(w.runner.run_due().await.unwrap(), 1);
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(v["follow_up"]["state"], "due");
+        assert_eq!(v["follow_up"]["owner_id"], w.maya_id.as_str());
+        assert_eq!(
+            mine(&w, &w.maya).await.len(),
+            1,
+            "still at the top of her list"
+        );
+        let (_, team) = call(&w.app, &w.tom, "GET", "/api/v1/follow-ups?scope=team", None).await;
+        assert_eq!(team.as_array().unwrap().len(), 1, "{team}");
+        assert_eq!(
+            team[0]["covering_for"], "maya",
+            "Tom sees it as covering for Maya"
+        );
+        let (_, other) = call(&w.app, &w.zoe, "GET", "/api/v1/follow-ups?scope=team", None).await;
+        assert!(
+            other.as_array().unwrap().is_empty(),
+            "another department does not"
+        );
+
+        // Tom calls; the credit is his, the follow-up stays Maya's.
+        let (s, callv) = call(
+            &w.app,
+            &w.tom,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/call"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{callv}");
+        let out = callv["interaction"]["id"].as_str().unwrap().to_string();
+        let version = callv["interaction"]["version"].as_i64().unwrap();
+        let (s, p) = call(&w.app, &w.tom, "POST", &format!("/api/v1/interactions/{out}/wrap-up"), Some(json!({"version": version, "outcome": "resolved", "disposition": "technical", "follow_up_outcome": "reached_more"}))).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(v["follow_up"]["state"], "done");
+        assert_eq!(v["follow_up"]["done_by"], w.tom_id.as_str());
+        assert_eq!(v["follow_up"]["owner_id"], w.maya_id.as_str());
+        let last = v["history"].as_array().unwrap().last().unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(last.contains("(covering)"), "{last}");
+        // Zoe (another department) may not touch it.
+        let (s, _) = call(
+            &w.app,
+            &w.zoe,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/call"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn reschedules_are_counted_with_reasons_no_answer_keeps_it_open_and_overdue_ones_stay() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (person, account, _) = ben(&w).await;
+        let (_, f) = call(&w.app, &w.maya, "POST", "/api/v1/follow-ups", Some(json!({"account_id": account, "person_id": person, "purpose": "Check the bill", "due_on": "2026-11-24"}))).await;
+        let id = f["id"].as_str().unwrap().to_string();
+
+        // No reason, no reschedule; a day in the past is refused.
+        let (s, p) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/reschedule"),
+            Some(json!({"version": 1, "due_on": "2026-11-25", "reason": " "})),
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+        );
+        let (s, p) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/reschedule"),
+            Some(json!({"version": 1, "due_on": "2026-11-21", "reason": "x"})),
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("due_on"))
+        );
+        let (s, f) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/reschedule"),
+            Some(json!({"version": 1, "due_on": "2026-11-25", "reason": "Ben is travelling"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["reschedules"], 1);
+        // A stale version is a conflict, not a silent overwrite.
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/reschedule"),
+            Some(json!({"version": 1, "due_on": "2026-11-26", "reason": "again"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        // The first job (for the 24th) finds it moved and does nothing; the
+        // 25th's makes it due.
+        w.clock.set("2026-11-24T15:00:00Z");
+        w.runner.run_due().await.unwrap();
+        assert_eq!(
+            follow_up(&w, &w.maya, &id).await["follow_up"]["state"],
+            "scheduled"
+        );
+        w.clock.set("2026-11-25T15:00:00Z");
+        w.runner.run_due().await.unwrap();
+        let v = follow_up(&w, &w.maya, &id).await;
+        assert_eq!(v["follow_up"]["state"], "due");
+        let resched = v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "rescheduled")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            resched["detail"],
+            "from 2026-11-24 to 2026-11-25 — Ben is travelling"
+        );
+
+        // No answer: an attempt; it stays due.
+        let version = v["follow_up"]["version"].as_i64().unwrap();
+        let (s, f) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/complete"),
+            Some(json!({"version": version, "outcome": "no_answer"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["state"], "due");
+        // Missed only after its day.
+        let version = f["version"].as_i64().unwrap();
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/miss"),
+            Some(json!({"version": version, "reason": "unreachable"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        // The next day it is overdue, still listed.
+        w.clock.set("2026-11-26T15:00:00Z");
+        let list = mine(&w, &w.maya).await;
+        assert_eq!((list.len(), list[0]["overdue"].clone()), (1, json!(true)));
+        let (s, f) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/miss"),
+            Some(json!({"version": version, "reason": "Unreachable three times"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["state"], "missed");
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{id}/cancel"),
+            Some(json!({"version": f["version"], "reason": "x"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "a closed follow-up stays closed");
+
+        // Reassigned: the new owner is told and it is on their list.
+        let (_, g) = call(&w.app, &w.maya, "POST", "/api/v1/follow-ups", Some(json!({"account_id": account, "person_id": person, "purpose": "Confirm the credit", "due_on": "2026-11-30"}))).await;
+        let gid = g["id"].as_str().unwrap().to_string();
+        let (s, g) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/follow-ups/{gid}/reassign"),
+            Some(json!({"version": 1, "owner_id": w.tom_id, "reason": "Maya on leave"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{g}");
+        assert_eq!(mine(&w, &w.tom).await.len(), 1);
+        let (s, g) = call(
+            &w.app,
+            &w.tom,
+            "POST",
+            &format!("/api/v1/follow-ups/{gid}/cancel"),
+            Some(json!({"version": g["version"], "reason": "Ben asked us not to call"})),
+        )
+        .await;
+        assert_eq!(
+            (s, g["state"].as_str()),
+            (StatusCode::OK, Some("cancelled"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_follow_ups_are_refused_at_the_field() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (person, account, _) = ben(&w).await;
+        let (_, stranger) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            "/api/v1/people",
+            Some(json!({"given_name": "Ann", "family_name": "Other"})),
+        )
+        .await;
+        let stranger = stranger["person"]["id"].as_str().unwrap();
+        let base = json!({"account_id": account, "person_id": person, "purpose": "Call back", "due_on": "2026-11-27"});
+        let cases = [
+            (json!({"person_id": stranger}), "person_id"),
+            (json!({"due_on": "2026-11-21"}), "due_on"),
+            (json!({"due_on": "next friday"}), "due_on"),
+            (json!({"purpose": "  "}), "purpose"),
+            (json!({"window_start": "14:00"}), "window_end"),
+            (
+                json!({"window_start": "16:00", "window_end": "15:00"}),
+                "window_end",
+            ),
+            (
+                json!({"owner_id": "0190aaaa-0000-7000-8000-000000000000"}),
+                "owner_id",
+            ),
+            (
+                json!({"case_id": "0190aaaa-0000-7000-8000-000000000000"}),
+                "case_id",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut body = base.clone();
+            for (k, v) in change.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let (s, p) = call(
+                &w.app,
+                &w.maya,
+                "POST",
+                "/api/v1/follow-ups",
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {p}");
+            assert_eq!(p["field"], field, "{body} → {p}");
+        }
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            "/api/v1/follow-ups?scope=everyone",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = call(&w.app, &w.maya, "GET", "/api/v1/jobs", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "agents do not see jobs");
+        let (s, _) = call(&w.app, &w.maya, "POST", "/api/v1/follow-ups", Some(base.clone())).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, j) = call(&w.app, &w.admin, "GET", "/api/v1/jobs?state=pending", None).await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        assert_eq!(
+            j["counts"]["pending"], 1,
+            "the Ben follow-up's due job waits: {j}"
+        );
+    }
+}
