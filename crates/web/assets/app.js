@@ -60,7 +60,7 @@ try {
 // `pageshow`, so pages kept in the back-forward cache hold no connection and
 // the browser's six connections per host are never used up by streams.
 window.extramileLive = (function () {
-  const KINDS = ['screen_pop', 'offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence'];
+  const KINDS = ['screen_pop', 'offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence', 'follow_up_due', 'follow_up_assigned'];
   const handlers = {};
   let channel = null, es = null, release = null, abort = null, state = 'connecting';
 
@@ -134,6 +134,7 @@ window.extramileLive = (function () {
   const pop = document.getElementById('screen-pop');
   if (!pop) return;
   window.extramileLive.on('screen_pop', (d) => {
+    pop.dataset.busy = 'call';
     pop.replaceChildren();
     const title = document.createElement('strong');
     const p = d.screen_pop;
@@ -171,6 +172,35 @@ window.extramileLive = (function () {
     pop.hidden = false;
   });
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') pop.hidden = true; });
+  // A promised call falls due (or is given to me): a reminder with a link.
+  function remind(d, kind) {
+    if (pop.dataset.busy === 'call' && !pop.hidden) return;
+    pop.dataset.busy = 'reminder';
+    pop.replaceChildren();
+    const title = document.createElement('strong');
+    title.textContent = kind === 'follow_up_due' ? 'A promised call is due today' : 'A follow-up was given to you';
+    pop.appendChild(title);
+    const line = document.createElement('div');
+    line.textContent = d.purpose || '';
+    pop.appendChild(line);
+    if (d.follow_up_id) {
+      const open = document.createElement('a');
+      open.href = '/follow-ups/' + d.follow_up_id;
+      open.className = 'button primary';
+      open.textContent = 'Open the follow-up';
+      pop.appendChild(open);
+    }
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'pop-close';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.textContent = '×';
+    close.addEventListener('click', () => { pop.hidden = true; });
+    pop.appendChild(close);
+    pop.hidden = false;
+  }
+  window.extramileLive.on('follow_up_due', remind);
+  window.extramileLive.on('follow_up_assigned', remind);
 })();
 
 // Live regions: a page part marked data-refresh="/ui/..." is fetched again

@@ -695,7 +695,14 @@ async fn bad_follow_ups_are_refused_at_the_field() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _) = call(&w.app, &w.maya, "GET", "/api/v1/jobs", None).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "agents do not see jobs");
-        let (s, _) = call(&w.app, &w.maya, "POST", "/api/v1/follow-ups", Some(base.clone())).await;
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            "/api/v1/follow-ups",
+            Some(base.clone()),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED);
         let (s, j) = call(&w.app, &w.admin, "GET", "/api/v1/jobs?state=pending", None).await;
         assert_eq!(s, StatusCode::OK, "{j}");

@@ -33,6 +33,15 @@ pub struct MyWork {
     pub consults: Vec<ConsultView>,
     /// Consults I picked up and have yet to answer.
     pub my_consults: Vec<ConsultView>,
+    /// My follow-ups due today or overdue, overdue first (at the top of
+    /// the page).
+    pub follow_ups_due: Vec<extramile_domain::followups::FollowUpItem>,
+    /// How many of those are overdue.
+    pub follow_ups_overdue: i64,
+    /// My follow-ups on later days.
+    pub follow_ups_later: i64,
+    /// My team's due follow-ups whose owner is away or offline.
+    pub covering: Vec<extramile_domain::followups::FollowUpItem>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -44,7 +53,15 @@ pub async fn my_work(
     let actor = u.actor();
     let (availability, availability_since) = s.routing.my_availability(&actor).await?;
     let (cases, cases_total) = s.cases.mine(&actor, page).await?;
+    let (follow_ups_due, later): (Vec<_>, Vec<_>) =
+        s.follow_ups.mine(&actor).await?.into_iter().partition(|i| {
+            i.overdue || i.follow_up.state == extramile_domain::followups::FollowUpState::Due
+        });
     Ok(MyWork {
+        follow_ups_overdue: follow_ups_due.iter().filter(|i| i.overdue).count() as i64,
+        follow_ups_later: later.len() as i64,
+        follow_ups_due,
+        covering: s.follow_ups.team(&actor).await?,
         availability,
         availability_since,
         queues: s.routing.my_queues(&actor).await?,

@@ -193,6 +193,8 @@ struct AccountPage {
     overpaid: Option<String>,
     /// The customer's local time where a location's zone is known.
     local: Option<(String, String)>,
+    /// Calls promised to the customer, open first.
+    follow_ups: Vec<super::followups::FollowUpRow>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -264,7 +266,13 @@ async fn account(
     let contacts = s.interactions.for_account(&actor, v.account.id).await?;
     let cases = s.cases.for_account(&actor, v.account.id).await?;
     let standing = s.ledger.standing(&actor, v.account.id).await?;
+    let follow_ups = s.follow_ups.for_account(&actor, v.account.id).await?;
     let page = AccountPage {
+        follow_ups: follow_ups
+            .iter()
+            .take(20)
+            .map(super::followups::row)
+            .collect(),
         local: v
             .locations
             .iter()

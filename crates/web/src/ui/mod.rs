@@ -7,6 +7,7 @@ mod cases;
 mod consults;
 mod customers;
 mod edits;
+pub(crate) mod followups;
 mod forms;
 mod interactions;
 mod money;
@@ -517,6 +518,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(profile::router())
         .merge(picklists::router())
+        .merge(followups::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

@@ -86,6 +86,10 @@ struct WorkBody {
     cases_shown: String,
     prev_page: Option<u32>,
     next_page: Option<u32>,
+    follow_ups: Vec<super::followups::FollowUpRow>,
+    follow_ups_overdue: i64,
+    follow_ups_later: i64,
+    covering: Vec<super::followups::FollowUpRow>,
 }
 
 /// Cases per page of My work.
@@ -143,6 +147,10 @@ fn work_body(
         .map(|c| contact_row(c, me))
         .partition(|r| r.why == "offered to you" || r.why == "transfer to you");
     fragment(&WorkBody {
+        follow_ups: w.follow_ups_due.iter().map(super::followups::row).collect(),
+        follow_ups_overdue: w.follow_ups_overdue,
+        follow_ups_later: w.follow_ups_later,
+        covering: w.covering.iter().map(super::followups::row).collect(),
         csrf: u.csrf.clone().unwrap_or_default(),
         availability: w.availability.as_str().to_string(),
         since: w.availability_since.map(ago).unwrap_or_default(),
@@ -204,7 +212,7 @@ async fn page(
         "My work",
         refused,
         format!("/ui/work?cases_page={}", wp.number()),
-        "offer,interaction,case,consult,queue",
+        "offer,interaction,case,consult,queue,follow_up_due,follow_up_assigned",
         String::new(),
         body,
     ))

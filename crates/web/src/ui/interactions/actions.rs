@@ -190,6 +190,11 @@ fn form_fields(verb: &str) -> crate::ui::FieldMap {
             ("outcome", "outcome", "Outcome"),
             ("disposition", "disposition", "Reason"),
             ("notes", "wrap_notes", "Notes"),
+            (
+                "follow_up_outcome",
+                "follow_up_outcome",
+                "How the follow-up went",
+            ),
         ],
         "consult" => &[
             ("question", "question", "Question"),

@@ -84,6 +84,11 @@ struct Body {
     categories: Vec<(String, String)>,
     outcomes: Vec<(String, String)>,
     reasons: Vec<(String, String)>,
+    /// This contact is the call of a follow-up still open: (its purpose,
+    /// its page); the wrap-up asks how it went.
+    follow_up: Option<(String, String)>,
+    /// Outcomes of a follow-up call: (value, words).
+    follow_up_outcomes: Vec<(&'static str, &'static str)>,
 }
 
 impl Body {
@@ -352,6 +357,16 @@ async fn body(
         categories,
         outcomes,
         reasons,
+        follow_up: s
+            .follow_ups
+            .by_call(id)
+            .await?
+            .filter(|f| extramile_domain::followups::rules::is_open(f.state))
+            .map(|f| (f.purpose, format!("/follow-ups/{}", f.id))),
+        follow_up_outcomes: extramile_domain::followups::FollowUpOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.words()))
+            .collect(),
     })
 }
 
