@@ -1,5 +1,6 @@
 //! The follow-up state machine and its checks; pure.
 //!
+//! ```text
 //!     scheduled --due day starts (job)--> due
 //!     scheduled | due --reschedule (reason; counted)--> scheduled
 //!     scheduled | due --reassign--> (same state, new owner)
@@ -7,6 +8,7 @@
 //!     scheduled | due --outcome reached/declined--> done (done_by = caller)
 //!     scheduled | due --no answer--> unchanged (an attempt; reschedule offered)
 //!     due, its day passed --closed as missed (reason)--> missed
+//! ```
 //!
 //! Nothing else moves it: a case resolved or handed over, a new contact,
 //! a changed phone number, the owner away leave it as it is.
