@@ -59,6 +59,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// Background jobs: jobs per second (one node on SQLite, two on
+    /// PostgreSQL, each run exactly once) and the delay from run_at to start.
+    Jobs {
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+        /// Jobs due one after another, 10 ms apart, for the delay.
+        #[arg(long, default_value_t = 300)]
+        delays: usize,
+    },
     /// Interactions and cases created per second through the services.
     Writes {
         #[arg(long, default_value_t = 10_000)]
@@ -183,6 +192,9 @@ async fn run_one(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     }
     if let BenchCommand::Work { cases, samples } = cmd {
         return crate::bench_work::run(cases, samples, config).await;
+    }
+    if let BenchCommand::Jobs { count, delays } = cmd {
+        return crate::bench_jobs::run(count, delays, config).await;
     }
     if let BenchCommand::Writes { count, concurrency } = cmd {
         return crate::bench_writes::run(count, concurrency, config).await;

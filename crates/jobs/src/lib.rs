@@ -298,7 +298,12 @@ impl Runner {
             tokio::select! {
                 _ = stop.changed() => {}
                 _ = tokio::time::sleep(self.opts.poll) => {}
-                Some(_) = set.join_next(), if !set.is_empty() => {}
+                Some(_) = set.join_next(), if !set.is_empty() => {
+                    // Others finishing at the same time are claimed for
+                    // together.
+                    tokio::task::yield_now().await;
+                    while set.try_join_next().is_some() {}
+                }
             }
         }
         // Stopping: let running jobs finish for a while, give back the rest.

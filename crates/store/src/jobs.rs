@@ -112,41 +112,52 @@ impl JobStore for SqlStore {
         limit: u32,
     ) -> Result<Vec<Job>> {
         let (now, until) = (ts_to_micros(now), ts_to_micros(lease_until));
-        let pick = "SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $3 \
-            UNION ALL SELECT id FROM jobs WHERE state = 'running' AND lease_until < $3";
-        let rows: Vec<JobRow> = match &self.db {
-            Db::Postgres(p) => {
-                let sql = format!(
-                    // Materialised once: a subquery under IN may be run again
-                    // per row, and SKIP LOCKED would give other rows each time.
-                    "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE id IN ({pick}) ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                     UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, attempts = attempts + 1 \
-                     FROM picked WHERE jobs.id = picked.id \
-                     AND ((jobs.state = 'pending' AND jobs.run_at <= $3) OR (jobs.state = 'running' AND jobs.lease_until < $3)) RETURNING {PG_COLS}"
-                );
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(node)
-                    .bind(until)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(p)
-                    .await
+        // Due pending jobs first (oldest first, from the partial index),
+        // then jobs whose node lost its lease, each a top-N index scan.
+        let mut rows: Vec<JobRow> = Vec::new();
+        for pick in [
+            "SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $3 ORDER BY run_at LIMIT $4",
+            "SELECT id FROM jobs WHERE state = 'running' AND lease_until < $3 ORDER BY lease_until LIMIT $4",
+        ] {
+            let want = i64::from(limit) - rows.len() as i64;
+            if want <= 0 {
+                break;
             }
-            Db::Sqlite { write: p, .. } => {
-                let sql = format!(
-                    "UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM jobs WHERE id IN ({pick}) ORDER BY run_at LIMIT $4) RETURNING {COLS}"
-                );
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(node)
-                    .bind(until)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(p)
-                    .await
+            let got: Vec<JobRow> = match &self.db {
+                Db::Postgres(p) => {
+                    // Materialised once and locked as it is read: rows another
+                    // node is claiming are skipped, never waited for or taken
+                    // twice (a subquery under IN may be re-run per row).
+                    let sql = format!(
+                        "WITH picked AS MATERIALIZED ({pick} FOR UPDATE SKIP LOCKED) \
+                         UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, attempts = attempts + 1 \
+                         FROM picked WHERE jobs.id = picked.id RETURNING {PG_COLS}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(node)
+                        .bind(until)
+                        .bind(now)
+                        .bind(want)
+                        .fetch_all(p)
+                        .await
+                }
+                Db::Sqlite { write: p, .. } => {
+                    let sql = format!(
+                        "UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, attempts = attempts + 1 \
+                         WHERE id IN ({pick}) RETURNING {COLS}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(node)
+                        .bind(until)
+                        .bind(now)
+                        .bind(want)
+                        .fetch_all(p)
+                        .await
+                }
             }
+            .map_err(db_err)?;
+            rows.extend(got);
         }
-        .map_err(db_err)?;
         jobs_of(rows)
     }
 

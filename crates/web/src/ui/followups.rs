@@ -347,8 +347,9 @@ async fn create(
     // a weekend or holiday suggests the next working day once; the agent may
     // keep the day (S2's call falls on a holiday weekend).
     let today = s.follow_ups.today_for(u.user.id).await?;
-    let checked = extramile_domain::customers::values::required_text("purpose", &input.purpose, 500)
-        .and_then(|_| rules::check_due("due_on", &input.due_on, today));
+    let checked =
+        extramile_domain::customers::values::required_text("purpose", &input.purpose, 500)
+            .and_then(|_| rules::check_due("due_on", &input.due_on, today));
     if let Err(e) = checked {
         let mut typed = Typed(f.clone());
         let (status, _) = super::refusal_at(&e, FIELDS, &mut typed);
