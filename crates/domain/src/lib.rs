@@ -48,6 +48,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod ledger;
 pub mod live;
+pub mod reports;
 pub mod routing;
 pub mod store;
 pub mod telephony;

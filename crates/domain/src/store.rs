@@ -634,6 +634,25 @@ pub trait FollowUpStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// The facts behind a report, for `from..to` (microseconds).
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    async fn report_facts(
+        &self,
+        q: &crate::reports::ReportQuery,
+        from: i64,
+        to: i64,
+    ) -> Result<crate::reports::Facts>;
+    /// The records behind one figure (at most `RECORDS_LIMIT`), newest first.
+    async fn report_records(
+        &self,
+        figure: &str,
+        q: &crate::reports::ReportQuery,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::reports::RecordRow>>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -648,6 +667,7 @@ pub trait Store:
     + WorkspaceStore
     + JobStore
     + FollowUpStore
+    + ReportStore
 {
 }
 impl<T> Store for T where
@@ -663,5 +683,6 @@ impl<T> Store for T where
         + WorkspaceStore
         + JobStore
         + FollowUpStore
+        + ReportStore
 {
 }

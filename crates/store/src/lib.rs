@@ -19,6 +19,7 @@ mod ledger;
 mod live;
 mod lookup;
 mod records;
+mod reports;
 mod routing;
 mod rows;
 mod telephony;

@@ -24,6 +24,7 @@ pub struct AppState {
     pub ledger: LedgerService,
     pub authority: AuthorityService,
     pub follow_ups: extramile_domain::followups::FollowUpService,
+    pub reports: extramile_domain::reports::ReportService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -63,6 +64,7 @@ impl AppState {
             interactions.clone(),
         );
         Self {
+            reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
             follow_ups,
             authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
             ledger,
@@ -87,6 +89,7 @@ impl AppState {
     /// staff without their own zone, and which holidays apply.
     pub fn with_calendar(mut self, zone: jiff::tz::TimeZone, region: &str) -> Self {
         self.follow_ups = self.follow_ups.clone().with_calendar(zone.clone(), region);
+        self.reports = self.reports.clone().with_zone(zone.clone());
         self.time_zone = zone;
         self
     }

@@ -43,6 +43,7 @@ struct World {
     maya: String,
     tom: String,
     zoe: String,
+    sue: String,
     maya_id: String,
     tom_id: String,
     runner: extramile_jobs::Runner,
@@ -64,6 +65,7 @@ async fn world(url: &str) -> World {
             ("maya@t.example", "agent", Some(care.id)),
             ("tom@t.example", "agent", Some(care.id)),
             ("zoe@t.example", "agent", Some(billing.id)),
+            ("sue@t.example", "supervisor", Some(care.id)),
         ],
     )
     .await;
@@ -86,6 +88,7 @@ async fn world(url: &str) -> World {
         maya: t[1].clone(),
         tom: t[2].clone(),
         zoe: t[3].clone(),
+        sue: t[4].clone(),
         maya_id: m["id"].as_str().unwrap().into(),
         tom_id: tm["id"].as_str().unwrap().into(),
         runner,
@@ -299,6 +302,120 @@ async fn s2_the_extra_mile_call_is_promised_falls_due_on_a_holiday_and_is_made()
         )
         .await;
         assert_eq!(all.as_array().unwrap().len(), 1, "the account keeps it");
+
+        // The weekly report counts her extra-mile call (Monday 30th: last
+        // week is 23–29 November).
+        w.clock.set("2026-11-30T15:00:00Z");
+        let (s, r) = call(&w.app, &w.maya, "GET", "/api/v1/reports", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "agents do not read reports: {r}");
+        let (s, r) = call(&w.app, &w.sue, "GET", "/api/v1/reports", None).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["from"], "2026-11-23");
+        assert_eq!(
+            r["headline"],
+            "Last week your staff made 1 extra-mile call."
+        );
+        let row = r["extra_mile"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "maya")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                row["follow_ups_done"].as_i64(),
+                row["reached_resolved"].as_i64(),
+                row["on_time"].as_i64()
+            ),
+            (Some(1), Some(1), Some(1)),
+            "{row}"
+        );
+        let fig = r["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "extra_mile_calls")
+            .unwrap()
+            .clone();
+        assert_eq!(fig["value"], "1");
+        assert!(
+            fig["rule"]
+                .as_str()
+                .unwrap()
+                .contains("credited to whoever made the call")
+        );
+        let (s, recs) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            fig["records"]
+                .as_str()
+                .unwrap()
+                .replace("/reports/records", "/api/v1/reports/records")
+                .as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{recs}");
+        assert_eq!(
+            recs[0]["link"],
+            format!("/follow-ups/{id}").as_str(),
+            "the record behind the figure"
+        );
+        // The week before counts nothing; another team counts nothing.
+        let (_, r) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            "/api/v1/reports?from=2026-11-16&to=2026-11-22",
+            None,
+        )
+        .await;
+        assert_eq!(
+            r["headline"],
+            "From Mon 16 Nov to Sun 22 Nov 2026 your staff made 0 extra-mile calls."
+        );
+        let (s, p) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            "/api/v1/reports?from=2026-11-30&to=2026-11-01",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("to"))
+        );
+        // The same figures as CSV.
+        let req = axum::http::Request::get("/api/v1/reports")
+            .header("authorization", format!("Bearer {}", w.sue))
+            .header("accept", "text/csv")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(w.app.clone(), req)
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv_bytes = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let text = String::from_utf8_lossy(&csv_bytes).to_string();
+        assert!(
+            text.starts_with("section,person,measure,value,rule\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("extra mile,maya,extra-mile calls,1,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("headline,,sentence,Last week your staff made 1 extra-mile call.,"),
+            "{text}"
+        );
+        w.clock.set("2026-11-27T16:00:00Z");
 
         // The same request again under its key schedules nothing new.
         let (s1, k1) =

@@ -117,6 +117,11 @@ pub(crate) fn staff_of(actor: &Actor) -> Result<StaffId> {
 }
 
 impl LedgerService {
+    /// The provider's currency (for accounts without entries yet).
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,

@@ -11,6 +11,7 @@ mod interactions;
 pub mod ledger;
 mod picklists;
 mod records;
+pub mod reports;
 mod routing;
 mod telephony;
 pub mod work;
@@ -53,6 +54,7 @@ use utoipa::OpenApi;
         followups::create, followups::list, followups::get, followups::reschedule, followups::reassign,
         followups::cancel, followups::miss, followups::complete, followups::call,
         followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
+        reports::report, reports::records,
     ),
     components(schemas(
         Problem, extramile_domain::followups::FollowUp, extramile_domain::followups::FollowUpItem,
@@ -61,7 +63,8 @@ use utoipa::OpenApi;
         extramile_domain::followups::RescheduleInput, extramile_domain::followups::ReassignInput,
         extramile_domain::followups::CancelInput, extramile_domain::followups::CompleteInput,
         extramile_domain::followups::Holiday, extramile_domain::followups::HolidayInput, followups::FollowUpDetail,
-        followups::JobsView, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
+        followups::JobsView, extramile_domain::reports::Report, extramile_domain::reports::Figure,
+        extramile_domain::reports::ExtraMileRow, extramile_domain::reports::MoneyRow, extramile_domain::reports::RecordRow, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
         extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
         extramile_domain::workspace::picklists::PickItemInput, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
         model::ServiceLocation, model::Product, model::Subscription, model::SubscriptionEvent, model::Note,
@@ -151,6 +154,8 @@ pub fn router() -> Router<AppState> {
             "/api/v1/holidays/{region}/{on}",
             axum::routing::delete(followups::delete_holiday),
         )
+        .route("/api/v1/reports", get(reports::report))
+        .route("/api/v1/reports/records", get(reports::records))
         .route("/api/v1/jobs", get(followups::jobs))
         .route("/api/v1/jobs/{id}/retry", post(followups::retry))
         .route("/api/v1/people", post(customers::create_person))

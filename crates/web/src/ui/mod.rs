@@ -15,6 +15,7 @@ mod panel;
 mod picklists;
 mod profile;
 mod records;
+mod reports;
 mod session;
 mod staff;
 mod work;
@@ -47,6 +48,8 @@ pub struct Shell {
     pub has_team: bool,
     /// Maintains the pick-lists (admins).
     pub can_lists: bool,
+    /// Reads the reports (supervisors, admins).
+    pub can_reports: bool,
     /// Presence, the call bar, approvals waiting (console pages).
     pub desk: Option<std::sync::Arc<crate::desk::Desk>>,
 }
@@ -84,6 +87,7 @@ impl Shell {
             can_staff: allowed(u.user.role, Action::ManageStaff),
             has_team: u.user.team_id.is_some(),
             can_lists: allowed(u.user.role, Action::ManagePolicies),
+            can_reports: allowed(u.user.role, Action::ViewReports),
             desk: u.desk.clone(),
         }
     }
@@ -136,6 +140,7 @@ impl IntoResponse for UiError {
             csrf: String::new(),
             q: String::new(),
             can_audit: false,
+            can_reports: false,
             can_watch: false,
             can_approve: false,
             can_policies: false,
@@ -519,6 +524,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(profile::router())
         .merge(picklists::router())
         .merge(followups::router())
+        .merge(reports::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

@@ -1,0 +1,656 @@
+//! C15 reports: the figures a supervisor trusts, each with the one line
+//! that says how it is computed and a link to the records behind it.
+//!
+//! A report covers whole days `from..=to` in the provider's time zone,
+//! optionally for one team, queue, channel or person. The store reads each
+//! table's date range from an index on its time and returns raw facts
+//! (bounded by the range); the sums, rates and percentiles are computed
+//! here, where they are unit-tested.
+
+pub mod service;
+pub use service::ReportService;
+
+use crate::ids::*;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a report is for.
+#[derive(Clone, Debug, Default)]
+pub struct ReportQuery {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub team: Option<TeamId>,
+    pub queue: Option<QueueId>,
+    /// inbound_call, outbound_call, … (contacts only)
+    pub channel: Option<String>,
+    pub staff: Option<StaffId>,
+}
+
+/// The raw facts of a range, read by the store.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// Follow-ups done in the range: (done by, name, outcome, due on, done at).
+    pub follow_ups_done: Vec<(StaffId, String, String, Date, jiff::Timestamp)>,
+    /// Follow-ups closed as missed in the range, by owner.
+    pub follow_ups_missed: Vec<(StaffId, String)>,
+    /// Outbound and follow-up calls started in the range: (owner, name, channel).
+    pub outbound: Vec<(StaffId, String, String)>,
+    /// Queued contacts in the range: seconds from queued to answered, or
+    /// None when the contact ended unanswered (abandoned), or still waits.
+    pub queued: Vec<QueuedContact>,
+    /// Contacts started in the range and their transfers.
+    pub contacts: i64,
+    pub transfers: i64,
+    /// Cases resolved in the range.
+    pub cases: Vec<ResolvedCase>,
+    /// Consults asked in the range.
+    pub consults: i64,
+    /// Verifications in the range.
+    pub verifications: i64,
+    /// People verified again on another contact about the same case
+    /// within a day (the second verification in the range).
+    pub reverified: i64,
+    /// Money actions by staff in the range: (staff, name, role, kind, amount).
+    pub money: Vec<(StaffId, String, String, String, i64)>,
+    /// Approval requests made in the range: (status, seconds to decision).
+    pub approvals: Vec<(String, Option<i64>)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedContact {
+    pub answered_after_secs: Option<i64>,
+    pub ended: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedCase {
+    pub handovers: i64,
+    /// Contacts linked to the case.
+    pub contacts: i64,
+    /// Another contact from the account (about this case or one of the
+    /// same category) within 7 days of the first.
+    pub later_contact: bool,
+    /// 7 days have passed since its first contact.
+    pub window_closed: bool,
+}
+
+/// One figure: its value in words, how it is computed, where its records are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Figure {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    /// How it is computed, in one line.
+    pub rule: String,
+    /// The records behind it (a console page).
+    pub records: String,
+}
+
+/// Extra-mile calls by one person.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExtraMileRow {
+    pub staff_id: Option<StaffId>,
+    pub name: String,
+    /// Follow-ups done (reached or declined) by this person.
+    pub follow_ups_done: i64,
+    pub reached_resolved: i64,
+    pub reached_more: i64,
+    pub declined: i64,
+    /// Done on or before their due day.
+    pub on_time: i64,
+    pub late: i64,
+    /// Follow-ups of theirs closed as missed.
+    pub missed: i64,
+    /// Outbound calls they started that were not follow-ups.
+    pub proactive_calls: i64,
+    /// Follow-ups done plus proactive calls.
+    pub extra_mile_calls: i64,
+}
+
+/// Money by one person against their authority.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MoneyRow {
+    pub staff_id: Option<StaffId>,
+    pub name: String,
+    pub credits: i64,
+    pub credits_minor: i64,
+    pub waivers: i64,
+    pub waivers_minor: i64,
+    pub refunds: i64,
+    pub refunds_minor: i64,
+    /// The average share of their per-entry limit one action used (0–100+).
+    pub share_of_limit_pct: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+    #[schema(value_type = String, format = Date)]
+    pub from: Date,
+    #[schema(value_type = String, format = Date)]
+    pub to: Date,
+    pub time_zone: String,
+    /// "Last week your staff made 14 extra-mile calls."
+    pub headline: String,
+    pub figures: Vec<Figure>,
+    pub extra_mile: Vec<ExtraMileRow>,
+    pub money: Vec<MoneyRow>,
+}
+
+/// One record behind a figure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RecordRow {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    /// The staff member it is credited to or done by.
+    pub who: String,
+    pub what: String,
+    /// The record's console page.
+    pub link: String,
+}
+
+/// The figures whose records can be listed.
+pub const RECORD_FIGURES: &[&str] = &[
+    "extra_mile_calls",
+    "follow_ups_on_time",
+    "speed_of_answer",
+    "abandoned",
+    "fcr",
+    "transfers_per_contact",
+    "consults_per_case",
+    "handovers_per_case",
+    "repeat_identification",
+    "approvals",
+];
+
+/// The most records a list shows.
+pub const RECORDS_LIMIT: i64 = 500;
+
+/// The `q`-quantile (0–1) of sorted values, nearest rank.
+pub fn quantile(sorted: &[i64], q: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// "1 min 05 s", "42 s".
+pub fn secs_words(s: i64) -> String {
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+fn pct(n: i64, d: i64) -> String {
+    if d == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", n as f64 * 100.0 / d as f64)
+    }
+}
+
+fn per(n: i64, d: i64) -> String {
+    if d == 0 {
+        "—".into()
+    } else {
+        format!("{:.2}", n as f64 / d as f64)
+    }
+}
+
+/// Extra-mile calls per person: follow-ups done (by whoever called) and
+/// proactive outbound calls; on time means done on or before the due day
+/// in `zone`.
+pub fn extra_mile(f: &Facts, zone: &jiff::tz::TimeZone) -> Vec<ExtraMileRow> {
+    let mut rows: Vec<ExtraMileRow> = Vec::new();
+    fn at<'a>(rows: &'a mut Vec<ExtraMileRow>, id: StaffId, name: &str) -> &'a mut ExtraMileRow {
+        let i = match rows.iter().position(|r| r.staff_id == Some(id)) {
+            Some(i) => i,
+            None => {
+                rows.push(ExtraMileRow {
+                    staff_id: Some(id),
+                    name: name.to_string(),
+                    ..Default::default()
+                });
+                rows.len() - 1
+            }
+        };
+        &mut rows[i]
+    }
+    for (id, name, outcome, due, done_at) in &f.follow_ups_done {
+        let r = at(&mut rows, *id, name);
+        r.follow_ups_done += 1;
+        match outcome.as_str() {
+            "reached_resolved" => r.reached_resolved += 1,
+            "reached_more" => r.reached_more += 1,
+            "declined" => r.declined += 1,
+            _ => {}
+        }
+        if done_at.to_zoned(zone.clone()).date() <= *due {
+            r.on_time += 1;
+        } else {
+            r.late += 1;
+        }
+    }
+    for (id, name) in &f.follow_ups_missed {
+        at(&mut rows, *id, name).missed += 1;
+    }
+    for (id, name, channel) in &f.outbound {
+        if channel == "outbound_call" {
+            at(&mut rows, *id, name).proactive_calls += 1;
+        }
+    }
+    for r in &mut rows {
+        r.extra_mile_calls = r.follow_ups_done + r.proactive_calls;
+    }
+    rows.sort_by(|a, b| {
+        b.extra_mile_calls
+            .cmp(&a.extra_mile_calls)
+            .then(a.name.cmp(&b.name))
+    });
+    rows
+}
+
+/// Money per person; `limits` is each role's per-entry limit per kind
+/// ("credit" → goodwill, "charge_waiver", "refund").
+pub fn money(f: &Facts, limit: impl Fn(&str, &str) -> Option<i64>) -> Vec<MoneyRow> {
+    let mut rows: Vec<MoneyRow> = Vec::new();
+    let mut shares: Vec<(usize, f64)> = Vec::new();
+    for (id, name, role, kind, amount) in &f.money {
+        let i = match rows.iter().position(|r| r.staff_id == Some(*id)) {
+            Some(i) => i,
+            None => {
+                rows.push(MoneyRow {
+                    staff_id: Some(*id),
+                    name: name.clone(),
+                    ..Default::default()
+                });
+                rows.len() - 1
+            }
+        };
+        let a = amount.abs();
+        let r = &mut rows[i];
+        match kind.as_str() {
+            "credit" => {
+                r.credits += 1;
+                r.credits_minor += a;
+            }
+            "charge_waiver" | "fee_reversal" => {
+                r.waivers += 1;
+                r.waivers_minor += a;
+            }
+            "refund" => {
+                r.refunds += 1;
+                r.refunds_minor += a;
+            }
+            _ => continue,
+        }
+        if let Some(l) = limit(role, kind).filter(|l| *l > 0) {
+            shares.push((i, a as f64 / l as f64));
+        }
+    }
+    for (i, r) in rows.iter_mut().enumerate() {
+        let mine: Vec<f64> = shares
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .map(|(_, s)| *s)
+            .collect();
+        if !mine.is_empty() {
+            r.share_of_limit_pct =
+                Some((mine.iter().sum::<f64>() / mine.len() as f64 * 100.0).round() as i64);
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+/// Every figure of the report, in order. `link` makes a records link for
+/// a figure key.
+pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String) -> Vec<Figure> {
+    let fig = |key: &str, label: &str, value: String, rule: &str| Figure {
+        key: key.into(),
+        label: label.into(),
+        value,
+        rule: rule.into(),
+        records: link(key),
+    };
+    let calls: i64 = extra.iter().map(|r| r.extra_mile_calls).sum();
+    let done: i64 = extra.iter().map(|r| r.follow_ups_done).sum();
+    let on_time: i64 = extra.iter().map(|r| r.on_time).sum();
+    let mut waits: Vec<i64> = f
+        .queued
+        .iter()
+        .filter_map(|q| q.answered_after_secs)
+        .collect();
+    waits.sort_unstable();
+    let abandoned = f
+        .queued
+        .iter()
+        .filter(|q| q.answered_after_secs.is_none() && q.ended)
+        .count() as i64;
+    let offered = waits.len() as i64 + abandoned;
+    let avg = if waits.is_empty() {
+        None
+    } else {
+        Some(waits.iter().sum::<i64>() / waits.len() as i64)
+    };
+    let resolved = f.cases.len() as i64;
+    let fcr_yes = f
+        .cases
+        .iter()
+        .filter(|c| c.contacts <= 1 && !c.later_contact && c.window_closed)
+        .count() as i64;
+    let fcr_no = f
+        .cases
+        .iter()
+        .filter(|c| c.contacts > 1 || c.later_contact)
+        .count() as i64;
+    let fcr_pending = resolved - fcr_yes - fcr_no;
+    let handovers: i64 = f.cases.iter().map(|c| c.handovers).sum();
+    let mut decided: Vec<i64> = f.approvals.iter().filter_map(|(_, s)| *s).collect();
+    decided.sort_unstable();
+    let denied = f.approvals.iter().filter(|(s, _)| s == "denied").count() as i64;
+    vec![
+        fig(
+            "extra_mile_calls",
+            "Extra-mile calls",
+            calls.to_string(),
+            "Follow-ups done (reached or declined) credited to whoever made the call, plus outbound calls staff started that were not follow-ups.",
+        ),
+        fig(
+            "follow_ups_on_time",
+            "Follow-ups done on time",
+            format!("{on_time} of {done} ({})", pct(on_time, done)),
+            "Done on or before their due day, in the provider's time zone.",
+        ),
+        fig(
+            "speed_of_answer",
+            "Speed of answer",
+            match (avg, quantile(&waits, 0.9)) {
+                (Some(a), Some(p)) => {
+                    format!("average {}, 90% within {}", secs_words(a), secs_words(p))
+                }
+                _ => "no queued contact answered".into(),
+            },
+            "From joining a queue to being answered, for queued contacts that joined in the range; the 90th percentile by nearest rank.",
+        ),
+        fig(
+            "abandoned",
+            "Abandoned before answer",
+            format!("{abandoned} of {offered} ({})", pct(abandoned, offered)),
+            "Queued contacts that ended without being answered, of those answered or abandoned.",
+        ),
+        fig(
+            "fcr",
+            "First-contact resolution",
+            format!(
+                "{fcr_yes} of {resolved} resolved cases ({}); {fcr_pending} pending",
+                pct(fcr_yes, resolved - fcr_pending)
+            ),
+            "Resolved in one contact with no further contact from the account about it or its category within 7 days; pending until the 7 days pass. The rate is of cases no longer pending.",
+        ),
+        fig(
+            "transfers_per_contact",
+            "Transfers per contact",
+            format!(
+                "{} ({} transfers, {} contacts)",
+                per(f.transfers, f.contacts),
+                f.transfers,
+                f.contacts
+            ),
+            "Transfers of contacts started in the range, divided by those contacts.",
+        ),
+        fig(
+            "consults_per_case",
+            "Consults per resolved case",
+            format!("{} ({} consults)", per(f.consults, resolved), f.consults),
+            "Consults asked in the range, divided by cases resolved in the range.",
+        ),
+        fig(
+            "handovers_per_case",
+            "Handovers per resolved case",
+            format!("{} ({} handovers)", per(handovers, resolved), handovers),
+            "Handovers of the cases resolved in the range, divided by those cases.",
+        ),
+        fig(
+            "repeat_identification",
+            "Asked to verify again",
+            format!("{} of {} verifications", f.reverified, f.verifications),
+            "A person verified once per contact by design; counted: people verified again on another contact about the same case within a day.",
+        ),
+        fig(
+            "approvals",
+            "Approval requests",
+            format!(
+                "{} asked, {denied} denied; decided in {} (median), {} (90%)",
+                f.approvals.len(),
+                quantile(&decided, 0.5).map_or("—".into(), secs_words),
+                quantile(&decided, 0.9).map_or("—".into(), secs_words)
+            ),
+            "Requests made in the range; time from the request to its decision.",
+        ),
+    ]
+}
+
+/// "Last week your staff made 14 extra-mile calls."
+pub fn headline(calls: i64, last_week: bool, from: Date, to: Date) -> String {
+    let when = if last_week {
+        "Last week".to_string()
+    } else {
+        format!(
+            "From {} to {}",
+            from.strftime("%a %-d %b"),
+            to.strftime("%a %-d %b %Y")
+        )
+    };
+    let noun = if calls == 1 { "call" } else { "calls" };
+    format!("{when} your staff made {calls} extra-mile {noun}.")
+}
+
+/// The week before the one `today` is in (Monday to Sunday).
+pub fn last_week(today: Date) -> (Date, Date) {
+    let back = i64::from(today.weekday().to_monday_zero_offset()) + 7;
+    let monday = today.saturating_sub(jiff::Span::new().days(back));
+    (monday, monday.saturating_add(jiff::Span::new().days(6)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn quantiles_are_nearest_rank() {
+        let v: Vec<i64> = (1..=10).collect();
+        assert_eq!(quantile(&v, 0.9), Some(9));
+        assert_eq!(quantile(&v, 0.5), Some(5));
+        assert_eq!(quantile(&[7], 0.9), Some(7));
+        assert_eq!(quantile(&[], 0.9), None);
+    }
+
+    #[test]
+    fn last_week_is_monday_to_sunday_before_this_one() {
+        assert_eq!(
+            last_week(date(2026, 11, 29)),
+            (date(2026, 11, 16), date(2026, 11, 22))
+        );
+        assert_eq!(
+            last_week(date(2026, 11, 30)),
+            (date(2026, 11, 23), date(2026, 11, 29))
+        );
+        assert_eq!(
+            headline(1, true, date(2026, 11, 23), date(2026, 11, 29)),
+            "Last week your staff made 1 extra-mile call."
+        );
+    }
+
+    #[test]
+    fn extra_mile_calls_credit_the_caller_and_know_late_from_on_time() {
+        let zone = jiff::tz::TimeZone::get("America/Chicago").unwrap_or(jiff::tz::TimeZone::UTC);
+        let (maya, tom) = (StaffId::new(), StaffId::new());
+        let at = |s: &str| {
+            s.parse::<jiff::Timestamp>()
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        };
+        let f = Facts {
+            follow_ups_done: vec![
+                // 23:30 in Chicago on the due day is on time (05:30 UTC next day).
+                (
+                    maya,
+                    "Maya".into(),
+                    "reached_resolved".into(),
+                    date(2026, 11, 27),
+                    at("2026-11-28T05:30:00Z"),
+                ),
+                (
+                    maya,
+                    "Maya".into(),
+                    "declined".into(),
+                    date(2026, 11, 26),
+                    at("2026-11-27T15:00:00Z"),
+                ),
+                (
+                    tom,
+                    "Tom".into(),
+                    "reached_more".into(),
+                    date(2026, 11, 27),
+                    at("2026-11-27T15:00:00Z"),
+                ),
+            ],
+            follow_ups_missed: vec![(tom, "Tom".into())],
+            outbound: vec![
+                (tom, "Tom".into(), "outbound_call".into()),
+                (tom, "Tom".into(), "follow_up_call".into()),
+            ],
+            ..Default::default()
+        };
+        let rows = extra_mile(&f, &zone);
+        let m = rows
+            .iter()
+            .find(|r| r.name == "Maya")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            (m.follow_ups_done, m.on_time, m.late, m.extra_mile_calls),
+            (2, 1, 1, 2)
+        );
+        assert_eq!((m.reached_resolved, m.declined), (1, 1));
+        let t = rows
+            .iter()
+            .find(|r| r.name == "Tom")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            (
+                t.follow_ups_done,
+                t.proactive_calls,
+                t.missed,
+                t.extra_mile_calls
+            ),
+            (1, 1, 1, 2),
+            "a follow-up's own call is not counted twice"
+        );
+    }
+
+    #[test]
+    fn figures_say_what_they_count() {
+        let f = Facts {
+            queued: vec![
+                QueuedContact {
+                    answered_after_secs: Some(10),
+                    ended: true,
+                },
+                QueuedContact {
+                    answered_after_secs: Some(30),
+                    ended: true,
+                },
+                QueuedContact {
+                    answered_after_secs: None,
+                    ended: true,
+                },
+                QueuedContact {
+                    answered_after_secs: None,
+                    ended: false,
+                },
+            ],
+            contacts: 4,
+            transfers: 1,
+            cases: vec![
+                ResolvedCase {
+                    handovers: 0,
+                    contacts: 1,
+                    later_contact: false,
+                    window_closed: true,
+                },
+                ResolvedCase {
+                    handovers: 2,
+                    contacts: 2,
+                    later_contact: false,
+                    window_closed: true,
+                },
+                ResolvedCase {
+                    handovers: 0,
+                    contacts: 1,
+                    later_contact: false,
+                    window_closed: false,
+                },
+            ],
+            approvals: vec![
+                ("approved".into(), Some(60)),
+                ("denied".into(), Some(600)),
+                ("pending".into(), None),
+            ],
+            ..Default::default()
+        };
+        let figs = figures(&f, &[], |k| format!("/reports/records?figure={k}"));
+        let v = |k: &str| {
+            figs.iter()
+                .find(|x| x.key == k)
+                .map(|x| x.value.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(v("speed_of_answer"), "average 20 s, 90% within 30 s");
+        assert_eq!(
+            v("abandoned"),
+            "1 of 3 (33.3%)",
+            "one still waiting is neither"
+        );
+        assert_eq!(v("fcr"), "1 of 3 resolved cases (50.0%); 1 pending");
+        assert_eq!(v("transfers_per_contact"), "0.25 (1 transfers, 4 contacts)");
+        assert_eq!(v("handovers_per_case"), "0.67 (2 handovers)");
+        assert!(
+            v("approvals").starts_with("3 asked, 1 denied"),
+            "{}",
+            v("approvals")
+        );
+        assert!(
+            figs.iter()
+                .all(|x| !x.rule.is_empty() && x.records.starts_with("/reports/records"))
+        );
+    }
+
+    #[test]
+    fn money_counts_against_each_persons_limit() {
+        let maya = StaffId::new();
+        let f = Facts {
+            money: vec![
+                (maya, "Maya".into(), "agent".into(), "credit".into(), -2500),
+                (maya, "Maya".into(), "agent".into(), "credit".into(), -5000),
+                (maya, "Maya".into(), "agent".into(), "refund".into(), 7001),
+            ],
+            ..Default::default()
+        };
+        let rows = money(&f, |role, kind| {
+            (role == "agent" && kind == "credit").then_some(5000)
+        });
+        assert_eq!(
+            (rows[0].credits, rows[0].credits_minor, rows[0].refunds),
+            (2, 7500, 1)
+        );
+        assert_eq!(rows[0].share_of_limit_pct, Some(75), "25% and 100% of $50");
+    }
+}
