@@ -68,6 +68,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         delays: usize,
     },
+    /// Reports at a year of contacts (1,000,000 by default).
+    Reports {
+        #[arg(long, default_value_t = 1_000_000)]
+        interactions: i64,
+        /// Reports per measured kind.
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+    },
     /// Interactions and cases created per second through the services.
     Writes {
         #[arg(long, default_value_t = 10_000)]
@@ -192,6 +200,13 @@ async fn run_one(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     }
     if let BenchCommand::Work { cases, samples } = cmd {
         return crate::bench_work::run(cases, samples, config).await;
+    }
+    if let BenchCommand::Reports {
+        interactions,
+        samples,
+    } = cmd
+    {
+        return crate::bench_reports::run(interactions, samples, config).await;
     }
     if let BenchCommand::Jobs { count, delays } = cmd {
         return crate::bench_jobs::run(count, delays, config).await;

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_jobs;
 mod bench_ledger;
+mod bench_reports;
 mod bench_routing;
 mod bench_work;
 mod bench_writes;

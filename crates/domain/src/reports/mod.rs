@@ -34,8 +34,9 @@ pub struct Facts {
     pub follow_ups_done: Vec<(StaffId, String, String, Date, jiff::Timestamp)>,
     /// Follow-ups closed as missed in the range, by owner.
     pub follow_ups_missed: Vec<(StaffId, String)>,
-    /// Outbound and follow-up calls started in the range: (owner, name, channel).
-    pub outbound: Vec<(StaffId, String, String)>,
+    /// Outbound and follow-up calls started in the range: (owner, name,
+    /// channel, how many).
+    pub outbound: Vec<(StaffId, String, String, i64)>,
     /// Queued contacts in the range: seconds from queued to answered, or
     /// None when the contact ended unanswered (abandoned), or still waits.
     pub queued: Vec<QueuedContact>,
@@ -61,6 +62,8 @@ pub struct Facts {
 pub struct QueuedContact {
     pub answered_after_secs: Option<i64>,
     pub ended: bool,
+    /// How many queued contacts had these values (the store groups them).
+    pub count: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -175,6 +178,24 @@ pub fn quantile(sorted: &[i64], q: f64) -> Option<i64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
+/// The `q`-quantile of values given with their counts, sorted by value;
+/// nearest rank.
+pub fn weighted_quantile(sorted: &[(i64, i64)], q: f64) -> Option<i64> {
+    let total: i64 = sorted.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = ((q * total as f64).ceil() as i64).clamp(1, total);
+    let mut seen = 0;
+    for (v, n) in sorted {
+        seen += n;
+        if seen >= rank {
+            return Some(*v);
+        }
+    }
+    sorted.last().map(|(v, _)| *v)
+}
+
 /// "1 min 05 s", "42 s".
 pub fn secs_words(s: i64) -> String {
     if s < 60 {
@@ -239,9 +260,9 @@ pub fn extra_mile(f: &Facts, zone: &jiff::tz::TimeZone) -> Vec<ExtraMileRow> {
     for (id, name) in &f.follow_ups_missed {
         at(&mut rows, *id, name).missed += 1;
     }
-    for (id, name, channel) in &f.outbound {
+    for (id, name, channel, n) in &f.outbound {
         if channel == "outbound_call" {
-            at(&mut rows, *id, name).proactive_calls += 1;
+            at(&mut rows, *id, name).proactive_calls += n;
         }
     }
     for r in &mut rows {
@@ -321,23 +342,23 @@ pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String)
     let calls: i64 = extra.iter().map(|r| r.extra_mile_calls).sum();
     let done: i64 = extra.iter().map(|r| r.follow_ups_done).sum();
     let on_time: i64 = extra.iter().map(|r| r.on_time).sum();
-    let mut waits: Vec<i64> = f
+    // Waits in seconds with how many waited that long, shortest first.
+    let mut waits: Vec<(i64, i64)> = f
         .queued
         .iter()
-        .filter_map(|q| q.answered_after_secs)
+        .filter_map(|q| q.answered_after_secs.map(|w| (w, q.count)))
         .collect();
     waits.sort_unstable();
-    let abandoned = f
+    let answered: i64 = waits.iter().map(|(_, n)| n).sum();
+    let abandoned: i64 = f
         .queued
         .iter()
         .filter(|q| q.answered_after_secs.is_none() && q.ended)
-        .count() as i64;
-    let offered = waits.len() as i64 + abandoned;
-    let avg = if waits.is_empty() {
-        None
-    } else {
-        Some(waits.iter().sum::<i64>() / waits.len() as i64)
-    };
+        .map(|q| q.count)
+        .sum();
+    let offered = answered + abandoned;
+    let avg = (answered > 0).then(|| waits.iter().map(|(w, n)| w * n).sum::<i64>() / answered);
+    let p90 = weighted_quantile(&waits, 0.9);
     let resolved = f.cases.len() as i64;
     let fcr_yes = f
         .cases
@@ -370,7 +391,7 @@ pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String)
         fig(
             "speed_of_answer",
             "Speed of answer",
-            match (avg, quantile(&waits, 0.9)) {
+            match (avg, p90) {
                 (Some(a), Some(p)) => {
                     format!("average {}, 90% within {}", secs_words(a), secs_words(p))
                 }
@@ -473,6 +494,19 @@ mod tests {
     }
 
     #[test]
+    fn weighted_quantiles_match_the_expanded_list() {
+        let grouped = [(5, 3), (20, 5), (90, 2)];
+        let mut flat = Vec::new();
+        for (v, n) in grouped {
+            flat.extend(std::iter::repeat_n(v, n as usize));
+        }
+        for q in [0.1, 0.5, 0.8, 0.9, 1.0] {
+            assert_eq!(weighted_quantile(&grouped, q), quantile(&flat, q), "q {q}");
+        }
+        assert_eq!(weighted_quantile(&[], 0.9), None);
+    }
+
+    #[test]
     fn last_week_is_monday_to_sunday_before_this_one() {
         assert_eq!(
             last_week(date(2026, 11, 29)),
@@ -523,8 +557,8 @@ mod tests {
             ],
             follow_ups_missed: vec![(tom, "Tom".into())],
             outbound: vec![
-                (tom, "Tom".into(), "outbound_call".into()),
-                (tom, "Tom".into(), "follow_up_call".into()),
+                (tom, "Tom".into(), "outbound_call".into(), 1),
+                (tom, "Tom".into(), "follow_up_call".into(), 1),
             ],
             ..Default::default()
         };
@@ -563,18 +597,22 @@ mod tests {
                 QueuedContact {
                     answered_after_secs: Some(10),
                     ended: true,
+                    count: 1,
                 },
                 QueuedContact {
                     answered_after_secs: Some(30),
                     ended: true,
+                    count: 1,
                 },
                 QueuedContact {
                     answered_after_secs: None,
                     ended: true,
+                    count: 1,
                 },
                 QueuedContact {
                     answered_after_secs: None,
                     ended: false,
+                    count: 1,
                 },
             ],
             contacts: 4,
