@@ -58,4 +58,6 @@ id_type!(
     ApprovalId,
     FollowUpId,
     FollowUpEventId,
+    SurveyId,
+    KudosId,
 );

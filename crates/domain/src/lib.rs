@@ -42,6 +42,7 @@ pub mod cases;
 pub mod consults;
 pub mod customers;
 pub mod error;
+pub mod feedback;
 pub mod followups;
 pub mod ids;
 pub mod interactions;

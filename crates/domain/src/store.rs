@@ -653,6 +653,58 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<crate::reports::RecordRow>>;
 }
 
+/// Surveys and compliments (C14).
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
+    /// The provider's survey key: the stored one, or `new` stored now.
+    async fn survey_key(&self, new: &str) -> Result<String>;
+    /// Surveys for cases resolved and contacts (with an account, outside a
+    /// case) ended in `since..now` that have none, crediting the owner and
+    /// the staff who took part; how many were made.
+    async fn create_surveys(
+        &self,
+        since: Timestamp,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<u64>;
+    async fn survey(&self, id: SurveyId) -> Result<Option<crate::feedback::Survey>>;
+    async fn survey_for(
+        &self,
+        interaction: Option<InteractionId>,
+        case: Option<CaseId>,
+    ) -> Result<Option<crate::feedback::Survey>>;
+    /// False when it was answered already.
+    async fn answer_survey(
+        &self,
+        id: SurveyId,
+        rating: i64,
+        comment: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// (answered surveys crediting them, sum of ratings, the latest `limit`).
+    async fn staff_ratings(
+        &self,
+        staff: StaffId,
+        limit: u32,
+    ) -> Result<(i64, i64, Vec<crate::feedback::Survey>)>;
+    async fn insert_kudos(&self, k: &crate::feedback::Kudos, audit: &AuditEvent) -> Result<()>;
+    async fn kudos(&self, id: KudosId) -> Result<Option<crate::feedback::Kudos>>;
+    /// Newest first; one person's (confirmed only when asked).
+    async fn kudos_list(
+        &self,
+        staff: Option<StaffId>,
+        confirmed_only: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::feedback::Kudos>>;
+    async fn confirm_kudos(
+        &self,
+        id: KudosId,
+        by: StaffId,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+}
+
 /// Everything, as one object the services hold.
 pub trait Store:
     CustomerStore
@@ -668,6 +720,7 @@ pub trait Store:
     + JobStore
     + FollowUpStore
     + ReportStore
+    + FeedbackStore
 {
 }
 impl<T> Store for T where
@@ -684,5 +737,6 @@ impl<T> Store for T where
         + JobStore
         + FollowUpStore
         + ReportStore
+        + FeedbackStore
 {
 }

@@ -12,6 +12,7 @@ pub mod bulk;
 mod cases;
 mod consults;
 mod customers;
+mod feedback;
 mod followups;
 mod interactions;
 mod jobs;

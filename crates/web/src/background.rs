@@ -12,6 +12,7 @@ const KEEP_DONE: SignedDuration = SignedDuration::from_hours(24 * 7);
 
 pub fn runner(st: &AppState, opts: Options) -> Runner {
     let follow_ups = st.follow_ups.clone();
+    let feedback = st.feedback.clone();
     let authority = st.authority.clone();
     let routing = st.routing.clone();
     let staff = st.staff.clone();
@@ -41,6 +42,20 @@ pub fn runner(st: &AppState, opts: Options) -> Runner {
                     let n = authority.escalate_due().await.map_err(|e| e.to_string())?;
                     if n > 0 {
                         tracing::info!(escalated = n, "approval requests escalated");
+                    }
+                    Ok(())
+                }
+            },
+        )
+        .every(
+            kinds::SURVEY_SEND,
+            SignedDuration::from_mins(1),
+            move || {
+                let feedback = feedback.clone();
+                async move {
+                    let n = feedback.sweep().await.map_err(|e| e.to_string())?;
+                    if n > 0 {
+                        tracing::info!(surveys = n, "satisfaction surveys made");
                     }
                     Ok(())
                 }

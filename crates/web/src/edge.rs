@@ -170,13 +170,14 @@ fn bad_query(q: &str) -> Option<DomainError> {
     }
 }
 
-/// How large a body this caller may send: a sign-in form 8 KiB, a
-/// signed-in caller `MAX_BODY`, a stranger none (their body is never read).
+/// How large a body this caller may send: a sign-in form or a customer's
+/// survey answer 8 KiB, a signed-in caller `MAX_BODY`, a stranger none
+/// (their body is never read).
 async fn body_limit(
     parts: &mut axum::http::request::Parts,
     state: &AppState,
 ) -> Result<usize, DomainError> {
-    if parts.uri.path() == "/signin" {
+    if parts.uri.path() == "/signin" || parts.uri.path().starts_with("/survey/") {
         return Ok(SIGNIN_BODY);
     }
     if crate::auth::signed_in(parts, state).await? {

@@ -25,6 +25,7 @@ pub struct AppState {
     pub authority: AuthorityService,
     pub follow_ups: extramile_domain::followups::FollowUpService,
     pub reports: extramile_domain::reports::ReportService,
+    pub feedback: extramile_domain::feedback::FeedbackService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -65,6 +66,10 @@ impl AppState {
         );
         Self {
             reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
+            feedback: extramile_domain::feedback::FeedbackService::new(
+                store.clone(),
+                clock.clone(),
+            ),
             follow_ups,
             authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
             ledger,

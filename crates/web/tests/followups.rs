@@ -829,3 +829,216 @@ async fn bad_follow_ups_are_refused_at_the_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_resolved_case_gets_one_signed_survey_whose_answer_credits_its_staff_and_compliments_are_confirmed()
+ {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (person, account, _) = ben(&w).await;
+        let (_, i) = call(&w.app, &w.maya, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
+        let contact = i["interaction"]["id"].as_str().unwrap().to_string();
+        let (_, c) = call(&w.app, &w.maya, "POST", "/api/v1/cases", Some(json!({"account_id": account, "title": "Drops", "category": "technical", "interaction_id": contact}))).await;
+        let case = c["case"]["id"].as_str().unwrap().to_string();
+        let v = c["case"]["version"].as_i64().unwrap();
+        let (s, r) = call(&w.app, &w.maya, "POST", &format!("/api/v1/cases/{case}/resolve"), Some(json!({"version": v, "confirmed_by_customer": true, "note": "Works since the reboot"}))).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        // Another contact, wrapped up outside any case, gets its own.
+        let (_, i2) = call(&w.app, &w.tom, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
+        let c2 = i2["interaction"]["id"].as_str().unwrap().to_string();
+        let (s, _) = call(&w.app, &w.tom, "POST", &format!("/api/v1/interactions/{c2}/wrap-up"), Some(json!({"version": i2["interaction"]["version"], "outcome": "resolved", "disposition": "information"}))).await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Cases and contacts keep the real time; the sweep looks back from it.
+        let now = jiff::Timestamp::now();
+        w.clock.set(&now.to_string());
+        assert_eq!(w.state.feedback.sweep().await.unwrap(), 2, "{url}");
+        assert_eq!(
+            w.state.feedback.sweep().await.unwrap(),
+            0,
+            "a second sweep makes none"
+        );
+        let (s, sv) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/surveys?case_id={case}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{sv}");
+        let link = sv["link"].as_str().unwrap().to_string();
+        assert!(
+            sv["staff"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x == w.maya_id.as_str()),
+            "{sv}"
+        );
+        let (s, sv2) = call(
+            &w.app,
+            &w.tom,
+            "GET",
+            &format!("/api/v1/surveys?interaction_id={c2}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{sv2}");
+        assert_eq!(sv2["staff"], json!([w.tom_id]));
+        let link2 = sv2["link"].as_str().unwrap().to_string();
+
+        // The customer's page: no sign-in, no staff names.
+        let page = common::browse(
+            &w.app,
+            axum::http::Request::get(link.as_str())
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("How did we do?"));
+        assert!(
+            !page.text.contains("maya") && !page.text.contains("Maya"),
+            "no staff data"
+        );
+        let post = |uri: String, body: &'static str| {
+            let app = w.app.clone();
+            async move {
+                common::browse(
+                    &app,
+                    axum::http::Request::post(uri.as_str())
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from(body))
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let forged = format!("{}0", &link[..link.len() - 1]);
+        let forged = if forged == link {
+            format!("{}1", &link[..link.len() - 1])
+        } else {
+            forged
+        };
+        assert_eq!(
+            post(forged, "rating=5").await.status,
+            StatusCode::NOT_FOUND,
+            "a made-up link"
+        );
+        let r = post(link.clone(), "rating=9").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Your rating: choose from 1 to 5"));
+        let r = post(
+            link.clone(),
+            "rating=5&comment=Maya+was+patient+and+called+back+as+promised",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("recorded"));
+        let r = post(link.clone(), "rating=1").await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "single use");
+        let (_, sv) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/surveys?case_id={case}"),
+            None,
+        )
+        .await;
+        assert_eq!(sv["rating"], 5);
+        // Expired: fifteen days later the other link is closed.
+        w.clock
+            .set(&(now + jiff::SignedDuration::from_hours(24 * 15)).to_string());
+        let r = post(link2, "rating=4").await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("closed"), "{}", r.text);
+
+        // A compliment on a social post, credited to Maya; confirmed by
+        // someone other than who recorded it.
+        let (s, p) = call(&w.app, &w.sue, "POST", "/api/v1/kudos", Some(json!({"kind": "compliment", "source": "social", "words": "Maya called me back on a holiday!", "staff_ids": [w.maya_id]}))).await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("link"))
+        );
+        let (s, p) = call(
+            &w.app,
+            &w.sue,
+            "POST",
+            "/api/v1/kudos",
+            Some(json!({"kind": "compliment", "source": "phone", "words": "Thanks"})),
+        )
+        .await;
+        assert_eq!(
+            (s, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("staff_ids"))
+        );
+        let (s, k) = call(&w.app, &w.sue, "POST", "/api/v1/kudos", Some(json!({"kind": "compliment", "source": "social", "link": "https://social.example/ben/1", "words": "Maya called me back on a holiday!", "staff_ids": [w.maya_id], "on": "2026-11-28"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        let kid = k["id"].as_str().unwrap().to_string();
+        let (_, f) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/staff/{}/feedback", w.maya_id),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (f["ratings"].as_i64(), f["average_x100"].as_i64()),
+            (Some(1), Some(500)),
+            "{f}"
+        );
+        assert!(
+            f["kudos"].as_array().unwrap().is_empty(),
+            "not yet confirmed"
+        );
+        let (s, _) = call(
+            &w.app,
+            &w.sue,
+            "POST",
+            &format!("/api/v1/kudos/{kid}/confirm"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "not by who recorded it");
+        let (s, _) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/kudos/{kid}/confirm"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "agents do not confirm");
+        let (s, _) = call(
+            &w.app,
+            &w.admin,
+            "POST",
+            &format!("/api/v1/kudos/{kid}/confirm"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = call(
+            &w.app,
+            &w.admin,
+            "POST",
+            &format!("/api/v1/kudos/{kid}/confirm"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, f) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/staff/{}/feedback", w.maya_id),
+            None,
+        )
+        .await;
+        assert_eq!(f["kudos"][0]["words"], "Maya called me back on a holiday!");
+        let (s, _) = call(&w.app, &w.maya, "GET", "/api/v1/surveys", None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

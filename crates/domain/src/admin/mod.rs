@@ -1,6 +1,6 @@
 //! Staff users, teams (departments), sign-in rules, sessions and API tokens.
 
-mod secrets;
+pub mod secrets;
 mod service;
 mod signin;
 

@@ -33,8 +33,9 @@ pub mod kinds {
     pub const AFTER_CALL: &str = "after_call_end";
     /// Periodic: yesterday's report roll-up is closed.
     pub const ROLLUP_DAY: &str = "rollup_day";
-    /// A satisfaction survey is created for a resolved case or wrapped contact.
-    pub const SURVEY_SEND: &str = "survey_send";
+    /// Periodic: satisfaction surveys for cases resolved and contacts
+    /// wrapped up lately that have none.
+    pub const SURVEY_SEND: &str = "survey_sweep";
 }
 
 /// Attempts before a failing job is dead (an admin may retry it).

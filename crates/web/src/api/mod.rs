@@ -6,6 +6,7 @@ mod cases;
 mod consults;
 mod customers;
 mod doc;
+pub mod feedback;
 pub mod followups;
 mod interactions;
 pub mod ledger;
@@ -55,6 +56,7 @@ use utoipa::OpenApi;
         followups::cancel, followups::miss, followups::complete, followups::call,
         followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
         reports::report, reports::records,
+        feedback::survey, feedback::list, feedback::create, feedback::confirm, feedback::staff,
     ),
     components(schemas(
         Problem, extramile_domain::followups::FollowUp, extramile_domain::followups::FollowUpItem,
@@ -63,7 +65,9 @@ use utoipa::OpenApi;
         extramile_domain::followups::RescheduleInput, extramile_domain::followups::ReassignInput,
         extramile_domain::followups::CancelInput, extramile_domain::followups::CompleteInput,
         extramile_domain::followups::Holiday, extramile_domain::followups::HolidayInput, followups::FollowUpDetail,
-        followups::JobsView, extramile_domain::reports::Report, extramile_domain::reports::Figure,
+        followups::JobsView, extramile_domain::feedback::Survey, extramile_domain::feedback::SurveyView,
+        extramile_domain::feedback::Kudos, extramile_domain::feedback::NewKudos, extramile_domain::feedback::KudosKind,
+        extramile_domain::feedback::KudosSource, extramile_domain::feedback::StaffFeedback, extramile_domain::reports::Report, extramile_domain::reports::Figure,
         extramile_domain::reports::ExtraMileRow, extramile_domain::reports::MoneyRow, extramile_domain::reports::RecordRow, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
         extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
         extramile_domain::workspace::picklists::PickItemInput, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
@@ -154,6 +158,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/holidays/{region}/{on}",
             axum::routing::delete(followups::delete_holiday),
         )
+        .route("/api/v1/surveys", get(feedback::survey))
+        .route("/api/v1/kudos", get(feedback::list).post(feedback::create))
+        .route("/api/v1/kudos/{id}/confirm", post(feedback::confirm))
+        .route("/api/v1/staff/{id}/feedback", get(feedback::staff))
         .route("/api/v1/reports", get(reports::report))
         .route("/api/v1/reports/records", get(reports::records))
         .route("/api/v1/jobs", get(followups::jobs))

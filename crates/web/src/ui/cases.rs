@@ -39,6 +39,8 @@ struct Body {
     resolution_clock: (String, String),
     waiting: String,
     fcr: String,
+    /// The satisfaction survey: (link, what it says now).
+    survey: Option<(String, String)>,
     next_statuses: Vec<(String, String)>,
     can_resolve: bool,
     contacts: Vec<(String, String, String, String)>,
@@ -127,6 +129,7 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
         resolution_clock: (v.sla.resolution.as_str().into(), when(v.sla.resolution_due)),
         waiting: span(v.sla.customer_waiting_secs),
         fcr: v.first_contact_resolution.as_str().replace('_', " "),
+        survey: super::feedback::survey_line(s, u, None, Some(c.id)).await?,
         next_statuses: CaseStatus::ALL
             .iter()
             .filter(|t| **t != CaseStatus::Resolved && c.status.can_become(**t))

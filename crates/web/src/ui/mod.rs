@@ -7,6 +7,7 @@ mod cases;
 mod consults;
 mod customers;
 mod edits;
+mod feedback;
 pub(crate) mod followups;
 mod forms;
 mod interactions;
@@ -525,6 +526,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(picklists::router())
         .merge(followups::router())
         .merge(reports::router())
+        .merge(feedback::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

@@ -89,6 +89,8 @@ struct Body {
     follow_up: Option<(String, String)>,
     /// Outcomes of a follow-up call: (value, words).
     follow_up_outcomes: Vec<(&'static str, &'static str)>,
+    /// The satisfaction survey: (link, what it says now).
+    survey: Option<(String, String)>,
 }
 
 impl Body {
@@ -363,6 +365,7 @@ async fn body(
             .await?
             .filter(|f| extramile_domain::followups::rules::is_open(f.state))
             .map(|f| (f.purpose, format!("/follow-ups/{}", f.id))),
+        survey: super::feedback::survey_line(s, u, Some(id), None).await?,
         follow_up_outcomes: extramile_domain::followups::FollowUpOutcome::ALL
             .iter()
             .map(|o| (o.as_str(), o.words()))
