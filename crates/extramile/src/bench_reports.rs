@@ -102,6 +102,8 @@ pub async fn run(interactions: i64, samples: usize, config: &Config) -> Result<(
             staff: &ids,
             queues: &queues,
             person: person.id.0,
+            label: "Bench household",
+            prefix: "BENCH",
         })
         .await
         .map_err(e)?;

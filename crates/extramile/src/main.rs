@@ -192,6 +192,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let loaded = load_in_child(&config, customers, false)?;
             demo::routing::ensure(&st).await?;
             demo::money::ensure(&st).await?;
+            demo::followups::ensure(&st, &store, &config.region).await?;
             if loaded > 0 {
                 eprintln!(
                     "loaded {loaded} customers in {:.1}s",

@@ -195,6 +195,9 @@ pub struct History<'a> {
     /// The person follow-ups and verifications name (accounts are made,
     /// one per 50 contacts).
     pub person: uuid::Uuid,
+    /// The made accounts' name and number prefix ("Bench household", "BENCH").
+    pub label: &'a str,
+    pub prefix: &'a str,
 }
 
 impl SqlStore {
@@ -256,6 +259,16 @@ impl SqlStore {
             ),
         };
         let na = (h.interactions / 50).max(1);
+        // A follow-up's due day: the day of its call, one in seven the day
+        // before (done late).
+        let due = match &self.db {
+            crate::Db::Postgres(_) => {
+                "to_char(to_timestamp(i.started_at / 1000000 - CASE WHEN (i.started_at / 1000) % 7 = 0 THEN 86400 ELSE 0 END) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            }
+            crate::Db::Sqlite { .. } => {
+                "date(i.started_at / 1000000 - CASE WHEN (i.started_at / 1000) % 7 = 0 THEN 86400 ELSE 0 END, 'unixepoch')"
+            }
+        };
         let accounts_series = match &self.db {
             crate::Db::Postgres(_) => {
                 format!(
@@ -275,8 +288,9 @@ impl SqlStore {
             format!("INSERT INTO bench_queues VALUES {queue_values}"),
             // One account per 50 contacts (a year of a household's calls).
             format!("INSERT INTO accounts (id, number, name, account_type, status, created_at, version) \
-                SELECT {uuid}, 'BENCH' || CAST(s.i AS TEXT), 'Bench household', 'residential', 'active', {start}, 1 FROM ({accounts_series}) s"),
-            "CREATE TEMPORARY TABLE bench_accounts AS SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS k, id FROM accounts WHERE number LIKE 'BENCH%'".to_string(),
+                SELECT {uuid}, '{prefix}' || CAST(s.i AS TEXT), '{label}', 'residential', 'active', {start}, 1 FROM ({accounts_series}) s",
+                prefix = h.prefix.replace('\'', ""), label = h.label.replace('\'', "")),
+            format!("CREATE TEMPORARY TABLE bench_accounts AS SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS k, id FROM accounts WHERE number LIKE '{}%'", h.prefix.replace('\'', "")),
             // Contacts: 1 in 10 outbound; the rest inbound and queued.
             format!("INSERT INTO interactions (id, channel, state, account_id, owner_id, subject, started_at, answered_at, ended_at, outcome, disposition, wrap_notes, transfers, version) \
                 SELECT {v7}, CASE WHEN s.i % 10 = 7 THEN 'outbound_call' ELSE 'inbound_call' END, 'ended', ba.id, \
@@ -287,21 +301,21 @@ impl SqlStore {
                 owner = id_of("st.id")),
             format!("INSERT INTO queue_entries (interaction_id, queue_id, queued_at, offered_to, offered_at, left_at) \
                 SELECT i.id, {q}, i.started_at, i.owner_id, i.answered_at, CASE WHEN i.answered_at IS NULL THEN i.ended_at END \
-                FROM interactions i JOIN bench_queues bq ON bq.k = (i.started_at / 1000000) % {nq} WHERE i.channel = 'inbound_call' ORDER BY i.started_at",
+                FROM interactions i JOIN bench_queues bq ON bq.k = ((i.started_at / 1000) % 19) % {nq} WHERE i.channel = 'inbound_call' ORDER BY i.started_at",
                 q = id_of("bq.id")),
             format!("INSERT INTO verifications (id, interaction_id, person_id, method, verified_by, verified_by_name, at) \
                 SELECT {uuid}, i.id, {p}, 'account_pin', i.owner_id, 'bench', i.started_at + 30000000 FROM interactions i \
-                WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000000) % 2 = 0 ORDER BY i.started_at", p = id_of(&format!("'{person}'"))),
+                WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000) % 7 < 4 ORDER BY i.started_at", p = id_of(&format!("'{person}'"))),
             format!("INSERT INTO cases (id, account_id, owner_id, status, priority, category, title, description, opened_at, first_response_at, resolved_at, confirmed_by_customer, resolution_note, escalated_to, escalation_note, handovers, version) \
-                SELECT {uuid}, i.account_id, i.owner_id, 'resolved', 'normal', 'technical', 'Bench case', NULL, i.started_at, i.started_at, i.started_at + 3600000000, TRUE, 'fixed', NULL, NULL, (i.started_at / 1000000) % 2, 1 \
-                FROM interactions i WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000000) % 20 = 1"),
+                SELECT {uuid}, i.account_id, i.owner_id, 'resolved', 'normal', 'technical', 'Bench case', NULL, i.started_at, i.started_at, i.started_at + 3600000000, TRUE, 'fixed', NULL, NULL, (i.started_at / 1000) % 2, 1 \
+                FROM interactions i WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000) % 19 = 1"),
             "INSERT INTO case_interactions (case_id, interaction_id, linked_at) SELECT c.id, i.id, c.opened_at FROM cases c JOIN interactions i ON i.started_at = c.opened_at AND i.owner_id = c.owner_id WHERE c.title = 'Bench case'".to_string(),
             format!("INSERT INTO follow_ups (id, account_id, person_id, contact_point_id, owner_id, case_id, created_from, purpose, due_on, window_start, window_end, state, outcome, outcome_note, cancel_reason, reschedules, calling_interaction, created_by, created_at, done_by, done_at, version) \
-                SELECT {uuid}, i.account_id, {p}, NULL, i.owner_id, NULL, NULL, 'Bench follow-up', '2026-01-01', NULL, NULL, 'done', 'reached_resolved', NULL, NULL, 0, NULL, i.owner_id, i.started_at, i.owner_id, i.started_at, 2 \
-                FROM interactions i WHERE i.channel = 'outbound_call' AND (i.started_at / 1000000) % 2 = 0", p = id_of(&format!("'{person}'"))),
+                SELECT {uuid}, i.account_id, {p}, NULL, i.owner_id, NULL, NULL, 'Call back as promised', {due}, NULL, NULL, 'done', 'reached_resolved', NULL, NULL, 0, NULL, i.owner_id, i.started_at, i.owner_id, i.started_at, 2 \
+                FROM interactions i WHERE i.channel = 'outbound_call' AND (i.started_at / 1000) % 7 < 4", p = id_of(&format!("'{person}'"))),
             format!("INSERT INTO ledger_entries (id, account_id, kind, amount_minor, currency, reason_code, memo, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id) \
                 SELECT {uuid}, i.account_id, 'credit', -1500, 'USD', 'goodwill', 'bench', NULL, NULL, '2026-01-01', i.started_at, i.owner_id, 'bench', NULL \
-                FROM interactions i WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000000) % 200 = 7"),
+                FROM interactions i WHERE i.owner_id IS NOT NULL AND (i.started_at / 1000) % 199 = 7"),
             "DROP TABLE bench_staff".to_string(),
             "DROP TABLE bench_accounts".to_string(),
             "DROP TABLE bench_queues".to_string(),

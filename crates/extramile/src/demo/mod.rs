@@ -11,6 +11,7 @@ use extramile_store::bulk::Batch;
 use std::collections::HashSet;
 
 mod data;
+pub mod followups;
 mod generate;
 pub mod money;
 pub mod routing;

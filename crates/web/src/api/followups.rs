@@ -55,20 +55,23 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Res<Json<Vec<FollowUpItem>>> {
     let actor = u.actor();
+    let account: Option<extramile_domain::ids::AccountId> = match q.account_id.as_deref() {
+        None => None,
+        Some(raw) => Some(raw.trim().parse().map_err(|_| {
+            ApiError(extramile_domain::DomainError::invalid(
+                "account_id",
+                "must be an account id",
+            ))
+        })?),
+    };
     let items = match q.scope.as_deref().unwrap_or("mine") {
         "mine" => s.follow_ups.mine(&actor).await?,
         "team" => s.follow_ups.team(&actor).await?,
         "account" => {
-            let raw = q.account_id.as_deref().ok_or_else(|| {
+            let id = account.ok_or_else(|| {
                 ApiError(extramile_domain::DomainError::invalid(
                     "account_id",
                     "is required with scope=account",
-                ))
-            })?;
-            let id = raw.parse().map_err(|_| {
-                ApiError(extramile_domain::DomainError::invalid(
-                    "account_id",
-                    "must be an account id",
                 ))
             })?;
             s.follow_ups.for_account(&actor, id).await?

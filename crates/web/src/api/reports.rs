@@ -41,6 +41,27 @@ fn id<T: std::str::FromStr>(field: &str, v: &Option<String>) -> Result<Option<T>
 }
 
 impl ReportParams {
+    /// The API takes no empty values (the console's filters send "" for
+    /// "all", the API leaves the parameter out).
+    pub fn strict(&self) -> Result<(), DomainError> {
+        for (field, v) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("team", &self.team),
+            ("queue", &self.queue),
+            ("channel", &self.channel),
+            ("staff", &self.staff),
+        ] {
+            if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(DomainError::invalid(
+                    field,
+                    "must not be empty; leave it out for all",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn query(&self) -> Result<ReportQuery, DomainError> {
         let date = |field: &str, v: &Option<String>| {
             v.as_deref()
@@ -153,7 +174,7 @@ pub fn csv_response(body: String, name: &str) -> Response {
 
 #[utoipa::path(get, path = "/api/v1/reports", params(ReportParams), tag = "reports",
     description = "The reports page's figures for whole days in the provider's time zone (last week by default), by team, queue, channel or person. Each figure says how it is computed and links to its records. With `Accept: text/csv`, the same numbers one per row.",
-    responses((status = 200, body = Report, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
+    responses((status = 200, description = "The report; as CSV with `Accept: text/csv`", content((Report = "application/json"), (String = "text/csv"))),
         (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn report(
@@ -162,6 +183,7 @@ pub async fn report(
     headers: HeaderMap,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> Result<Response, ApiError> {
+    p.strict()?;
     let r = s.reports.report(&u.actor(), &p.query()?).await?;
     if wants_csv(&headers) {
         return Ok(csv_response(
@@ -205,7 +227,7 @@ impl RecordParams {
 
 #[utoipa::path(get, path = "/api/v1/reports/records", params(RecordParams), tag = "reports",
     description = "The records behind one figure, newest first (at most 500). CSV with `Accept: text/csv`.",
-    responses((status = 200, body = Vec<RecordRow>), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, description = "The records; as CSV with `Accept: text/csv`", content((Vec<RecordRow> = "application/json"), (String = "text/csv"))), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 #[tracing::instrument(skip_all)]
 pub async fn records(
     State(s): State<AppState>,
@@ -213,6 +235,7 @@ pub async fn records(
     headers: HeaderMap,
     ApiQuery(p): ApiQuery<RecordParams>,
 ) -> Result<Response, ApiError> {
+    p.report_params().strict()?;
     let rows = s
         .reports
         .records(&u.actor(), p.figure.trim(), &p.report_params().query()?)
