@@ -25,11 +25,15 @@ pub fn runner(st: &AppState, opts: Options) -> Runner {
                 let follow_ups = follow_ups.clone();
                 async move {
                     let id = job.uuid("follow_up_id").map_err(|e| e.to_string())?;
-                    follow_ups
+                    // Not its day yet where the owner is now: look again then.
+                    match follow_ups
                         .fall_due(id.into())
                         .await
-                        .map_err(|e| e.to_string())?;
-                    Ok(Next::Done)
+                        .map_err(|e| e.to_string())?
+                    {
+                        Some(at) => Ok(Next::Again(at)),
+                        None => Ok(Next::Done),
+                    }
                 }
             })),
         )

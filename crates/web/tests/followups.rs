@@ -652,6 +652,31 @@ async fn reschedules_are_counted_with_reasons_no_answer_keeps_it_open_and_overdu
         .await;
         assert_eq!(s, StatusCode::CONFLICT);
 
+        // A job that runs before the day (a clock ahead, a zone changed)
+        // looks again at the start of the day instead of being lost.
+        let early = extramile_domain::jobs::NewJob::new(
+            extramile_domain::jobs::kinds::FOLLOW_UP_DUE,
+            json!({"follow_up_id": id}),
+            "2026-11-22T16:00:00Z".parse().unwrap(),
+        );
+        w.state
+            .store
+            .enqueue_jobs(std::slice::from_ref(&early))
+            .await
+            .unwrap();
+        assert_eq!(w.runner.run_due().await.unwrap(), 1);
+        let again = w.state.store.job(early.id).await.unwrap().unwrap();
+        assert_eq!(
+            again.state,
+            extramile_domain::jobs::JobState::Pending,
+            "re-armed, not done"
+        );
+        assert_eq!(
+            again.run_at,
+            "2026-11-25T06:00:00Z".parse::<Timestamp>().unwrap(),
+            "midnight in Chicago on its day"
+        );
+
         // The first job (for the 24th) finds it moved and does nothing; the
         // 25th's makes it due.
         w.clock.set("2026-11-24T15:00:00Z");

@@ -715,16 +715,20 @@ impl FollowUpService {
     }
 
     /// The due job: scheduled → due when its day has started in the owner's
-    /// zone; the owner is told live. Idempotent.
-    pub async fn fall_due(&self, id: FollowUpId) -> Result<bool> {
+    /// zone; the owner is told live. Idempotent. When the day has not
+    /// started yet where the owner is now (their zone changed, a node's
+    /// clock ran ahead), answers when to look again.
+    pub async fn fall_due(&self, id: FollowUpId) -> Result<Option<jiff::Timestamp>> {
         let Some(f) = self.store.follow_up(id).await? else {
-            return Ok(false);
+            return Ok(None);
         };
-        let today = (self.clock)()
-            .to_zoned(self.owner_zone(f.owner_id).await?)
-            .date();
+        let zone = self.owner_zone(f.owner_id).await?;
+        let today = (self.clock)().to_zoned(zone.clone()).date();
+        if f.state == FollowUpState::Scheduled && f.due_on > today {
+            return Ok(Some(self.due_job(&f, &zone).run_at));
+        }
         let Some(g) = rules::fall_due(&f, today) else {
-            return Ok(false);
+            return Ok(None);
         };
         let system = Actor::system();
         match self
@@ -740,11 +744,11 @@ impl FollowUpService {
         {
             Ok(()) => {}
             // Changed meanwhile (rescheduled, done): that change wins.
-            Err(DomainError::Conflict(_)) => return Ok(false),
+            Err(DomainError::Conflict(_)) => return Ok(None),
             Err(e) => return Err(e),
         }
         self.announce(&g, "follow_up_due");
-        Ok(true)
+        Ok(None)
     }
 
     pub async fn holidays(&self, actor: &Actor, from: Date, to: Date) -> Result<Vec<Holiday>> {
