@@ -146,7 +146,7 @@ async fn an_agent_promises_a_call_sees_it_due_calls_and_records_how_it_went() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(
             r.text
-                .contains("How the follow-up went: this call is a follow-up"),
+                .contains("How the follow-up went: choose one (this call keeps a promise)"),
             "{}",
             r.text
         );

@@ -697,7 +697,7 @@ impl FollowUpService {
             .ok_or_else(|| {
                 DomainError::invalid(
                     "follow_up_outcome",
-                    "this call is a follow-up: choose how it went",
+                    "choose one (this call keeps a promise)",
                 )
             })?
             .to_string();

@@ -409,7 +409,8 @@ pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String)
             "fcr",
             "First-contact resolution",
             format!(
-                "{fcr_yes} of {resolved} resolved cases ({}); {fcr_pending} pending",
+                "{fcr_yes} of {} settled cases ({}); {fcr_pending} of {resolved} resolved still pending",
+                resolved - fcr_pending,
                 pct(fcr_yes, resolved - fcr_pending)
             ),
             "Resolved in one contact with no further contact from the account about it or its category within 7 days; pending until the 7 days pass. The rate is of cases no longer pending.",
@@ -657,7 +658,10 @@ mod tests {
             "1 of 3 (33.3%)",
             "one still waiting is neither"
         );
-        assert_eq!(v("fcr"), "1 of 3 resolved cases (50.0%); 1 pending");
+        assert_eq!(
+            v("fcr"),
+            "1 of 2 settled cases (50.0%); 1 of 3 resolved still pending"
+        );
         assert_eq!(v("transfers_per_contact"), "0.25 (1 transfers, 4 contacts)");
         assert_eq!(v("handovers_per_case"), "0.67 (2 handovers)");
         assert!(

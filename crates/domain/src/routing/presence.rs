@@ -1,7 +1,8 @@
 //! Presence follows calls: a voice contact makes its owner busy from the
 //! answer until its wrap-up ends; then the owner is available again, or
-//! busy for the queue's after-call work time first. Away (chosen) is kept
-//! through a call; away or offline chosen during it is kept after it.
+//! busy for the queue's after-call work time first. Away or offline, when
+//! chosen, is kept through a call and after it: an agent who went offline
+//! and returns a promised call is not made available for the queues.
 
 use super::model::Availability;
 use crate::interactions::Channel;
@@ -46,8 +47,8 @@ pub fn after(
         // nothing either way), and a busy one stays busy.
         // On a call is busy, whatever was shown before (offline: never
         // said otherwise); a call during after-call work ends that too.
-        // Away was chosen: kept.
-        (Step::Answered, Some(Availability::Away)) => None,
+        // Away or offline was chosen: kept.
+        (Step::Answered, Some(Availability::Away | Availability::Offline)) => None,
         (Step::Answered, _) => Some(Change::Busy),
         (Step::WrappedUp, Some(Availability::Busy)) if after_call_secs > 0 => {
             Some(Change::AfterCall(after_call_secs))
@@ -77,7 +78,8 @@ mod tests {
         );
         assert_eq!(
             after(call, Step::Answered, Some(Offline), 0),
-            Some(Change::Busy)
+            None,
+            "offline was chosen: a call made then does not make her available after it"
         );
         assert_eq!(
             after(call, Step::Answered, Some(Away), 0),

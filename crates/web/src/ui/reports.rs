@@ -37,13 +37,6 @@ impl ReportsPage {
     fn money(&self, minor: &i64) -> String {
         format_money(*minor, &self.currency)
     }
-    fn bar(&self, n: &i64) -> i64 {
-        if self.most == 0 {
-            0
-        } else {
-            n * 100 / self.most
-        }
-    }
 }
 
 fn qs(p: &ReportParams) -> String {
