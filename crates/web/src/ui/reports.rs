@@ -19,6 +19,10 @@ use extramile_domain::reports::Report;
 #[template(path = "reports.html")]
 struct ReportsPage {
     shell: Shell,
+    from_value: String,
+    to_value: String,
+    /// Errors at the filters.
+    typed: super::Typed,
     report: Option<Report>,
     error: Option<String>,
     p: ReportParams,
@@ -38,6 +42,16 @@ impl ReportsPage {
         format_money(*minor, &self.currency)
     }
 }
+
+/// The filters as the domain names them and as the form labels them.
+const REPORT_FIELDS: super::FieldMap = &[
+    ("from", "from", "From"),
+    ("to", "to", "To"),
+    ("team", "team", "Team"),
+    ("queue", "queue", "Queue"),
+    ("channel", "channel", "Channel"),
+    ("staff", "staff", "Person"),
+];
 
 fn qs(p: &ReportParams) -> String {
     let mut parts = Vec::new();
@@ -62,6 +76,10 @@ async fn page(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, UiError> {
     let actor = u.actor();
+    // A refusal is said at the filter in its label's words.
+    let mut typed = super::Typed::default();
+    let mut refuse =
+        |e: &extramile_domain::DomainError| super::refusal_at(e, REPORT_FIELDS, &mut typed);
     let (report, error, status) = match p.query() {
         Ok(q) => match s.reports.report(&actor, &q).await {
             Ok(r) => (Some(r), None, StatusCode::OK),
@@ -69,12 +87,12 @@ async fn page(
                 return Err(UiError(extramile_domain::DomainError::Forbidden(m)));
             }
             Err(e) => {
-                let (st, t) = super::refusal(&e);
+                let (st, t) = refuse(&e);
                 (None, Some(t), st)
             }
         },
         Err(e) => {
-            let (st, t) = super::refusal(&e);
+            let (st, t) = refuse(&e);
             (None, Some(t), st)
         }
     };
@@ -106,7 +124,18 @@ async fn page(
         .and_then(|r| r.extra_mile.iter().map(|x| x.extra_mile_calls).max())
         .unwrap_or(0);
     let currency = s.ledger.currency().to_string();
+    // The days shown are in the boxes (last week's when none were given).
+    let (from_value, to_value) = match &report {
+        Some(r) => (r.from.to_string(), r.to.to_string()),
+        None => (
+            p.from.clone().unwrap_or_default(),
+            p.to.clone().unwrap_or_default(),
+        ),
+    };
     let page = ReportsPage {
+        from_value,
+        to_value,
+        typed,
         shell: Shell::of(&u),
         qs: qs(&p),
         report,
