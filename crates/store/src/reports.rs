@@ -86,6 +86,27 @@ fn staffed(range_col: &str, from: i64, to: i64, staff_col: &str, q: &ReportQuery
     w
 }
 
+/// Queued contacts that joined in the range, by queue, channel, the
+/// queue's team or the contact's owner.
+fn queued(from: i64, to: i64, q: &ReportQuery) -> Where {
+    let mut w = Where::default();
+    w.add("qe.queued_at >= ?", Bind::Int(from))
+        .add("qe.queued_at < ?", Bind::Int(to));
+    if let Some(qid) = q.queue {
+        w.add("qe.queue_id = ?", Bind::Id(qid.0));
+    }
+    if let Some(c) = &q.channel {
+        w.add("i.channel = ?", Bind::Text(c.clone()));
+    }
+    if let Some(t) = q.team {
+        w.add("qu.team_id = ?", Bind::Id(t.0));
+    }
+    if let Some(s) = q.staff {
+        w.add("i.owner_id = ?", Bind::Id(s.0));
+    }
+    w
+}
+
 #[async_trait]
 impl ReportStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -148,21 +169,7 @@ impl ReportStore for SqlStore {
             .collect();
 
         // Queued contacts: speed of answer and abandonment.
-        let mut w = Where::default();
-        w.add("qe.queued_at >= ?", Bind::Int(from))
-            .add("qe.queued_at < ?", Bind::Int(to));
-        if let Some(qid) = q.queue {
-            w.add("qe.queue_id = ?", Bind::Id(qid.0));
-        }
-        if let Some(c) = &q.channel {
-            w.add("i.channel = ?", Bind::Text(c.clone()));
-        }
-        if let Some(t) = q.team {
-            w.add("qu.team_id = ?", Bind::Id(t.0));
-        }
-        if let Some(s) = q.staff {
-            w.add("i.owner_id = ?", Bind::Id(s.0));
-        }
+        let w = queued(from, to, q);
         // Grouped in the database by the wait in whole seconds: a month's
         // tens of thousands of contacts come back as at most a few thousand
         // rows, and the percentile is still exact to the second.
@@ -383,21 +390,7 @@ impl ReportStore for SqlStore {
                 }
             }
             "speed_of_answer" | "abandoned" => {
-                let mut w = Where::default();
-                w.add("qe.queued_at >= ?", Bind::Int(from))
-                    .add("qe.queued_at < ?", Bind::Int(to));
-                if let Some(qid) = q.queue {
-                    w.add("qe.queue_id = ?", Bind::Id(qid.0));
-                }
-                if let Some(c) = &q.channel {
-                    w.add("i.channel = ?", Bind::Text(c.clone()));
-                }
-                if let Some(t) = q.team {
-                    w.add("qu.team_id = ?", Bind::Id(t.0));
-                }
-                if let Some(s) = q.staff {
-                    w.add("i.owner_id = ?", Bind::Id(s.0));
-                }
+                let mut w = queued(from, to, q);
                 if figure == "abandoned" {
                     w.plain("i.answered_at IS NULL AND i.state = 'ended'");
                 } else {

@@ -133,6 +133,15 @@ window.extramileLive = (function () {
 (function () {
   const pop = document.getElementById('screen-pop');
   if (!pop) return;
+  function closeButton() {
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'pop-close';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.textContent = '×';
+    close.addEventListener('click', () => { pop.hidden = true; });
+    return close;
+  }
   window.extramileLive.on('screen_pop', (d) => {
     pop.dataset.busy = 'call';
     pop.replaceChildren();
@@ -162,13 +171,7 @@ window.extramileLive = (function () {
       none.textContent = 'No account matches this number.';
       pop.appendChild(none);
     }
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'pop-close';
-    close.setAttribute('aria-label', 'Dismiss');
-    close.textContent = '×';
-    close.addEventListener('click', () => { pop.hidden = true; });
-    pop.appendChild(close);
+    pop.appendChild(closeButton());
     pop.hidden = false;
   });
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') pop.hidden = true; });
@@ -190,13 +193,7 @@ window.extramileLive = (function () {
       open.textContent = 'Open the follow-up';
       pop.appendChild(open);
     }
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'pop-close';
-    close.setAttribute('aria-label', 'Dismiss');
-    close.textContent = '×';
-    close.addEventListener('click', () => { pop.hidden = true; });
-    pop.appendChild(close);
+    pop.appendChild(closeButton());
     pop.hidden = false;
   }
   window.extramileLive.on('follow_up_due', remind);

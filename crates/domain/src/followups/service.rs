@@ -4,10 +4,10 @@ use super::model::*;
 use super::rules;
 use crate::access::{Action, authorize};
 use crate::audit::{Actor, AuditEvent, change};
-use crate::customers::values::{optional_text, required_text};
+use crate::customers::values::required_text;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::interactions::{InteractionService, InteractionView, NewInteraction};
+use crate::interactions::InteractionService;
 use crate::jobs::{NewJob, kinds};
 use crate::live::{LiveEvent, SharedNotifier};
 use crate::store::Store;
@@ -36,15 +36,15 @@ pub struct FollowUpFilter {
 
 #[derive(Clone)]
 pub struct FollowUpService {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
     notifier: SharedNotifier,
-    clock: Clock,
+    pub(super) clock: Clock,
     /// The provider's zone: "today" for staff without their own.
     zone: TimeZone,
     /// The provider's calendar region ("US"); holidays of its subregions
     /// ("US-TX") apply to customers located there.
-    region: String,
-    interactions: InteractionService,
+    pub(super) region: String,
+    pub(super) interactions: InteractionService,
 }
 
 impl FollowUpService {
@@ -74,7 +74,7 @@ impl FollowUpService {
         &self.region
     }
 
-    fn zone_named(&self, name: Option<&str>) -> TimeZone {
+    pub(super) fn zone_named(&self, name: Option<&str>) -> TimeZone {
         name.and_then(|z| TimeZone::get(z).ok())
             .unwrap_or_else(|| self.zone.clone())
     }
@@ -92,7 +92,7 @@ impl FollowUpService {
     }
 
     /// The job that turns it due at the start of its day in the owner's zone.
-    fn due_job(&self, f: &FollowUp, owner_zone: &TimeZone) -> NewJob {
+    pub(super) fn due_job(&self, f: &FollowUp, owner_zone: &TimeZone) -> NewJob {
         let start = f
             .due_on
             .to_zoned(owner_zone.clone())
@@ -105,12 +105,18 @@ impl FollowUpService {
         )
     }
 
-    async fn owner_zone(&self, owner: StaffId) -> Result<TimeZone> {
+    pub(super) async fn owner_zone(&self, owner: StaffId) -> Result<TimeZone> {
         let u = self.store.staff(owner).await?;
         Ok(self.zone_named(u.and_then(|u| u.time_zone).as_deref()))
     }
 
-    fn event(&self, f: &FollowUp, actor: &Actor, action: &str, detail: String) -> FollowUpEvent {
+    pub(super) fn event(
+        &self,
+        f: &FollowUp,
+        actor: &Actor,
+        action: &str,
+        detail: String,
+    ) -> FollowUpEvent {
         FollowUpEvent {
             id: FollowUpEventId::new(),
             follow_up_id: f.id,
@@ -121,7 +127,7 @@ impl FollowUpService {
         }
     }
 
-    fn audit(
+    pub(super) fn audit(
         &self,
         actor: &Actor,
         f: &FollowUp,
@@ -139,7 +145,7 @@ impl FollowUpService {
         c.build()
     }
 
-    fn announce(&self, f: &FollowUp, kind: &str) {
+    pub(super) fn announce(&self, f: &FollowUp, kind: &str) {
         self.notifier.publish(LiveEvent::for_staff(
             f.owner_id,
             kind,
@@ -293,7 +299,7 @@ impl FollowUpService {
         .await
     }
 
-    async fn load(&self, id: FollowUpId) -> Result<FollowUp> {
+    pub(super) async fn load(&self, id: FollowUpId) -> Result<FollowUp> {
         self.store
             .follow_up(id)
             .await?
@@ -426,393 +432,9 @@ impl FollowUpService {
         )
         .await
     }
-
-    async fn save(
-        &self,
-        actor: &Actor,
-        before: &FollowUp,
-        after: &FollowUp,
-        action: &str,
-        detail: String,
-        jobs: &[NewJob],
-    ) -> Result<()> {
-        let ev = self.event(after, actor, action, detail.clone());
-        let a = self.audit(
-            actor,
-            after,
-            action,
-            format!("Follow-up {action}: {detail}"),
-            Some(before),
-        );
-        self.store.update_follow_up(after, &ev, jobs, &a).await
-    }
-
-    fn check_version(f: &FollowUp, version: i64) -> Result<()> {
-        crate::error::expect_version("follow-up", f.version, version)
-    }
-
-    /// Owner, the owner's team and supervisors may change it.
-    async fn may_change(&self, actor: &Actor, f: &FollowUp) -> Result<()> {
-        authorize(actor.role, Action::EditCustomer)?;
-        if actor.id == Some(f.owner_id) || crate::access::allowed(actor.role, Action::WatchQueues) {
-            return Ok(());
-        }
-        let (me, owner) = match actor.id {
-            Some(me) => (
-                self.store.staff(me).await?,
-                self.store.staff(f.owner_id).await?,
-            ),
-            None => (None, None),
-        };
-        let same_team = me
-            .and_then(|m| m.team_id)
-            .is_some_and(|t| owner.and_then(|o| o.team_id) == Some(t));
-        if same_team {
-            Ok(())
-        } else {
-            Err(DomainError::Forbidden(
-                "only its owner, their team or a supervisor may change this follow-up".into(),
-            ))
-        }
-    }
-
-    pub async fn reschedule(
-        &self,
-        actor: &Actor,
-        id: FollowUpId,
-        input: RescheduleInput,
-    ) -> Result<FollowUp> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        Self::check_version(&f, input.version)?;
-        let zone = self.owner_zone(f.owner_id).await?;
-        let today = (self.clock)().to_zoned(zone.clone()).date();
-        let due_on = rules::check_due("due_on", &input.due_on, today)?;
-        let window =
-            rules::check_window(input.window_start.as_deref(), input.window_end.as_deref())?;
-        let reason = required_text("reason", &input.reason, 500)?;
-        let g = rules::reschedule(&f, due_on, window, &reason)?;
-        let detail = format!(
-            "from {} to {}{} — {reason}",
-            f.due_on,
-            g.due_on,
-            window_words(&g)
-        );
-        self.save(
-            actor,
-            &f,
-            &g,
-            "rescheduled",
-            detail,
-            &[self.due_job(&g, &zone)],
-        )
-        .await?;
-        Ok(g)
-    }
-
-    pub async fn reassign(
-        &self,
-        actor: &Actor,
-        id: FollowUpId,
-        input: ReassignInput,
-    ) -> Result<FollowUp> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        Self::check_version(&f, input.version)?;
-        let to = self
-            .store
-            .staff(input.owner_id)
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| {
-                DomainError::invalid("owner_id", "no active staff member with this id")
-            })?;
-        let g = rules::reassign(&f, to.id)?;
-        let reason = optional_text("reason", input.reason.as_deref(), 500)?;
-        let detail = match reason {
-            Some(r) => format!("to {} — {r}", to.name),
-            None => format!("to {}", to.name),
-        };
-        // Its due day in the new owner's zone.
-        let zone = self.zone_named(to.time_zone.as_deref());
-        self.save(
-            actor,
-            &f,
-            &g,
-            "reassigned",
-            detail,
-            &[self.due_job(&g, &zone)],
-        )
-        .await?;
-        self.announce(&g, "follow_up_assigned");
-        Ok(g)
-    }
-
-    pub async fn cancel(
-        &self,
-        actor: &Actor,
-        id: FollowUpId,
-        input: CancelInput,
-    ) -> Result<FollowUp> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        Self::check_version(&f, input.version)?;
-        let reason = required_text("reason", &input.reason, 500)?;
-        let g = rules::cancel(&f, &reason)?;
-        self.save(actor, &f, &g, "cancelled", reason, &[]).await?;
-        Ok(g)
-    }
-
-    pub async fn miss(
-        &self,
-        actor: &Actor,
-        id: FollowUpId,
-        input: CancelInput,
-    ) -> Result<FollowUp> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        Self::check_version(&f, input.version)?;
-        let today = (self.clock)()
-            .to_zoned(self.owner_zone(f.owner_id).await?)
-            .date();
-        let reason = required_text("reason", &input.reason, 500)?;
-        let g = rules::miss(&f, &reason, today)?;
-        self.save(actor, &f, &g, "missed", reason, &[]).await?;
-        Ok(g)
-    }
-
-    /// "Call now": an outbound contact with the person, linked to the
-    /// follow-up and its case. Whoever calls gets the credit.
-    pub async fn start_call(&self, actor: &Actor, id: FollowUpId) -> Result<InteractionView> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        if !rules::is_open(f.state) {
-            return Err(DomainError::Conflict(format!(
-                "a follow-up that is {} needs no call",
-                f.state
-            )));
-        }
-        if let Some(i) = f.calling_interaction
-            && let Some(v) = self.store.interaction_view(i).await?
-            && v.interaction.state != crate::interactions::state::InteractionState::Ended
-        {
-            // A second click: the call already under way.
-            return Ok(v);
-        }
-        let v = self
-            .interactions
-            .create(
-                actor,
-                NewInteraction {
-                    channel: "follow_up_call".into(),
-                    account_id: Some(f.account_id),
-                    person_id: Some(f.person_id),
-                    subject: Some(format!("Follow-up: {}", truncate(&f.purpose, 180))),
-                    in_progress: Some(true),
-                },
-            )
-            .await?;
-        if let Some(c) = f.case_id {
-            let a = change(actor, "link_interaction", "case", c.0)
-                .account(Some(f.account_id))
-                .summary("Follow-up call linked to the case")
-                .build();
-            self.store
-                .link_case_interaction(c, v.interaction.id, &a)
-                .await?;
-        }
-        let mut g = f.clone();
-        g.calling_interaction = Some(v.interaction.id);
-        g.version += 1;
-        self.save(actor, &f, &g, "called", format!("by {}", actor.name), &[])
-            .await?;
-        Ok(v)
-    }
-
-    /// Record the outcome (the wrap-up of its call, or by hand).
-    pub async fn complete(
-        &self,
-        actor: &Actor,
-        id: FollowUpId,
-        input: CompleteInput,
-    ) -> Result<FollowUp> {
-        let f = self.load(id).await?;
-        self.may_change(actor, &f).await?;
-        Self::check_version(&f, input.version)?;
-        self.record_outcome(actor, f, &input.outcome, input.note.as_deref())
-            .await
-    }
-
-    pub(crate) async fn record_outcome(
-        &self,
-        actor: &Actor,
-        f: FollowUp,
-        outcome: &str,
-        note: Option<&str>,
-    ) -> Result<FollowUp> {
-        let by = actor
-            .id
-            .ok_or_else(|| DomainError::Forbidden("an outcome is recorded by a person".into()))?;
-        let outcome = FollowUpOutcome::parse("follow_up_outcome", outcome.trim())?;
-        let note = optional_text("note", note, 2000)?;
-        let g = rules::complete(&f, outcome, note.clone(), by, (self.clock)())?;
-        let action = if outcome == FollowUpOutcome::NoAnswer {
-            "attempted"
-        } else {
-            "done"
-        };
-        let mut detail = format!("{} by {}", outcome.words(), actor.name);
-        if by != f.owner_id {
-            detail.push_str(" (covering)");
-        }
-        if let Some(n) = note {
-            detail.push_str(" — ");
-            detail.push_str(&n);
-        }
-        self.save(actor, &f, &g, action, detail, &[]).await?;
-        Ok(g)
-    }
-
-    /// Wrap up a contact; when it is a follow-up's call, its outcome is
-    /// required and recorded on the follow-up (checked before anything).
-    pub async fn wrap_up(
-        &self,
-        actor: &Actor,
-        id: InteractionId,
-        input: crate::interactions::WrapUpInput,
-    ) -> Result<InteractionView> {
-        let open = self
-            .store
-            .follow_up_by_call(id)
-            .await?
-            .filter(|f| rules::is_open(f.state));
-        let Some(f) = open else {
-            return self.interactions.wrap_up(actor, id, input).await;
-        };
-        let outcome = input
-            .follow_up_outcome
-            .as_deref()
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "follow_up_outcome",
-                    "choose one (this call keeps a promise)",
-                )
-            })?
-            .to_string();
-        FollowUpOutcome::parse("follow_up_outcome", &outcome)?;
-        let note = input.notes.clone();
-        let v = self.interactions.wrap_up(actor, id, input).await?;
-        self.record_outcome(actor, f, &outcome, note.as_deref())
-            .await?;
-        Ok(v)
-    }
-
-    /// The follow-up a contact is the call of, if any.
-    pub async fn by_call(&self, interaction: InteractionId) -> Result<Option<FollowUp>> {
-        self.store.follow_up_by_call(interaction).await
-    }
-
-    /// The due job: scheduled → due when its day has started in the owner's
-    /// zone; the owner is told live. Idempotent. When the day has not
-    /// started yet where the owner is now (their zone changed, a node's
-    /// clock ran ahead), answers when to look again.
-    pub async fn fall_due(&self, id: FollowUpId) -> Result<Option<jiff::Timestamp>> {
-        let Some(f) = self.store.follow_up(id).await? else {
-            return Ok(None);
-        };
-        let zone = self.owner_zone(f.owner_id).await?;
-        let today = (self.clock)().to_zoned(zone.clone()).date();
-        if f.state == FollowUpState::Scheduled && f.due_on > today {
-            return Ok(Some(self.due_job(&f, &zone).run_at));
-        }
-        let Some(g) = rules::fall_due(&f, today) else {
-            return Ok(None);
-        };
-        let system = Actor::system();
-        match self
-            .save(
-                &system,
-                &f,
-                &g,
-                "due",
-                format!("due today for its owner ({})", g.due_on),
-                &[],
-            )
-            .await
-        {
-            Ok(()) => {}
-            // Changed meanwhile (rescheduled, done): that change wins.
-            Err(DomainError::Conflict(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        }
-        self.announce(&g, "follow_up_due");
-        Ok(None)
-    }
-
-    pub async fn holidays(&self, actor: &Actor, from: Date, to: Date) -> Result<Vec<Holiday>> {
-        authorize(actor.role, Action::ViewCustomer)?;
-        self.store.holidays(&self.region, from, to).await
-    }
-
-    /// The first working day on or after `d` in the provider's calendar.
-    pub async fn next_working_day(&self, d: Date) -> Result<Date> {
-        let until = d.saturating_add(jiff::Span::new().days(31));
-        let hs = self.store.holidays(&self.region, d, until).await?;
-        let days: Vec<Date> = hs
-            .iter()
-            .filter(|h| h.region == self.region)
-            .map(|h| h.on)
-            .collect();
-        Ok(rules::next_working_day(d, &days))
-    }
-
-    pub async fn put_holiday(&self, actor: &Actor, input: HolidayInput) -> Result<Holiday> {
-        authorize(actor.role, Action::RunOperations)?;
-        let region = input.region.trim().to_ascii_uppercase();
-        let ok = region.len() <= 10
-            && !region.is_empty()
-            && region
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-        if !ok {
-            return Err(DomainError::invalid(
-                "region",
-                "must be a country or region code like US or US-TX",
-            ));
-        }
-        let h = Holiday {
-            region,
-            on: crate::customers::values::parse_date("on", &input.on)?,
-            name: required_text("name", &input.name, 120)?,
-        };
-        let a = change(actor, "put", "holiday", uuid::Uuid::nil())
-            .summary(format!("Holiday {} on {} ({})", h.name, h.on, h.region))
-            .after(&h)
-            .build();
-        self.store.put_holiday(&h, &a).await?;
-        Ok(h)
-    }
-
-    pub async fn delete_holiday(&self, actor: &Actor, region: &str, on: &str) -> Result<()> {
-        authorize(actor.role, Action::RunOperations)?;
-        let on = crate::customers::values::parse_date("on", on)?;
-        let region = region.trim().to_ascii_uppercase();
-        let a = change(actor, "delete", "holiday", uuid::Uuid::nil())
-            .summary(format!("Holiday on {on} ({region}) removed"))
-            .build();
-        if self.store.delete_holiday(&region, on, &a).await? {
-            Ok(())
-        } else {
-            Err(DomainError::NotFound(format!(
-                "holiday on {on} in {region}"
-            )))
-        }
-    }
 }
 
-fn window_words(f: &FollowUp) -> String {
+pub(super) fn window_words(f: &FollowUp) -> String {
     match (f.window_start, f.window_end) {
         (Some(a), Some(b)) => format!(
             ", between {} and {}",
@@ -823,6 +445,6 @@ fn window_words(f: &FollowUp) -> String {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub(super) fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }

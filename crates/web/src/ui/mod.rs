@@ -12,6 +12,7 @@ pub(crate) mod followups;
 mod forms;
 mod interactions;
 mod money;
+mod operations;
 mod panel;
 mod picklists;
 mod profile;
@@ -525,6 +526,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(profile::router())
         .merge(picklists::router())
         .merge(followups::router())
+        .merge(operations::router())
         .merge(reports::router())
         .merge(feedback::router())
         .fallback(not_found)
