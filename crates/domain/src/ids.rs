@@ -60,4 +60,7 @@ id_type!(
     FollowUpEventId,
     SurveyId,
     KudosId,
+    OfficeId,
+    OrderId,
+    OrderLineId,
 );

@@ -49,6 +49,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod ledger;
 pub mod live;
+pub mod orders;
 pub mod reports;
 pub mod routing;
 pub mod store;

@@ -706,8 +706,59 @@ pub trait FeedbackStore: Send + Sync {
 }
 
 /// Everything, as one object the services hold.
+/// What placing an order led to in its transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaceOutcome {
+    Placed,
+    /// The same actor's key placed this order already.
+    Existing(OrderId),
+    /// A free item would pass the month's limit on the account.
+    MonthLimit {
+        used: i64,
+    },
+}
+
+/// Offices and orders. An order is written with its lines, its charges and
+/// free items (each under its guard) and its audit event in one
+/// transaction; lines read their free part from the ledger.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    async fn offices(&self) -> Result<Vec<crate::orders::Office>>;
+    async fn office(&self, id: OfficeId) -> Result<Option<crate::orders::Office>>;
+    /// Insert, or update when the stored version is `o.version - 1`.
+    async fn put_office(
+        &self,
+        o: &crate::orders::Office,
+        insert: bool,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn order_by_key(&self, actor: StaffId, key: &str) -> Result<Option<OrderId>>;
+    async fn place_order(
+        &self,
+        o: &crate::orders::Order,
+        key: &str,
+        entries: &[(crate::ledger::LedgerEntry, PostGuard)],
+        audit: &AuditEvent,
+    ) -> Result<PlaceOutcome>;
+    async fn order(&self, id: OrderId) -> Result<Option<crate::orders::Order>>;
+    /// Newest first.
+    async fn account_orders(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<crate::orders::Order>>;
+    /// `Conflict` when the stored version is not `o.version - 1`.
+    async fn update_order(
+        &self,
+        o: &crate::orders::Order,
+        entries: &[crate::ledger::LedgerEntry],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+}
+
 pub trait Store:
-    CustomerStore
+    OrderStore
+    + CustomerStore
     + AuditStore
     + StaffStore
     + InteractionStore
@@ -724,7 +775,8 @@ pub trait Store:
 {
 }
 impl<T> Store for T where
-    T: CustomerStore
+    T: OrderStore
+        + CustomerStore
         + AuditStore
         + StaffStore
         + InteractionStore

@@ -21,7 +21,7 @@ fn corrupt(e: impl std::fmt::Display) -> DomainError {
 }
 
 #[derive(sqlx::FromRow)]
-struct EntryRow {
+pub(crate) struct EntryRow {
     id: Uuid,
     account_id: Uuid,
     kind: String,
@@ -39,10 +39,10 @@ struct EntryRow {
     approval_id: Option<Uuid>,
 }
 
-const ENTRY_COLS: &str = "SELECT id, account_id, kind, amount_minor, currency, reason_code, memo, label, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id FROM ledger_entries";
+pub(crate) const ENTRY_COLS: &str = "SELECT id, account_id, kind, amount_minor, currency, reason_code, memo, label, related_entry_id, external_id, effective_on, created_at, created_by, created_by_name, approval_id FROM ledger_entries";
 
 impl EntryRow {
-    fn into_domain(self) -> Result<LedgerEntry> {
+    pub(crate) fn into_domain(self) -> Result<LedgerEntry> {
         Ok(LedgerEntry {
             id: self.id.into(),
             account_id: self.account_id.into(),
@@ -192,6 +192,8 @@ macro_rules! post_in_tx {
         .await
     }};
 }
+
+pub(crate) use post_in_tx;
 
 #[async_trait]
 impl LedgerStore for SqlStore {

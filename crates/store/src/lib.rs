@@ -19,6 +19,7 @@ mod jobs;
 mod ledger;
 mod live;
 mod lookup;
+mod orders;
 mod records;
 mod reports;
 mod routing;

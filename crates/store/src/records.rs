@@ -76,9 +76,9 @@ impl SqlStore {
     pub(crate) async fn write_product(&self, p: &Product, audit: &AuditEvent) -> Result<()> {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query(concat!("INSERT INTO products (", product_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
+            sqlx::query(concat!("INSERT INTO products (", product_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"))
                 .bind(p.id.0).bind(p.code.as_str()).bind(p.name.as_str()).bind(p.kind.as_str())
-                .bind(p.monthly_price_minor).bind(p.currency.as_str())
+                .bind(p.monthly_price_minor).bind(p.currency.as_str()).bind(p.retail_price_minor)
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)

@@ -210,10 +210,11 @@ pub struct ProductRow {
     pub kind: String,
     pub monthly_price_minor: i64,
     pub currency: String,
+    pub retail_price_minor: Option<i64>,
 }
 macro_rules! product_cols {
     () => {
-        "id, code, name, kind, monthly_price_minor, currency"
+        "id, code, name, kind, monthly_price_minor, currency, retail_price_minor"
     };
 }
 pub(crate) use product_cols;
@@ -227,6 +228,7 @@ impl ProductRow {
             kind: ProductKind::parse("kind", &self.kind).map_err(corrupt)?,
             monthly_price_minor: self.monthly_price_minor,
             currency: self.currency,
+            retail_price_minor: self.retail_price_minor,
         })
     }
 }

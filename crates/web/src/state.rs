@@ -26,6 +26,7 @@ pub struct AppState {
     pub follow_ups: extramile_domain::followups::FollowUpService,
     pub reports: extramile_domain::reports::ReportService,
     pub feedback: extramile_domain::feedback::FeedbackService,
+    pub orders: extramile_domain::orders::OrderService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -64,14 +65,24 @@ impl AppState {
             clock.clone(),
             interactions.clone(),
         );
+        let authority = AuthorityService::new(store.clone(), ledger.clone(), hub.clone());
+        let orders = extramile_domain::orders::OrderService::new(
+            store.clone(),
+            ledger.clone(),
+            authority.clone(),
+            hub.clone(),
+            clock.clone(),
+            jiff::tz::TimeZone::UTC,
+        );
         Self {
+            orders,
             reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
             feedback: extramile_domain::feedback::FeedbackService::new(
                 store.clone(),
                 clock.clone(),
             ),
             follow_ups,
-            authority: AuthorityService::new(store.clone(), ledger.clone(), hub.clone()),
+            authority,
             ledger,
             customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
@@ -96,6 +107,19 @@ impl AppState {
         self.follow_ups = self.follow_ups.clone().with_calendar(zone.clone(), region);
         self.reports = self.reports.clone().with_zone(zone.clone());
         self.time_zone = zone;
+        self.rebuild_orders()
+    }
+
+    /// Orders use the money services and the provider's zone as they are now.
+    fn rebuild_orders(mut self) -> Self {
+        self.orders = extramile_domain::orders::OrderService::new(
+            self.store.clone(),
+            self.ledger.clone(),
+            self.authority.clone(),
+            self.hub.clone(),
+            self.follow_ups.clock(),
+            self.time_zone.clone(),
+        );
         self
     }
 
@@ -105,6 +129,6 @@ impl AppState {
         self.authority =
             AuthorityService::new(self.store.clone(), self.ledger.clone(), self.hub.clone());
         self.authority.escalate_after = m.escalate_after;
-        self
+        self.rebuild_orders()
     }
 }

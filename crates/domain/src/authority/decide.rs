@@ -84,7 +84,10 @@ pub fn decide(
     match action {
         // A charge that may not be cancelled can still be made good with
         // a credit on the next bill.
-        MoneyActionKind::ChargeWaiver | MoneyActionKind::FeeReversal => {
+        // So can an item that may not be given free.
+        MoneyActionKind::ChargeWaiver
+        | MoneyActionKind::FeeReversal
+        | MoneyActionKind::FreeItem => {
             if let Some((g, used)) = goodwill {
                 let n = room(Some(g), used).min(amount);
                 if n > 0 {

@@ -22,6 +22,7 @@ crate::str_enum!(MoneyActionKind {
     ChargeWaiver => "charge_waiver",
     FeeReversal => "fee_reversal",
     Refund => "refund",
+    FreeItem => "free_item",
 });
 
 impl MoneyActionKind {
@@ -31,6 +32,7 @@ impl MoneyActionKind {
             Self::ChargeWaiver => "a charge waiver",
             Self::FeeReversal => "a fee reversal",
             Self::Refund => "a refund",
+            Self::FreeItem => "a free item",
         }
     }
 }

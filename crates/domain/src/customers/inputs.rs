@@ -122,6 +122,9 @@ pub struct NewProduct {
     pub kind: String,
     pub monthly_price_minor: i64,
     pub currency: String,
+    /// Equipment and accessories: the one-off price (required for them).
+    #[serde(default)]
+    pub retail_price_minor: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

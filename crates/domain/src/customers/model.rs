@@ -30,7 +30,16 @@ crate::str_enum!(ProductKind {
     Phone => "phone",
     Water => "water",
     Energy => "energy",
+    Equipment => "equipment",
+    Accessory => "accessory",
 });
+
+impl ProductKind {
+    /// Bought once (ordered), never subscribed to.
+    pub fn is_goods(self) -> bool {
+        matches!(self, Self::Equipment | Self::Accessory)
+    }
+}
 crate::str_enum!(SubscriptionStatus {
     Active => "active",
     Suspended => "suspended",
@@ -142,6 +151,10 @@ pub struct Product {
     /// Monthly price in minor units of `currency`.
     pub monthly_price_minor: i64,
     pub currency: String,
+    /// The one-off price of equipment and accessories (what an order line
+    /// charges and what giving one free is worth).
+    #[serde(default)]
+    pub retail_price_minor: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

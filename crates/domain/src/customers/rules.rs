@@ -205,6 +205,7 @@ mod tests {
             kind,
             monthly_price_minor: 100,
             currency: "USD".into(),
+            retail_price_minor: None,
         };
         let (i1, i2, tv) = (
             p(ProductKind::Internet),

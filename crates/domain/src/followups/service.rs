@@ -70,6 +70,11 @@ impl FollowUpService {
         self
     }
 
+    /// The clock follow-ups go by (the state's, for other services).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     pub fn region(&self) -> &str {
         &self.region
     }

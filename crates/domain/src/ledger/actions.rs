@@ -383,7 +383,9 @@ impl LedgerService {
             charge_words = Some(words);
         } else if matches!(
             req.kind,
-            MoneyActionKind::ChargeWaiver | MoneyActionKind::FeeReversal
+            MoneyActionKind::ChargeWaiver
+                | MoneyActionKind::FeeReversal
+                | MoneyActionKind::FreeItem
         ) {
             return Err(DomainError::invalid("charge_id", "name the charge"));
         }
@@ -393,6 +395,7 @@ impl LedgerService {
             .or_else(|| match (req.kind, &charge_words) {
                 (MoneyActionKind::ChargeWaiver, Some(w)) => Some(format!("Waived: {w}")),
                 (MoneyActionKind::FeeReversal, Some(w)) => Some(format!("Refunded: {w}")),
+                (MoneyActionKind::FreeItem, Some(w)) => Some(format!("Free of charge: {w}")),
                 (MoneyActionKind::GoodwillCredit, Some(w)) => Some(format!("Credit for: {w}")),
                 (MoneyActionKind::Refund, _) => req
                     .refund_words
@@ -458,6 +461,14 @@ impl LedgerService {
             return Err(DomainError::invalid(
                 "charge_id",
                 "this charge is not a fee; waive it instead",
+            ));
+        }
+        if action == MoneyActionKind::FreeItem
+            && charge.reason_code.as_deref() != Some(crate::orders::ORDER_CHARGE)
+        {
+            return Err(DomainError::invalid(
+                "charge_id",
+                "only an order line's charge can be given free; credit or waive this one",
             ));
         }
         let given = rules::given_about(&entries)

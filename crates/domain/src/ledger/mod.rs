@@ -12,5 +12,5 @@ pub use model::*;
 pub use money::{Currency, Money, MoneyRequest, request_digest};
 pub use rules::*;
 pub use service::NEWEST;
-pub(crate) use service::staff_of;
 pub use service::{ActionResult, LedgerService, MoneySettings, Standing};
+pub(crate) use service::{month_start, staff_of};

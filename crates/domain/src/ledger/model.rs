@@ -13,6 +13,7 @@ crate::str_enum!(EntryKind {
     Refund => "refund",
     DisputeHold => "dispute_hold",
     DisputeUpheld => "dispute_upheld",
+    FreeItem => "free_item",
 });
 
 /// One immutable money movement. `amount_minor` is signed: positive is

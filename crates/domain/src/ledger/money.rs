@@ -100,6 +100,10 @@ impl MoneyRequest {
                     .charge_id
                     .ok_or_else(|| DomainError::invalid("charge_id", "name the charge"))?,
             ),
+            // A free item is an order line's charge given up.
+            MoneyActionKind::FreeItem => Some(input.charge_id.ok_or_else(|| {
+                DomainError::invalid("charge_id", "name the order line's charge")
+            })?),
             // A credit may make good a charge: it is then counted against it.
             MoneyActionKind::GoodwillCredit => input.charge_id,
             MoneyActionKind::Refund => None,

@@ -112,7 +112,8 @@ pub fn signed(kind: EntryKind, positive: i64) -> i64 {
         EntryKind::Payment
         | EntryKind::Credit
         | EntryKind::ChargeWaiver
-        | EntryKind::FeeReversal => -positive,
+        | EntryKind::FeeReversal
+        | EntryKind::FreeItem => -positive,
         EntryKind::DisputeHold | EntryKind::DisputeUpheld => 0,
     }
 }
@@ -142,7 +143,7 @@ pub fn charge_states(
             continue;
         };
         match e.kind {
-            EntryKind::ChargeWaiver | EntryKind::FeeReversal => {
+            EntryKind::ChargeWaiver | EntryKind::FeeReversal | EntryKind::FreeItem => {
                 charge.0 += e.amount_minor;
                 if charge.1 == DisputeState::Held {
                     charge.1 = DisputeState::Waived;
@@ -193,7 +194,10 @@ pub fn given_about(entries: &[LedgerEntry]) -> HashMap<crate::ids::LedgerEntryId
         };
         if matches!(
             e.kind,
-            EntryKind::Credit | EntryKind::ChargeWaiver | EntryKind::FeeReversal
+            EntryKind::Credit
+                | EntryKind::ChargeWaiver
+                | EntryKind::FeeReversal
+                | EntryKind::FreeItem
         ) {
             let g = out.entry(charge).or_default();
             g.minor += e.amount_minor.abs();
@@ -220,6 +224,7 @@ pub fn bill_words(e: &LedgerEntry) -> String {
         },
         EntryKind::ChargeWaiver => "Charge waived".into(),
         EntryKind::FeeReversal => "Fee refunded".into(),
+        EntryKind::FreeItem => "Free of charge".into(),
         EntryKind::Refund => match e.reason_code.as_deref() {
             Some(m) => format!("Refund paid to you by {m}"),
             None => "Refund paid to you".into(),

@@ -107,6 +107,7 @@ pub(super) fn entry_kind(a: MoneyActionKind) -> EntryKind {
         MoneyActionKind::ChargeWaiver => EntryKind::ChargeWaiver,
         MoneyActionKind::FeeReversal => EntryKind::FeeReversal,
         MoneyActionKind::Refund => EntryKind::Refund,
+        MoneyActionKind::FreeItem => EntryKind::FreeItem,
     }
 }
 

@@ -96,6 +96,13 @@ pub fn catalog(currency: &str) -> Catalog {
         kind,
         monthly_price_minor: price,
         currency: currency.into(),
+        retail_price_minor: None,
+    };
+    // Bought once: a price, nothing a month.
+    let goods = |code: &str, name: &str, kind, price| Product {
+        monthly_price_minor: 0,
+        retail_price_minor: Some(price),
+        ..p(code, name, kind, 0)
     };
     Catalog {
         products: vec![
@@ -106,6 +113,19 @@ pub fn catalog(currency: &str) -> Catalog {
             p("TVPLUS", "TV Plus", ProductKind::Tv, 5999),
             p("PHONE", "Home Phone", ProductKind::Phone, 2499),
             p("WATER", "Water service", ProductKind::Water, 3150),
+            goods(
+                "CORD",
+                "Phone cord (replacement)",
+                ProductKind::Accessory,
+                1200,
+            ),
+            goods(
+                "PSU12V",
+                "Router power adapter",
+                ProductKind::Accessory,
+                1900,
+            ),
+            goods("ROUTER", "Wi-Fi router", ProductKind::Equipment, 8900),
         ],
     }
 }

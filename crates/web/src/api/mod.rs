@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod followups;
 mod interactions;
 pub mod ledger;
+mod orders;
 mod picklists;
 mod records;
 pub mod reports;
@@ -57,8 +58,13 @@ use utoipa::OpenApi;
         followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
         reports::report, reports::records,
         feedback::survey, feedback::list, feedback::create, feedback::confirm, feedback::staff,
+        orders::offices, orders::add_office, orders::put_office, orders::list, orders::place, orders::get, orders::step,
     ),
     components(schemas(
+        extramile_domain::orders::Office, extramile_domain::orders::OfficeInput, extramile_domain::orders::OfficeView,
+        extramile_domain::orders::Order, extramile_domain::orders::OrderLine, extramile_domain::orders::OrderView,
+        extramile_domain::orders::OrderState, extramile_domain::orders::Fulfilment, extramile_domain::orders::NewOrder,
+        extramile_domain::orders::NewOrderLine, extramile_domain::orders::OrderStep,
         Problem, extramile_domain::followups::FollowUp, extramile_domain::followups::FollowUpItem,
         extramile_domain::followups::FollowUpEvent, extramile_domain::followups::FollowUpState,
         extramile_domain::followups::FollowUpOutcome, extramile_domain::followups::NewFollowUp,
@@ -162,6 +168,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kudos", get(feedback::list).post(feedback::create))
         .route("/api/v1/kudos/{id}/confirm", post(feedback::confirm))
         .route("/api/v1/staff/{id}/feedback", get(feedback::staff))
+        .route(
+            "/api/v1/offices",
+            get(orders::offices).post(orders::add_office),
+        )
+        .route(
+            "/api/v1/offices/{id}",
+            axum::routing::put(orders::put_office),
+        )
+        .route(
+            "/api/v1/accounts/{id}/orders",
+            get(orders::list).post(orders::place),
+        )
+        .route("/api/v1/orders/{id}", get(orders::get))
+        .route("/api/v1/orders/{id}/steps", post(orders::step))
         .route("/api/v1/reports", get(reports::report))
         .route("/api/v1/reports/records", get(reports::records))
         .route("/api/v1/jobs", get(followups::jobs))

@@ -162,13 +162,30 @@ impl CustomerService {
                 "cannot be negative",
             ));
         }
+        let kind = ProductKind::parse("kind", &input.kind)?;
+        let retail_price_minor = match (kind.is_goods(), input.retail_price_minor) {
+            (true, None) => {
+                return Err(DomainError::invalid(
+                    "retail_price_minor",
+                    "equipment and accessories need a price, in cents",
+                ));
+            }
+            (_, Some(p)) if !(0..=crate::ledger::MAX_AMOUNT_MINOR).contains(&p) => {
+                return Err(DomainError::invalid(
+                    "retail_price_minor",
+                    "must be zero or more, in cents",
+                ));
+            }
+            (_, p) => p,
+        };
         let p = Product {
             id: ProductId::new(),
             code: required_text("code", &input.code, 40)?.to_uppercase(),
             name: required_text("name", &input.name, 100)?,
-            kind: ProductKind::parse("kind", &input.kind)?,
+            kind,
             monthly_price_minor: input.monthly_price_minor,
             currency: currency(&input.currency)?,
+            retail_price_minor,
         };
         let ev = change(actor, "create", "product", p.id.0)
             .summary(format!("Added product {}", p.name))
@@ -202,6 +219,15 @@ impl CustomerService {
             .product(input.product_id)
             .await?
             .ok_or_else(|| DomainError::invalid("product_id", "no product with this id"))?;
+        if product.kind.is_goods() {
+            return Err(DomainError::invalid(
+                "product_id",
+                format!(
+                    "{} is {}: order it, it is not a subscription",
+                    product.name, product.kind
+                ),
+            ));
+        }
         let start_date = match input.start_date.as_deref() {
             Some(d) => parse_date("start_date", d)?,
             None => jiff::Zoned::now().date(),

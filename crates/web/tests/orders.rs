@@ -1,0 +1,440 @@
+//! Small orders through the API on both databases: placing once, a free
+//! item within authority, one beyond it refused with alternatives or sent
+//! for approval, the order's states, cancelling takes the charges back,
+//! offices, and bad input at its field.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::call;
+
+use axum::Router;
+use axum::http::StatusCode;
+use extramile_store::{Options, SqlStore, testing};
+use extramile_web::{AppState, router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+struct World {
+    app: Router,
+    admin: String,
+    maya: String,
+    sue: String,
+    account: String,
+    location: String,
+    office: String,
+    cord: String,
+    router_id: String,
+    internet: String,
+}
+
+async fn world(url: &str) -> World {
+    let store = Arc::new(SqlStore::open(url, &Options::default()).await.unwrap());
+    let state = AppState::new(store, "US", false)
+        .with_calendar(jiff::tz::TimeZone::get("America/Chicago").unwrap(), "US");
+    let t = common::add_staff(
+        &state,
+        &[
+            ("admin@o.example", "admin", None),
+            ("maya@o.example", "agent", None),
+            ("sue@o.example", "supervisor", None),
+        ],
+    )
+    .await;
+    let app = router(state);
+    let product = |code: &str, kind: &str, retail: Option<i64>| {
+        json!({"code": code, "name": match code { "CORD" => "Phone cord", "ROUTER" => "Wi-Fi router", _ => "Internet 100" },
+            "kind": kind, "monthly_price_minor": if retail.is_some() { 0 } else { 4999 }, "currency": "USD", "retail_price_minor": retail})
+    };
+    let mut ids = Vec::new();
+    for (code, kind, retail) in [
+        ("CORD", "accessory", Some(1200)),
+        ("ROUTER", "equipment", Some(8900)),
+        ("INET100", "internet", None),
+    ] {
+        let (s, p) = call(
+            &app,
+            &t[0],
+            "POST",
+            "/api/v1/products",
+            Some(product(code, kind, retail)),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        ids.push(p["id"].as_str().unwrap().to_string());
+    }
+    let (s, e) = call(&app, &t[0], "POST", "/api/v1/products", Some(json!({"code": "X", "name": "X", "kind": "equipment", "monthly_price_minor": 0, "currency": "USD"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "retail_price_minor", "{e}");
+    let (s, p) = call(
+        &app,
+        &t[1],
+        "POST",
+        "/api/v1/people",
+        Some(json!({"given_name": "Ben", "family_name": "Okafor"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (_, a) = call(
+        &app,
+        &t[1],
+        "POST",
+        "/api/v1/accounts",
+        Some(json!({"holder_id": p["person"]["id"]})),
+    )
+    .await;
+    let account = a["id"].as_str().unwrap().to_string();
+    let (s, l) = call(&app, &t[1], "POST", &format!("/api/v1/accounts/{account}/locations"), Some(json!({"line1": "1200 Barton Springs Rd", "city": "Austin", "region": "TX", "postcode": "78704", "time_zone": "America/Chicago"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+
+    // Offices: admins keep them; hours in the queues' syntax.
+    let (s, _) = call(&app, &t[1], "POST", "/api/v1/offices", Some(json!({"name": "Downtown", "address": "500 Congress Ave, Austin", "hours": "mon-fri 09:00-17:00"}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "agents do not keep the offices");
+    let (s, e) = call(&app, &t[0], "POST", "/api/v1/offices", Some(json!({"name": "Downtown", "address": "500 Congress Ave, Austin", "hours": "weekdays 9 to 5"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "hours", "{e}");
+    let (s, o) = call(&app, &t[0], "POST", "/api/v1/offices", Some(json!({"name": "Downtown", "address": "500 Congress Ave, Austin", "hours": "mon-fri 09:00-17:00; sat 10:00-13:00"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(
+        o["time_zone"], "America/Chicago",
+        "the provider's zone by default"
+    );
+    let (_, list) = call(&app, &t[1], "GET", "/api/v1/offices", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        list[0]["hours_now"].as_str().unwrap().contains("open")
+            || list[0]["hours_now"].as_str().unwrap().contains("opens"),
+        "{list}"
+    );
+    World {
+        app,
+        admin: t[0].clone(),
+        maya: t[1].clone(),
+        sue: t[2].clone(),
+        account,
+        location: l["id"].as_str().unwrap().into(),
+        office: o["id"].as_str().unwrap().into(),
+        cord: ids[0].clone(),
+        router_id: ids[1].clone(),
+        internet: ids[2].clone(),
+    }
+}
+
+async fn balance(w: &World) -> (i64, usize) {
+    let (s, v) = call(
+        &w.app,
+        &w.maya,
+        "GET",
+        &format!("/api/v1/accounts/{}/ledger", w.account),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (
+        v["balance_minor"].as_i64().unwrap(),
+        v["entry_count"].as_i64().unwrap() as usize,
+    )
+}
+
+async fn place(w: &World, token: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        &w.app,
+        token,
+        "POST",
+        &format!("/api/v1/accounts/{}/orders", w.account),
+        Some(body),
+    )
+    .await
+}
+
+async fn step(w: &World, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        &w.app,
+        token,
+        "POST",
+        &format!("/api/v1/orders/{id}/steps"),
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn s2_a_free_replacement_cord_to_collect_is_placed_once_within_authority() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let body = json!({"lines": [{"product_id": w.cord, "free": true}], "fulfilment": "pickup", "office_id": w.office,
+            "free_reason": "Cord worn out; power drops traced to it", "idempotency_key": "cord-1"});
+        let (s, v) = place(&w, &w.maya, body.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let o = &v["order"];
+        assert_eq!(o["state"], "placed");
+        assert_eq!(
+            o["lines"][0]["unit_price_minor"], 1200,
+            "the catalog's price"
+        );
+        assert_eq!(
+            o["lines"][0]["free_minor"], 1200,
+            "given free at once: within an agent's $25"
+        );
+        assert!(
+            o["lines"][0]["free_by"].as_str().unwrap().contains("maya"),
+            "{o}"
+        );
+        assert_eq!(v["office"]["name"], "Downtown");
+        assert!(v["reference"].as_str().unwrap().starts_with("ORD-"));
+        // The bill shows the cord and that it is free: nothing owed.
+        assert_eq!(balance(&w).await, (0, 2));
+        let (_, ledger) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/ledger", w.account),
+            None,
+        )
+        .await;
+        let words: Vec<&str> = ledger["next_bill"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["description"].as_str().unwrap())
+            .collect();
+        assert!(
+            words
+                .iter()
+                .any(|d| d.starts_with("Phone cord (order ORD-")),
+            "{words:?}"
+        );
+        assert!(words.contains(&"Free of charge: Phone cord"), "{words:?}");
+
+        // A retry after a timeout (or a double click) is the same order.
+        let (s, again) = place(&w, &w.maya, body.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{again}");
+        assert_eq!(again["order"]["id"], o["id"]);
+        assert_eq!(balance(&w).await, (0, 2), "nothing booked twice");
+        let mut other = body.clone();
+        other["lines"][0]["free"] = json!(false);
+        let (s, e) = place(&w, &w.maya, other).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "idempotency_key");
+
+        // Picked, then collected; and nothing after that.
+        let id = o["id"].as_str().unwrap();
+        let (s, e) = step(&w, &w.maya, id, json!({"to": "collected", "version": 1})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(e["detail"].as_str().unwrap().contains("ready first"), "{e}");
+        let (s, r) = step(&w, &w.maya, id, json!({"to": "ready", "version": 1})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, r2) = step(&w, &w.maya, id, json!({"to": "ready", "version": 1})).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a double click answers the first step: {r2}"
+        );
+        assert_eq!(r2["order"]["version"], 2);
+        let (s, e) = step(&w, &w.maya, id, json!({"to": "shipped", "version": 2})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("collected at an office, not shipped"),
+            "{e}"
+        );
+        let (s, c) = step(&w, &w.maya, id, json!({"to": "collected", "version": 2})).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let (s, e) = step(
+            &w,
+            &w.maya,
+            id,
+            json!({"to": "cancelled", "version": 3, "reason": "changed mind"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(
+            e["detail"].as_str().unwrap().contains("already collected"),
+            "{e}"
+        );
+
+        // Every change is on the account's timeline.
+        let (_, audit) = call(
+            &w.app,
+            &w.admin,
+            "GET",
+            &format!("/api/v1/audit?account_id={}", w.account),
+            None,
+        )
+        .await;
+        let text = audit.to_string();
+        assert!(text.contains("placed: Phone cord × 1 (free)"), "{text}");
+        assert!(
+            text.contains("ready") && text.contains("collected"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_free_item_beyond_authority_is_refused_with_alternatives_or_sent_for_approval() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let body = json!({"lines": [{"product_id": w.router_id, "free": true}], "fulfilment": "ship", "location_id": w.location,
+            "free_reason": "Router died twice in a month", "idempotency_key": "router-1"});
+        let (s, e) = place(&w, &w.maya, body.clone()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        assert!(
+            e["decision"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("a free item of $89.00 exceeds your limit of $25.00 each"),
+            "{e}"
+        );
+        assert_eq!(
+            e["decision"]["alternatives"][0]["action"], "goodwill_credit",
+            "{e}"
+        );
+        assert_eq!(e["decision"]["alternatives"][0]["amount_minor"], 5000);
+        assert_eq!(e["decision"]["approval_possible"], true);
+        assert_eq!(balance(&w).await, (0, 0), "nothing was placed");
+        let (_, list) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/orders", w.account),
+            None,
+        )
+        .await;
+        assert_eq!(list.as_array().unwrap().len(), 0);
+
+        // Placed, charged until a supervisor approves.
+        let mut ask = body.clone();
+        ask["if_not_allowed"] = json!("ask_approval");
+        let (s, v) = place(&w, &w.maya, ask.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["order"]["lines"][0]["free_minor"], 0);
+        assert_eq!(v["approvals"].as_array().unwrap().len(), 1, "{v}");
+        assert_eq!(v["approvals"][0]["request"]["action"], "free_item");
+        assert_eq!(v["approvals"][0]["status"], "pending");
+        assert_eq!(balance(&w).await, (8900, 1));
+        // The retry asks once.
+        let (s, v2) = place(&w, &w.maya, ask).await;
+        assert_eq!(s, StatusCode::OK, "{v2}");
+        assert_eq!(v2["approvals"].as_array().unwrap().len(), 1);
+        let approval = v["approvals"][0]["id"].as_str().unwrap();
+        let (s, d) = call(
+            &w.app,
+            &w.sue,
+            "POST",
+            &format!("/api/v1/approvals/{approval}/decision"),
+            Some(json!({"version": 1, "approve": true, "reason": "Second failure in a month"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let id = v["order"]["id"].as_str().unwrap();
+        let (_, after) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/orders/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(after["order"]["lines"][0]["free_minor"], 8900, "{after}");
+        assert!(
+            after["order"]["lines"][0]["free_by"]
+                .as_str()
+                .unwrap()
+                .contains("sue"),
+            "{after}"
+        );
+        assert_eq!(after["approvals"][0]["status"], "approved");
+        assert_eq!(balance(&w).await, (0, 2));
+        // Shipped with the carrier's reference.
+        step(&w, &w.maya, id, json!({"to": "ready", "version": 1})).await;
+        let (s, sh) = step(
+            &w,
+            &w.maya,
+            id,
+            json!({"to": "shipped", "version": 2, "tracking": "1Z999AA10123456784"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{sh}");
+        assert_eq!(sh["order"]["tracking"], "1Z999AA10123456784");
+        assert_eq!(sh["ship_to"], "1200 Barton Springs Rd, Austin 78704");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_takes_the_charges_back_and_bad_input_is_refused_at_its_field() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (s, v) = place(&w, &w.maya, json!({"lines": [{"product_id": w.cord, "quantity": 2}], "fulfilment": "ship", "location_id": w.location, "idempotency_key": "k1"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(balance(&w).await, (2400, 1));
+        let id = v["order"]["id"].as_str().unwrap();
+        let (s, e) = step(&w, &w.maya, id, json!({"to": "cancelled", "version": 1})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "reason");
+        let (s, c) = step(
+            &w,
+            &w.maya,
+            id,
+            json!({"to": "cancelled", "version": 1, "reason": "Customer found the old cord"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c["order"]["cancel_reason"], "Customer found the old cord");
+        assert_eq!(
+            balance(&w).await,
+            (0, 2),
+            "the charge is taken off the bill"
+        );
+        let (s, _) = step(
+            &w,
+            &w.maya,
+            id,
+            json!({"to": "cancelled", "version": 1, "reason": "Customer found the old cord"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "the same cancel twice answers the first");
+        assert_eq!(balance(&w).await, (0, 2), "and takes nothing back twice");
+        let (s, _) = step(&w, &w.maya, id, json!({"to": "ready", "version": 2})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        let bad = |body: Value, field: &'static str| {
+            let w = &w;
+            async move {
+                let (s, e) = place(w, &w.maya, body).await;
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+                assert_eq!(e["field"], field, "{e}");
+            }
+        };
+        bad(json!({"lines": [], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "b1"}), "lines").await;
+        bad(json!({"lines": [{"product_id": w.cord, "quantity": 0}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "b2"}), "lines[0].quantity").await;
+        bad(json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "idempotency_key": "b3"}), "office_id").await;
+        bad(json!({"lines": [{"product_id": w.cord}], "fulfilment": "drone", "idempotency_key": "b4"}), "fulfilment").await;
+        bad(json!({"lines": [{"product_id": w.internet}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "b5"}), "lines[0].product_id").await;
+        bad(json!({"lines": [{"product_id": w.cord, "free": true}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "b6"}), "free_reason").await;
+        bad(json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": " "}), "idempotency_key").await;
+        assert_eq!(
+            balance(&w).await,
+            (0, 2),
+            "nothing of the refused orders was booked"
+        );
+
+        // Equipment is ordered, never subscribed to.
+        let (s, e) = call(
+            &w.app,
+            &w.maya,
+            "POST",
+            &format!("/api/v1/accounts/{}/subscriptions", w.account),
+            Some(json!({"location_id": w.location, "product_id": w.cord})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(e["detail"].as_str().unwrap().contains("order it"), "{e}");
+        // Only an order line's charge can be given free through the money form.
+        let (s, e) = call(&w.app, &w.admin, "POST", &format!("/api/v1/accounts/{}/ledger/actions", w.account), Some(json!({"action": "free_item", "amount_minor": 100, "currency": "USD", "reason": "x", "idempotency_key": "f1"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "charge_id");
+    }
+}
