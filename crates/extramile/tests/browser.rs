@@ -602,8 +602,13 @@ async fn axe(c: &fantoccini::Client) -> Option<Vec<String>> {
 /// specialist): the call bar stays in view from the first step to the
 /// wrap-up, and the agent's whole story takes at most 8 page loads after
 /// signing in: finding the account, and everything else in place.
+/// The story tests drive two browsers each through many steps: one at a
+/// time, so two cores are not shared by four Chromiums mid-story.
+static STORY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn s1_is_played_from_one_workspace() {
+    let _turn = STORY.lock().await;
     let Some(rig) = rig("s1").await else {
         return;
     };
@@ -771,4 +776,102 @@ async fn s1_is_played_from_one_workspace() {
     let _ = std::fs::remove_dir_all(&rig.profile);
     let _ = std::fs::remove_dir_all(&bea_profile);
     result.expect("story S1 in the workspace");
+}
+
+/// Story S2 in Chromium: Ben's promised call is at the top of My work on
+/// its day; Maya calls, orders the replacement cord free for pickup at the
+/// office from the call (a double click is one order; the back button does
+/// not order again), wraps up with the follow-up's outcome, and the
+/// account shows one order and the promise kept. The order page is looked
+/// at phone-sized too.
+#[tokio::test]
+async fn s2_the_promised_call_and_the_free_cord_in_the_browser() {
+    let _turn = STORY.lock().await;
+    let Some(rig) = rig("s2").await else {
+        return;
+    };
+    let (c, base) = (&rig.c, rig.base.clone());
+    let result = async {
+        sign_in(c, &base, "agent@demo.extramile.dev").await?;
+        c.goto(&format!("{base}/work")).await?;
+        let due = wait_css(c, "#follow-ups-due").await?.text().await?;
+        assert!(due.contains("Ben Okafor"), "Ben's call is due today: {due}");
+        shot(c, "s2-1-due-on-my-work").await;
+        click_css(c, "#follow-ups-due tr button.primary").await?;
+        // On the call: order the cord from it.
+        click_css(c, "#order-from-call").await?;
+        wait_css(c, "#order-form").await?;
+        choose(c, "product_0", "Phone cord (replacement)").await?;
+        click_css(c, "input[name=free_0]").await?;
+        type_in(
+            c,
+            "free_reason",
+            "Frayed power cord noticed on the follow-up call",
+        )
+        .await?;
+        choose(c, "office_id", "Springfield main office").await?;
+        shot(c, "s2-2-order-form").await;
+        // A double click on Place.
+        c.execute(
+            "const b = document.getElementById('place-order'); b.click(); b.click(); return true;",
+            vec![],
+        )
+        .await?;
+        let state = wait_css(c, "#order-state").await?.text().await?;
+        assert_eq!(state, "placed");
+        let lines = c.find(Locator::Id("order-lines")).await?.text().await?;
+        assert!(lines.contains("Free — given by"), "{lines}");
+        let due = c.find(Locator::Id("order-due")).await?.text().await?;
+        assert_eq!(due, "$0.00", "nothing to pay for the cord");
+        let order_url = c.current_url().await?.to_string();
+        shot(c, "s2-3-order").await;
+        // The back button shows the form again; it does not order twice.
+        c.back().await?;
+        c.goto(&order_url).await?;
+        wait_css(c, "#order-state").await?;
+        // Phone-sized, the order page still reads.
+        c.set_window_size(390, 844).await?;
+        shot(c, "s2-4-order-phone").await;
+        c.set_window_size(1400, 1000).await?;
+        if let Some(v) = axe(c).await {
+            assert!(v.is_empty(), "order page: {v:#?}");
+        }
+        // Back to the call and wrap it up with the follow-up's outcome.
+        let account = c
+            .find(Locator::Css(".page-head .meta a[href^='/accounts/']"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        c.goto(&format!("{base}{account}")).await?;
+        let orders = wait_css(c, "#account-orders").await?.text().await?;
+        assert_eq!(orders.matches("ORD-").count(), 1, "one order: {orders}");
+        assert!(orders.contains("Phone cord (replacement) × 1"), "{orders}");
+        c.goto(&format!("{base}/work")).await?;
+        click_css(c, "#call-bar a.button.primary").await?;
+        c.find(Locator::XPath("//select[@id='outcome']/option[2]"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::XPath("//select[@id='disposition']/option[2]"))
+            .await?
+            .click()
+            .await?;
+        choose(c, "follow_up_outcome", "Reached, resolved").await?;
+        click_css(c, "form[action$='/wrap-up'] button.primary").await?;
+        wait_css(c, "#live-region[data-refresh^='/ui/work']").await?;
+        let work = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            !work.contains("Calls you promised, due now"),
+            "the promise is kept: {work}"
+        );
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        shot(c, "s2-failure").await;
+    }
+    let _ = rig.c.clone().close().await;
+    let _ = std::fs::remove_dir_all(&rig.profile);
+    result.expect("story S2 in the browser");
 }

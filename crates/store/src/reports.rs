@@ -291,7 +291,7 @@ impl ReportStore for SqlStore {
         // Money actions by staff.
         let mut w = staffed("l.created_at", from, to, "l.created_by", q);
         w.plain("l.created_by IS NOT NULL")
-            .plain("l.kind IN ('credit', 'charge_waiver', 'fee_reversal', 'refund')");
+            .plain("l.kind IN ('credit', 'charge_waiver', 'fee_reversal', 'refund', 'free_item')");
         let rows: Vec<(Uuid, String, String, String, i64)> = fetch!(
             &self.db,
             (Uuid, String, String, String, i64),

@@ -318,6 +318,7 @@ async fn the_360_has_everything_in_one_read() {
                     kind: "internet".into(),
                     monthly_price_minor: 4999,
                     currency: "usd".into(),
+                    retail_price_minor: None,
                 },
             )
             .await
@@ -332,6 +333,7 @@ async fn the_360_has_everything_in_one_read() {
                     kind: "internet".into(),
                     monthly_price_minor: 6999,
                     currency: "USD".into(),
+                    retail_price_minor: None,
                 },
             )
             .await

@@ -250,6 +250,34 @@ async fn s2_the_extra_mile_call_is_promised_falls_due_on_a_holiday_and_is_made()
         .await;
         assert_eq!(cases[0]["id"], case.as_str(), "the call is on the case");
 
+        // On the call she notices a frayed power cord and offers a
+        // replacement to collect at the office, free: within her authority.
+        let (s, cord) = call(&w.app, &w.admin, "POST", "/api/v1/products", Some(json!({"code": "CORD", "name": "Phone cord (replacement)", "kind": "accessory", "monthly_price_minor": 0, "currency": "USD", "retail_price_minor": 1200}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{cord}");
+        let (s, office) = call(&w.app, &w.admin, "POST", "/api/v1/offices", Some(json!({"name": "Austin South", "address": "2200 S Lamar Blvd, Austin", "hours": "mon-fri 09:00-17:00; sat 10:00-13:00"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{office}");
+        let (s, order) = call(&w.app, &w.maya, "POST", &format!("/api/v1/accounts/{account}/orders"), Some(json!({
+            "lines": [{"product_id": cord["id"], "free": true}], "fulfilment": "pickup", "office_id": office["id"],
+            "case_id": case, "interaction_id": out, "free_reason": "Frayed power cord: the likely cause of the drops",
+            "idempotency_key": "s2-cord"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{order}");
+        assert_eq!(order["order"]["case_id"], case.as_str());
+        assert_eq!(order["order"]["interaction_id"], out.as_str());
+        assert_eq!(
+            order["order"]["lines"][0]["free_minor"], 1200,
+            "free, within her authority"
+        );
+        assert_eq!(order["office"]["name"], "Austin South");
+        let (_, ledger) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{account}/ledger"),
+            None,
+        )
+        .await;
+        assert_eq!(ledger["balance_minor"], 0, "nothing to pay for the cord");
+
         // The wrap-up needs the follow-up's outcome, and records it.
         let version = callv["interaction"]["version"].as_i64().unwrap();
         let wrap = json!({"version": version, "outcome": "resolved", "disposition": "technical", "notes": "Stable since the reboot; frayed power cord noticed"});

@@ -200,6 +200,20 @@ async fn admins_keep_the_calendar_and_retry_dead_jobs_from_their_pages() {
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // The same day again under another name is said, not a silent rename.
+        let r = post_form(
+            &app,
+            "/calendar",
+            "on=2026-12-25&region=US-TX&name=Xmas",
+            &adm,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text.contains("is already Christmas Day in US-TX"),
+            "{}",
+            r.text
+        );
         let page = get_page(&app, "/calendar", &adm.0).await;
         assert!(
             page.text.contains("Christmas Day") && page.text.contains("US-TX"),

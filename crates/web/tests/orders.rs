@@ -438,3 +438,233 @@ async fn cancelling_takes_the_charges_back_and_bad_input_is_refused_at_its_field
         assert_eq!(e["field"], "charge_id");
     }
 }
+
+#[tokio::test]
+async fn the_console_orders_a_free_cord_once_and_offers_approval_for_a_router() {
+    use common::{between, get_page, post_form, session};
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let maya = session(&w.app, "maya@o.example").await;
+        let admin = session(&w.app, "admin@o.example").await;
+        // The account page offers the order form; the form lists goods only,
+        // the open offices with their hours now, and the agent's room.
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(
+            acc.text.contains("id=\"order-from-account\""),
+            "{}",
+            acc.text
+        );
+        let form = get_page(
+            &w.app,
+            &format!("/accounts/{}/orders/new", w.account),
+            &maya.0,
+        )
+        .await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+        assert!(form.text.contains("Phone cord — $12.00"));
+        assert!(
+            !form.text.contains("Internet 100 —"),
+            "services are not ordered here"
+        );
+        assert!(
+            form.text.contains("Downtown — 500 Congress Ave, Austin · "),
+            "{}",
+            form.text
+        );
+        assert!(
+            between(&form.text, "id=\"free-room\"", "</p>").contains("$25.00"),
+            "{}",
+            form.text
+        );
+        let key = between(&form.text, "name=\"_key\" value=\"", "\"").to_string();
+
+        // Bad input is said at its field in the label's words; nothing is ordered.
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &format!(
+                "_key={key}&product_0={}&quantity_0=0&fulfilment=pickup&office_id={}",
+                w.cord, w.office
+            ),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("How many: must be between 1 and 50"),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &format!(
+                "_key={key}&product_0={}&quantity_0=1&free_0=yes&fulfilment=pickup&office_id={}",
+                w.cord, w.office
+            ),
+            &maya,
+        )
+        .await;
+        assert!(
+            r.text.contains("Why it is free: say why it is free"),
+            "{}",
+            r.text
+        );
+
+        // The free cord: a double submit is one order.
+        let body = format!(
+            "_key={key}&product_0={}&quantity_0=1&free_0=yes&free_reason=Worn+cord&fulfilment=pickup&office_id={}",
+            w.cord, w.office
+        );
+        let r1 = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &body,
+            &maya,
+        )
+        .await;
+        let r2 = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &body,
+            &maya,
+        )
+        .await;
+        assert_eq!(r1.status, StatusCode::SEE_OTHER, "{}", r1.text);
+        assert_eq!(r1.location, r2.location, "one order for a double submit");
+        let order = r1.location.unwrap();
+        let page = get_page(&w.app, &order, &maya.0).await;
+        assert!(page.text.contains("Free — given by"), "{}", page.text);
+        assert!(
+            between(&page.text, "id=\"order-due\">", "<").contains("$0.00"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("id=\"step-ready\""));
+        // Ready, then collected; a stale second click is answered, not refused.
+        let version = between(&page.text, "name=\"version\" value=\"", "\"").to_string();
+        let r = post_form(
+            &w.app,
+            &format!("{order}/step"),
+            &format!("to=ready&version={version}"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let r = post_form(
+            &w.app,
+            &format!("{order}/step"),
+            &format!("to=ready&version={version}"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page = get_page(&w.app, &order, &maya.0).await;
+        assert!(
+            page.text.contains("id=\"step-collected\"")
+                && !page.text.contains("id=\"step-shipped\""),
+            "{}",
+            page.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("{order}/step"),
+            "to=cancelled&version=2&reason=",
+            &maya,
+        )
+        .await;
+        assert!(
+            r.text.contains("Why it is cancelled: is required"),
+            "{}",
+            r.text
+        );
+
+        // The router is beyond her: the form comes back with the decision
+        // and the choices; asking places it and sends it to a supervisor.
+        let form = get_page(
+            &w.app,
+            &format!("/accounts/{}/orders/new", w.account),
+            &maya.0,
+        )
+        .await;
+        let key = between(&form.text, "name=\"_key\" value=\"", "\"").to_string();
+        let body = format!(
+            "_key={key}&product_0={}&quantity_0=1&free_0=yes&free_reason=Died+twice&fulfilment=ship&location_id={}",
+            w.router_id, w.location
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &body,
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(
+            r.text.contains("exceeds your limit of $25.00 each"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("a goodwill credit of $50.00 on the next bill"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("id=\"order-ask-approval\""));
+        assert_eq!(balance(&w).await.1, 2, "nothing ordered yet");
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/orders", w.account),
+            &format!("{body}&if_not_allowed=ask_approval"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page = get_page(&w.app, &r.location.unwrap(), &maya.0).await;
+        assert!(
+            page.text.contains("Free item waiting for approval"),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text
+                .contains("$89.00 for Free of charge: Wi-Fi router asked by"),
+            "{}",
+            page.text
+        );
+
+        // Offices: admins add and change them; a bad hours line is said at its field.
+        let r = post_form(
+            &w.app,
+            "/offices",
+            "name=North&address=9+Lamar+Blvd&hours=weekdays",
+            &admin,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Opening hours: "), "{}", r.text);
+        let r = post_form(
+            &w.app,
+            "/offices",
+            "name=North&address=9+Lamar+Blvd&hours=mon-sat+08%3A00-18%3A00",
+            &admin,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page = get_page(&w.app, "/offices", &maya.0).await;
+        assert!(page.text.contains("North") && page.text.contains("mon-sat 08:00-18:00"));
+        assert!(
+            !page.text.contains("id=\"office-form\""),
+            "agents read the offices only"
+        );
+        let r = post_form(
+            &w.app,
+            "/offices",
+            "name=South&address=1+Oltorf&hours=24%2F7",
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -104,7 +104,7 @@ impl OrderService {
             crate::error::expect_version("office", b.version, input.version.unwrap_or(0))?;
         }
         let o = Office {
-            id: id.unwrap_or_else(OfficeId::new),
+            id: id.unwrap_or_default(),
             name: required_text("name", &input.name, 100)?,
             address: required_text("address", &input.address, 200)?,
             hours,
@@ -169,7 +169,7 @@ impl OrderService {
                     && a.request.charge_id.is_some_and(|c| charges.contains(&c))
             })
             .collect();
-        approvals.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        approvals.sort_by_key(|a| std::cmp::Reverse(a.created_at));
         Ok(OrderView {
             reference: order.reference(),
             account_number: account.number,
@@ -432,8 +432,10 @@ impl OrderService {
                 }
                 continue;
             }
+            let Some(charge) = l.charge_entry_id else {
+                continue;
+            };
             so_far += amount;
-            let charge = l.charge_entry_id.unwrap_or_default();
             let e = LedgerEntry {
                 id: LedgerEntryId::new(),
                 account_id,

@@ -122,6 +122,11 @@ pub struct MoneyRow {
     pub waivers_minor: i64,
     pub refunds: i64,
     pub refunds_minor: i64,
+    /// Order items given free of charge (goodwill).
+    #[serde(default)]
+    pub free_items: i64,
+    #[serde(default)]
+    pub free_items_minor: i64,
     /// The average share of their per-entry limit one action used (0–100+).
     pub share_of_limit_pct: Option<i64>,
 }
@@ -307,6 +312,10 @@ pub fn money(f: &Facts, limit: impl Fn(&str, &str) -> Option<i64>) -> Vec<MoneyR
             "refund" => {
                 r.refunds += 1;
                 r.refunds_minor += a;
+            }
+            "free_item" => {
+                r.free_items += 1;
+                r.free_items_minor += a;
             }
             _ => continue,
         }

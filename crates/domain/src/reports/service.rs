@@ -97,6 +97,7 @@ impl ReportService {
                 "charge_waiver" => crate::authority::MoneyActionKind::ChargeWaiver,
                 "fee_reversal" => crate::authority::MoneyActionKind::FeeReversal,
                 "refund" => crate::authority::MoneyActionKind::Refund,
+                "free_item" => crate::authority::MoneyActionKind::FreeItem,
                 _ => return None,
             };
             policies

@@ -48,6 +48,33 @@ pub async fn ensure(st: &AppState, store: &SqlStore, region: &str) -> Result<(),
             .await
             .map_err(err)?;
     }
+    // Where customers collect small orders (S2's replacement cord).
+    for (name, address, hours) in [
+        (
+            "Springfield main office",
+            "100 Main St, Springfield",
+            "mon-fri 08:30-17:30; sat 09:00-13:00",
+        ),
+        (
+            "Shelbyville branch",
+            "12 Oak Ave, Shelbyville",
+            "tue-sat 10:00-16:00",
+        ),
+    ] {
+        st.orders
+            .put_office(
+                &admin,
+                None,
+                extramile_domain::orders::OfficeInput {
+                    name: name.into(),
+                    address: address.into(),
+                    hours: hours.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
     let maya = st
         .store
         .staff_by_email(STAFF[0].email)

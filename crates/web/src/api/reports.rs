@@ -128,6 +128,8 @@ pub fn report_csv(r: &Report) -> Result<String, DomainError> {
             ("waivers (minor units)", p.waivers_minor.to_string()),
             ("refunds", p.refunds.to_string()),
             ("refunds (minor units)", p.refunds_minor.to_string()),
+            ("free items", p.free_items.to_string()),
+            ("free items (minor units)", p.free_items_minor.to_string()),
             (
                 "share of per-entry limit used (%)",
                 p.share_of_limit_pct

@@ -195,6 +195,8 @@ struct AccountPage {
     local: Option<(String, String)>,
     /// Calls promised to the customer, open first.
     follow_ups: Vec<super::followups::FollowUpRow>,
+    /// Orders, newest first.
+    orders: Vec<super::orders::OrderRow>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -267,7 +269,13 @@ async fn account(
     let cases = s.cases.for_account(&actor, v.account.id).await?;
     let standing = s.ledger.standing(&actor, v.account.id).await?;
     let follow_ups = s.follow_ups.for_account(&actor, v.account.id).await?;
+    let orders = s.orders.for_account(&actor, v.account.id).await?;
     let page = AccountPage {
+        orders: orders
+            .iter()
+            .take(10)
+            .map(super::orders::order_row)
+            .collect(),
         follow_ups: follow_ups
             .iter()
             .take(20)

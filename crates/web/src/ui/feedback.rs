@@ -135,6 +135,8 @@ pub struct KudosRow {
     pub people: Vec<(String, String)>,
     pub to_company: bool,
     pub confirmed: bool,
+    /// Recorded by the viewer: someone else confirms it.
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -188,6 +190,7 @@ async fn kudos(
                     .collect(),
                 to_company: k.to_company,
                 confirmed: k.confirmed_at.is_some(),
+                mine: Some(k.recorded_by) == actor.id,
             })
             .collect(),
         staff,

@@ -144,7 +144,7 @@ struct NewPage {
     holidays: Vec<(String, String)>,
     /// The day chosen falls on a weekend or holiday: (why, the suggested
     /// next working day as YYYY-MM-DD, in words).
-    suggest: Option<(String, String, String)>,
+    suggest: Option<(String, String, String, String)>,
     key: String,
     typed: Typed,
 }
@@ -167,7 +167,7 @@ async fn new_page(
     interaction: String,
     case: String,
     status: StatusCode,
-    suggest: Option<(String, String, String)>,
+    suggest: Option<(String, String, String, String)>,
     typed: Typed,
     key: String,
 ) -> Result<Response, UiError> {
@@ -372,6 +372,7 @@ async fn create(
                 why,
                 next.to_string(),
                 next.strftime("%a %-d %b").to_string(),
+                day.strftime("%a %-d %b").to_string(),
             );
             return retry(StatusCode::OK, Some(suggest), Typed(f.clone())).await;
         }

@@ -13,6 +13,7 @@ mod forms;
 mod interactions;
 mod money;
 mod operations;
+mod orders;
 mod panel;
 mod picklists;
 mod profile;
@@ -529,6 +530,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(operations::router())
         .merge(reports::router())
         .merge(feedback::router())
+        .merge(orders::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

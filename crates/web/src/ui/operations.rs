@@ -72,6 +72,31 @@ async fn calendar_post(
     Form(f): Form<Fields>,
 ) -> Result<Response, UiError> {
     let actor = u.actor();
+    // Adding a day that already has a holiday would rename it: said, unless
+    // renaming is what was asked.
+    if !f.contains_key("delete")
+        && !f.contains_key("replace")
+        && let Ok(day) = text(&f, "on").trim().parse::<jiff::civil::Date>()
+    {
+        let region = text(&f, "region").trim().to_ascii_uppercase();
+        let name = text(&f, "name");
+        if let Some(h) = s
+            .follow_ups
+            .holidays(&actor, day, day)
+            .await?
+            .into_iter()
+            .find(|h| h.region == region && h.name != name.trim())
+        {
+            let mut typed = Typed(f.clone());
+            let said = format!(
+                "Day: {} is already {} in {region}; tick \"Rename it\" to change its name",
+                day.strftime("%a %-d %b %Y"),
+                h.name
+            );
+            typed.set_error("on", said.clone());
+            return calendar(&s, &u, StatusCode::CONFLICT, Some(said), typed).await;
+        }
+    }
     let r = if f.contains_key("delete") {
         s.follow_ups
             .delete_holiday(&actor, &text(&f, "region"), &text(&f, "on"))

@@ -27,6 +27,8 @@ pub struct EntryRow {
     pub state: String,
     pub charge: bool,
     pub fee: bool,
+    /// An order line's charge: it can be given free (goodwill).
+    pub order: bool,
     pub can_hold: bool,
     pub can_uphold: bool,
     pub can_waive: bool,
@@ -100,6 +102,7 @@ pub(super) fn entry_row(e: &EntryView, cur: &str) -> EntryRow {
         state,
         charge,
         fee: x.reason_code.as_deref() == Some("fee"),
+        order: x.reason_code.as_deref() == Some(extramile_domain::orders::ORDER_CHARGE),
         can_hold: charge
             && open > 0
             && matches!(e.dispute, DisputeState::None | DisputeState::Upheld),
