@@ -751,7 +751,7 @@ pub trait OrderStore: Send + Sync {
     async fn update_order(
         &self,
         o: &crate::orders::Order,
-        entries: &[crate::ledger::LedgerEntry],
+        entries: &[(crate::ledger::LedgerEntry, PostGuard)],
         audit: &AuditEvent,
     ) -> Result<()>;
 }

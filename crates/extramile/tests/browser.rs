@@ -533,8 +533,20 @@ async fn wait_css(
         .await
 }
 
+/// A live page may re-render in place between finding an element and
+/// using it: look it up again then (a few times).
+fn stale(e: &fantoccini::error::CmdError) -> bool {
+    e.is_stale_element_reference()
+}
+
 async fn click_css(c: &fantoccini::Client, css: &str) -> Result<(), fantoccini::error::CmdError> {
-    wait_css(c, css).await?.click().await
+    let mut tries = 0;
+    loop {
+        match wait_css(c, css).await?.click().await {
+            Err(e) if stale(&e) && tries < 3 => tries += 1,
+            r => return r,
+        }
+    }
 }
 
 async fn choose(
@@ -542,12 +554,22 @@ async fn choose(
     select: &str,
     text: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
-    c.find(Locator::XPath(&format!(
-        "//select[@id='{select}']/option[contains(., \"{text}\")]"
-    )))
-    .await?
-    .click()
-    .await
+    let mut tries = 0;
+    loop {
+        let r = match c
+            .find(Locator::XPath(&format!(
+                "//select[@id='{select}']/option[contains(., \"{text}\")]"
+            )))
+            .await
+        {
+            Ok(o) => o.click().await,
+            Err(e) => Err(e),
+        };
+        match r {
+            Err(e) if stale(&e) && tries < 3 => tries += 1,
+            r => return r,
+        }
+    }
 }
 
 async fn type_in(
@@ -555,9 +577,18 @@ async fn type_in(
     id: &str,
     text: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let e = wait_css(c, &format!("#{id}")).await?;
-    e.clear().await?;
-    e.send_keys(text).await
+    let mut tries = 0;
+    loop {
+        let e = wait_css(c, &format!("#{id}")).await?;
+        let r = match e.clear().await {
+            Ok(()) => e.send_keys(text).await,
+            Err(err) => Err(err),
+        };
+        match r {
+            Err(e) if stale(&e) && tries < 3 => tries += 1,
+            r => return r,
+        }
+    }
 }
 
 /// Serious or critical accessibility violations on the page shown, by

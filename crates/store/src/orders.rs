@@ -92,12 +92,15 @@ struct LineRow {
     free_asked: bool,
     free_minor: i64,
     free_by: Option<String>,
+    open_minor: i64,
 }
 
 /// Lines with what the ledger says was given free of each.
 const LINE_SELECT: &str = "SELECT ol.id, ol.order_id, ol.product_id, ol.product_name, ol.quantity, ol.unit_price_minor, ol.charge_entry_id, ol.free_asked, \
     CAST(COALESCE((SELECT -SUM(l.amount_minor) FROM ledger_entries l WHERE l.related_entry_id = ol.charge_entry_id AND l.kind = 'free_item'), 0) AS BIGINT) AS free_minor, \
-    (SELECT l.created_by_name FROM ledger_entries l WHERE l.related_entry_id = ol.charge_entry_id AND l.kind = 'free_item' ORDER BY l.created_at DESC LIMIT 1) AS free_by \
+    (SELECT l.created_by_name FROM ledger_entries l WHERE l.related_entry_id = ol.charge_entry_id AND l.kind = 'free_item' ORDER BY l.created_at DESC LIMIT 1) AS free_by, \
+    CAST(COALESCE((SELECT c.amount_minor FROM ledger_entries c WHERE c.id = ol.charge_entry_id), 0) \
+      + COALESCE((SELECT SUM(l.amount_minor) FROM ledger_entries l WHERE l.related_entry_id = ol.charge_entry_id AND l.kind IN ('charge_waiver', 'fee_reversal', 'free_item')), 0) AS BIGINT) AS open_minor \
     FROM order_lines ol";
 
 impl LineRow {
@@ -112,6 +115,7 @@ impl LineRow {
             free_asked: self.free_asked,
             free_minor: self.free_minor,
             free_by: self.free_by,
+            open_minor: self.open_minor,
         }
     }
 }
@@ -270,7 +274,7 @@ impl OrderStore for SqlStore {
     async fn update_order(
         &self,
         o: &Order,
-        entries: &[LedgerEntry],
+        entries: &[(LedgerEntry, PostGuard)],
         audit: &AuditEvent,
     ) -> Result<()> {
         let db = &self.db;
@@ -283,8 +287,8 @@ impl OrderStore for SqlStore {
             if done.rows_affected() == 0 {
                 return Err(crate::customers::stale("order"));
             }
-            for e in entries {
-                let outcome = post_in_tx!(db, tx, e, &entry_audit(audit, e), &PostGuard::default(), None)?;
+            for (e, guard) in entries {
+                let outcome = post_in_tx!(db, tx, e, &entry_audit(audit, e), guard, None)?;
                 if outcome != PostOutcome::Posted {
                     tx.rollback().await.map_err(db_err)?;
                     return Err(DomainError::Conflict("the order's charges changed just now; nothing was cancelled — reload and look again".into()));

@@ -107,6 +107,28 @@ fn queued(from: i64, to: i64, q: &ReportQuery) -> Where {
     w
 }
 
+/// Surveys answered in the range; for a person or team, those about
+/// contacts and cases they took part in.
+fn answered(from: i64, to: i64, q: &ReportQuery) -> Where {
+    let mut w = Where::default();
+    w.add("sv.answered_at >= ?", Bind::Int(from))
+        .add("sv.answered_at < ?", Bind::Int(to))
+        .plain("sv.rating IS NOT NULL");
+    if let Some(s) = q.staff {
+        w.add(
+            "EXISTS (SELECT 1 FROM survey_staff ss WHERE ss.survey_id = sv.id AND ss.staff_id = ?)",
+            Bind::Id(s.0),
+        );
+    }
+    if let Some(t) = q.team {
+        w.add(
+            "EXISTS (SELECT 1 FROM survey_staff ss JOIN staff_users s ON s.id = ss.staff_id WHERE ss.survey_id = sv.id AND s.team_id = ?)",
+            Bind::Id(t.0),
+        );
+    }
+    w
+}
+
 #[async_trait]
 impl ReportStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -320,6 +342,35 @@ impl ReportStore for SqlStore {
         f.approvals = rows
             .into_iter()
             .map(|(status, at, decided)| (status, decided.map(|d| ((d - at) / 1_000_000).max(0))))
+            .collect();
+
+        // Satisfaction: each answered survey once, and per person who took part.
+        let w = answered(from, to, q);
+        let rows: Vec<(i64, i64)> = fetch!(
+            &self.db,
+            (i64, i64),
+            format!(
+                "SELECT CAST(sv.rating AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM surveys sv WHERE {} GROUP BY sv.rating",
+                w.sql()
+            ),
+            &w
+        )?;
+        f.ratings = rows;
+        let mut w = staffed("sv.answered_at", from, to, "ss.staff_id", q);
+        w.plain("sv.rating IS NOT NULL");
+        let rows: Vec<(Uuid, String, i64, i64)> = fetch!(
+            &self.db,
+            (Uuid, String, i64, i64),
+            format!(
+                "SELECT ss.staff_id, s.name, CAST(sv.rating AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM surveys sv JOIN survey_staff ss ON ss.survey_id = sv.id \
+                 JOIN staff_users s ON s.id = ss.staff_id WHERE {} GROUP BY ss.staff_id, s.name, sv.rating",
+                w.sql()
+            ),
+            &w
+        )?;
+        f.ratings_by_staff = rows
+            .into_iter()
+            .map(|(id, n, r, c)| (StaffId(id), n, r, c))
             .collect();
         Ok(f)
     }
@@ -535,6 +586,52 @@ impl ReportStore for SqlStore {
                         who,
                         format!("Approval request: {}", words(&status)),
                         format!("/accounts/{account}/money"),
+                    ));
+                }
+            }
+            "satisfaction" => {
+                let w = answered(from, to, q);
+                let rows: Vec<(
+                    i64,
+                    i64,
+                    Option<String>,
+                    Option<Uuid>,
+                    Option<Uuid>,
+                    Option<String>,
+                )> = fetch!(
+                    &self.db,
+                    (
+                        i64,
+                        i64,
+                        Option<String>,
+                        Option<Uuid>,
+                        Option<Uuid>,
+                        Option<String>
+                    ),
+                    format!(
+                        "SELECT sv.answered_at, CAST(sv.rating AS BIGINT), sv.comment, sv.case_id, sv.interaction_id, \
+                         (SELECT MIN(u.name) FROM survey_staff ss JOIN staff_users u ON u.id = ss.staff_id WHERE ss.survey_id = sv.id) \
+                         FROM surveys sv WHERE {} ORDER BY sv.answered_at DESC LIMIT {RECORDS_LIMIT}",
+                        w.sql()
+                    ),
+                    &w
+                )?;
+                for (at, rating, comment, case, contact, who) in rows {
+                    out.push(row(
+                        at,
+                        who.unwrap_or_default(),
+                        format!(
+                            "Rated {rating} of 5{}",
+                            comment
+                                .filter(|c| !c.trim().is_empty())
+                                .map(|c| format!(": “{c}”"))
+                                .unwrap_or_default()
+                        ),
+                        match (case, contact) {
+                            (Some(c), _) => format!("/cases/{c}"),
+                            (None, Some(i)) => format!("/interactions/{i}"),
+                            (None, None) => String::new(),
+                        },
                     ));
                 }
             }

@@ -360,6 +360,42 @@ async fn a_free_item_beyond_authority_is_refused_with_alternatives_or_sent_for_a
         assert_eq!(s, StatusCode::OK, "{sh}");
         assert_eq!(sh["order"]["tracking"], "1Z999AA10123456784");
         assert_eq!(sh["ship_to"], "1200 Barton Springs Rd, Austin 78704");
+
+        // Another router asked free, then the order is cancelled: the
+        // request is withdrawn (nothing left to give) and the bill is back
+        // where it was; approving it afterwards is refused.
+        let mut again = body.clone();
+        again["if_not_allowed"] = json!("ask_approval");
+        again["idempotency_key"] = json!("router-2");
+        let (s, v) = place(&w, &w.maya, again).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(balance(&w).await.0, 8900);
+        let id2 = v["order"]["id"].as_str().unwrap();
+        let pending = v["approvals"][0]["id"].as_str().unwrap();
+        let (s, c) = step(
+            &w,
+            &w.maya,
+            id2,
+            json!({"to": "cancelled", "version": 1, "reason": "Router came back to life"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c["approvals"][0]["status"], "cancelled", "{c}");
+        assert_eq!(
+            c["order"]["lines"][0]["open_minor"], 0,
+            "a cancelled order charges nothing"
+        );
+        assert_eq!(balance(&w).await.0, 0);
+        let (s, d) = call(
+            &w.app,
+            &w.sue,
+            "POST",
+            &format!("/api/v1/approvals/{pending}/decision"),
+            Some(json!({"version": 1, "approve": true, "reason": "ok"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{d}");
+        assert_eq!(balance(&w).await.0, 0, "nothing given twice");
     }
 }
 
@@ -400,6 +436,56 @@ async fn cancelling_takes_the_charges_back_and_bad_input_is_refused_at_its_field
         let (s, _) = step(&w, &w.maya, id, json!({"to": "ready", "version": 2})).await;
         assert_eq!(s, StatusCode::CONFLICT);
 
+        // A line already made good with a goodwill credit is not given back
+        // again when its order is cancelled.
+        let (s, v) = call(&w.app, &w.maya, "POST", &format!("/api/v1/accounts/{}/orders", w.account),
+            Some(json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office}))).await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a key is required: {v}"
+        );
+        let res = common::call_with_key(&w.app, &w.maya, &format!("/api/v1/accounts/{}/orders", w.account),
+            &json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office}), "hdr-1").await;
+        assert_eq!(
+            res.0,
+            StatusCode::CREATED,
+            "the Idempotency-Key header is the key: {}",
+            res.1
+        );
+        let again = common::call_with_key(&w.app, &w.maya, &format!("/api/v1/accounts/{}/orders", w.account),
+            &json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office}), "hdr-1").await;
+        assert_eq!(again.0, StatusCode::OK);
+        assert_eq!(again.1["order"]["id"], res.1["order"]["id"]);
+        let (s, e) = place(&w, &w.maya, json!({"lines": [{"product_id": w.cord, "quantity": 3}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "hdr-1"})).await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "another quantity under the same key: {e}"
+        );
+        let charge = res.1["order"]["lines"][0]["charge_entry_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (s, cr) = call(&w.app, &w.maya, "POST", &format!("/api/v1/accounts/{}/ledger/actions", w.account),
+            Some(json!({"action": "goodwill_credit", "amount_minor": 1200, "currency": "USD", "charge_id": charge, "reason": "Sorry for the wait", "idempotency_key": "cr-1"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{cr}");
+        let before = balance(&w).await;
+        let oid = res.1["order"]["id"].as_str().unwrap();
+        let (s, c) = step(
+            &w,
+            &w.maya,
+            oid,
+            json!({"to": "cancelled", "version": 1, "reason": "Not needed"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(
+            balance(&w).await,
+            before,
+            "the credit already made it good: no waiver on top"
+        );
+
         let bad = |body: Value, field: &'static str| {
             let w = &w;
             async move {
@@ -417,9 +503,80 @@ async fn cancelling_takes_the_charges_back_and_bad_input_is_refused_at_its_field
         bad(json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": " "}), "idempotency_key").await;
         assert_eq!(
             balance(&w).await,
-            (0, 2),
+            (0, 4),
             "nothing of the refused orders was booked"
         );
+
+        // Splitting a free gift into lines does not make more room: the
+        // order's free items are one gift against the $25 limit.
+        let (s, e) = place(&w, &w.maya, json!({"lines": [{"product_id": w.cord, "free": true}, {"product_id": w.cord, "free": true}, {"product_id": w.cord, "free": true}],
+            "fulfilment": "pickup", "office_id": w.office, "free_reason": "x", "idempotency_key": "split"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        assert!(
+            e["decision"]["reason"].as_str().unwrap().contains("$36.00"),
+            "{e}"
+        );
+
+        // The same cancel sent twice at once is one cancel.
+        let (s, v) = place(&w, &w.maya, json!({"lines": [{"product_id": w.cord}], "fulfilment": "pickup", "office_id": w.office, "idempotency_key": "twice"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let before = balance(&w).await;
+        let oid = v["order"]["id"].as_str().unwrap().to_string();
+        let body = json!({"to": "cancelled", "version": 1, "reason": "Twice at once"});
+        let (a, b) = tokio::join!(
+            step(&w, &w.maya, &oid, body.clone()),
+            step(&w, &w.maya, &oid, body)
+        );
+        assert_eq!(
+            (a.0, b.0),
+            (StatusCode::OK, StatusCode::OK),
+            "{} {}",
+            a.1,
+            b.1
+        );
+        assert_eq!(
+            balance(&w).await,
+            (before.0 - 1200, before.1 + 1),
+            "one waiver"
+        );
+
+        // Offices: a change sends the version it read; names are not shared;
+        // one line each.
+        let (s, e) = call(
+            &w.app,
+            &w.admin,
+            "PUT",
+            &format!("/api/v1/offices/{}", w.office),
+            Some(
+                json!({"name": "Downtown", "address": "500 Congress Ave, Austin", "hours": "24/7"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "version", "{e}");
+        let (s, e) = call(
+            &w.app,
+            &w.admin,
+            "POST",
+            "/api/v1/offices",
+            Some(json!({"name": "downtown ", "address": "1 Elsewhere", "hours": "24/7"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "name", "{e}");
+        let (s, e) = call(
+            &w.app,
+            &w.admin,
+            "POST",
+            "/api/v1/offices",
+            Some(json!({"name": "North", "address": "1 Lamar\nBlvd", "hours": "24/7"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "address", "{e}");
+        let (s, o) = call(&w.app, &w.admin, "PUT", &format!("/api/v1/offices/{}", w.office), Some(json!({"name": "Downtown", "address": "500 Congress Ave, Austin", "hours": "24/7", "version": 1}))).await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        assert_eq!(o["version"], 2);
 
         // Equipment is ordered, never subscribed to.
         let (s, e) = call(

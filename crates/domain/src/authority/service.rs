@@ -207,12 +207,20 @@ impl AuthorityService {
     pub async fn ensure_default_policies(&self, currency: &str) -> Result<usize> {
         let currency = crate::ledger::currency("currency", currency)?;
         let policies = self.store.policies().await?;
-        if policies.iter().any(|p| p.currency == currency) {
-            return Ok(0);
-        }
+        // Per role and action: one added later (free items) reaches a
+        // provider that already has the others in its currency.
         let seeded: Vec<Policy> = policies
-            .into_iter()
-            .filter(|p| p.currency == "USD" && p.staff_id.is_none())
+            .iter()
+            .filter(|p| p.currency == "USD" && p.staff_id.is_none() && currency != "USD")
+            .filter(|p| {
+                !policies.iter().any(|q| {
+                    q.currency == currency
+                        && q.staff_id.is_none()
+                        && q.role == p.role
+                        && q.action == p.action
+                })
+            })
+            .cloned()
             .collect();
         let system = Actor::system();
         for p in &seeded {
@@ -259,7 +267,7 @@ impl AuthorityService {
         Ok(out)
     }
 
-    pub(super) fn announce(&self, a: &Approval) {
+    pub(crate) fn announce(&self, a: &Approval) {
         self.notifier.publish(LiveEvent::everyone(
             "approval",
             serde_json::json!({"approval_id": a.id, "account_id": a.account_id, "status": a.status, "escalated": a.escalated}),

@@ -72,6 +72,10 @@ pub struct OrderLine {
     pub free_minor: i64,
     /// Who gave it free, last.
     pub free_by: Option<String>,
+    /// What the bill still charges for it: the charge less waivers and
+    /// free items about it (a cancelled order's lines come to nothing).
+    #[serde(default)]
+    pub open_minor: i64,
 }
 
 impl OrderLine {
@@ -111,12 +115,9 @@ impl Order {
         let s = self.id.0.simple().to_string().to_uppercase();
         format!("ORD-{}", &s[s.len() - 6..])
     }
-    /// What the customer pays: lines less what was given free.
+    /// What the bill charges for the order now.
     pub fn due_minor(&self) -> i64 {
-        self.lines
-            .iter()
-            .map(|l| (l.total_minor() - l.free_minor).max(0))
-            .sum()
+        self.lines.iter().map(|l| l.open_minor.max(0)).sum()
     }
     pub fn free_minor(&self) -> i64 {
         self.lines.iter().map(|l| l.free_minor).sum()
@@ -170,7 +171,9 @@ pub struct NewOrder {
     /// charged until approved) or `charge` (placed, charged).
     #[serde(default)]
     pub if_not_allowed: Option<String>,
-    /// The same key again answers the first order.
+    /// The same key again answers the first order (or send the
+    /// `Idempotency-Key` header).
+    #[serde(default)]
     pub idempotency_key: String,
 }
 

@@ -101,7 +101,32 @@ impl OrderService {
             None => None,
         };
         if let Some(b) = &before {
-            crate::error::expect_version("office", b.version, input.version.unwrap_or(0))?;
+            let sent = input
+                .version
+                .ok_or_else(|| DomainError::invalid("version", "send the version you read"))?;
+            crate::error::expect_version("office", b.version, sent)?;
+        }
+        let one_line = |field: &str, v: &str| {
+            if v.chars().any(char::is_control) {
+                Err(DomainError::invalid(field, "keep it on one line"))
+            } else {
+                Ok(())
+            }
+        };
+        one_line("name", &input.name)?;
+        one_line("address", &input.address)?;
+        let name = input.name.trim().to_lowercase();
+        if let Some(twin) = self
+            .store
+            .offices()
+            .await?
+            .into_iter()
+            .find(|o| Some(o.id) != id && o.name.trim().to_lowercase() == name)
+        {
+            return Err(DomainError::invalid(
+                "name",
+                format!("another office is called {} ({})", twin.name, twin.address),
+            ));
         }
         let o = Office {
             id: id.unwrap_or_default(),
@@ -159,9 +184,10 @@ impl OrderService {
             .iter()
             .filter_map(|l| l.charge_entry_id)
             .collect();
+        let _ = actor;
         let mut approvals: Vec<_> = self
-            .authority
-            .for_account(actor, order.account_id)
+            .store
+            .account_approvals(order.account_id)
             .await?
             .into_iter()
             .filter(|a| {
@@ -198,17 +224,49 @@ impl OrderService {
         account_id: AccountId,
         input: NewOrder,
     ) -> Result<PlaceResult> {
+        match self.place_once(actor, account_id, input.clone()).await? {
+            Some(r) => Ok(r),
+            // Someone gave on this account between the decision and the
+            // write: decide again with what they gave.
+            None => self
+                .place_once(actor, account_id, input)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::Conflict(
+                        "someone else gave on this account just now; nothing was ordered — try again".into(),
+                    )
+                }),
+        }
+    }
+
+    /// One attempt; None when the month's limit moved under it.
+    async fn place_once(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        input: NewOrder,
+    ) -> Result<Option<PlaceResult>> {
         authorize(actor.role, Action::EditCustomer)?;
         let me = staff_of(actor)?;
         let key = required_text("idempotency_key", &input.idempotency_key, 100)?;
         let fallback = rules::if_not_allowed(input.if_not_allowed.as_deref())?;
         if let Some(first) = self.store.order_by_key(me, &key).await? {
-            return self.replayed(actor, first, &key, &input).await;
+            return self
+                .replayed(actor, account_id, first, &input)
+                .await
+                .map(Some);
         }
-        self.store
+        let account = self
+            .store
             .account(account_id)
             .await?
             .ok_or_else(|| DomainError::NotFound("account".into()))?;
+        if account.status == crate::customers::model::AccountStatus::Closed {
+            return Err(DomainError::Conflict(format!(
+                "account {} is closed: it takes no new orders",
+                account.number
+            )));
+        }
         let fulfilment = Fulfilment::parse("fulfilment", input.fulfilment.trim())?;
         let (office_id, location_id) = match fulfilment {
             Fulfilment::Pickup => {
@@ -308,6 +366,7 @@ impl OrderService {
                 free_asked: l.free,
                 free_minor: 0,
                 free_by: None,
+                open_minor: 0,
             });
         }
         let free_reason = input
@@ -404,38 +463,55 @@ impl OrderService {
                 &currency,
             )
             .await?;
-        let mut so_far = 0;
+        // The order's free items together are one gift against the
+        // per-entry limit (splitting a line does not make more room).
+        let free_total: i64 = lines
+            .iter()
+            .filter(|l| l.free_asked)
+            .map(OrderLine::total_minor)
+            .sum();
         let mut to_ask: Vec<usize> = Vec::new();
-        for (i, l) in lines.iter().enumerate() {
-            if !l.free_asked || l.total_minor() == 0 {
-                continue;
-            }
-            let amount = l.total_minor();
+        let mut give = true;
+        if free_total > 0 {
             let d = decide(
                 MoneyActionKind::FreeItem,
-                amount,
+                free_total,
                 &currency,
                 policy.as_ref(),
-                used + so_far,
+                used,
                 goodwill.as_ref().map(|g| (g, gused)),
             );
             if d.outcome == Outcome::NotAllowed {
+                give = false;
                 match fallback {
                     "refuse" => {
-                        return Ok(PlaceResult::NotAllowed {
+                        let names: Vec<&str> = lines
+                            .iter()
+                            .filter(|l| l.free_asked)
+                            .map(|l| l.product_name.as_str())
+                            .collect();
+                        return Ok(Some(PlaceResult::NotAllowed {
                             decision: d,
-                            product_name: l.product_name.clone(),
-                        });
+                            product_name: names.join(", "),
+                        }));
                     }
-                    "ask_approval" => to_ask.push(i),
+                    "ask_approval" => {
+                        to_ask = (0..lines.len())
+                            .filter(|i| lines[*i].free_asked && lines[*i].total_minor() > 0)
+                            .collect();
+                    }
                     _ => {}
                 }
+            }
+        }
+        for l in lines.iter().filter(|l| give && l.free_asked) {
+            let amount = l.total_minor();
+            if amount == 0 {
                 continue;
             }
             let Some(charge) = l.charge_entry_id else {
                 continue;
             };
-            so_far += amount;
             let e = LedgerEntry {
                 id: LedgerEntryId::new(),
                 account_id,
@@ -512,23 +588,12 @@ impl OrderService {
         match self.store.place_order(&order, &key, &entries, &ev).await? {
             PlaceOutcome::Placed => {}
             PlaceOutcome::Existing(first) => {
-                return self.replayed(actor, first, &key, &input).await;
+                return self
+                    .replayed(actor, account_id, first, &input)
+                    .await
+                    .map(Some);
             }
-            PlaceOutcome::MonthLimit { used } => {
-                // Someone else gave on this account meanwhile: decide again.
-                let d = decide(
-                    MoneyActionKind::FreeItem,
-                    order.free_minor().max(1),
-                    &currency,
-                    policy.as_ref(),
-                    used,
-                    None,
-                );
-                return Ok(PlaceResult::NotAllowed {
-                    decision: d,
-                    product_name: String::new(),
-                });
-            }
+            PlaceOutcome::MonthLimit { .. } => return Ok(None),
         }
         self.announce(&order);
         let mut placed = self
@@ -541,26 +606,25 @@ impl OrderService {
                 actor,
                 &placed,
                 i,
-                &key,
                 free_reason.as_deref().unwrap_or_default(),
             )
             .await?;
         }
         placed = self.store.order(order.id).await?.unwrap_or(placed);
-        Ok(PlaceResult::Placed {
+        Ok(Some(PlaceResult::Placed {
             view: self.view(actor, placed).await?,
             replayed: false,
-        })
+        }))
     }
 
-    /// The order first placed under `key`: for the same actor and body,
-    /// with any approval request it still needs asked again (keyed, so
-    /// asked once).
+    /// The order first placed under the same key: for the same actor,
+    /// account and body, with any approval request it still needs asked
+    /// again (keyed, so asked once).
     async fn replayed(
         &self,
         actor: &Actor,
+        account_id: AccountId,
         id: OrderId,
-        key: &str,
         input: &NewOrder,
     ) -> Result<PlaceResult> {
         let o = self
@@ -568,25 +632,37 @@ impl OrderService {
             .order(id)
             .await?
             .ok_or_else(|| DomainError::Store("a keyed order is missing".into()))?;
-        let same = o.lines.len() == input.lines.len()
-            && o.lines
-                .iter()
-                .zip(&input.lines)
-                .all(|(a, b)| a.product_id == b.product_id && a.free_asked == b.free);
+        let same = o.account_id == account_id
+            && o.fulfilment.as_str() == input.fulfilment.trim()
+            && o.office_id
+                == input
+                    .office_id
+                    .filter(|_| o.fulfilment == Fulfilment::Pickup)
+            && o.location_id
+                == input
+                    .location_id
+                    .filter(|_| o.fulfilment == Fulfilment::Ship)
+            && o.lines.len() == input.lines.len()
+            && o.lines.iter().zip(&input.lines).all(|(a, b)| {
+                a.product_id == b.product_id
+                    && a.free_asked == b.free
+                    && a.quantity == b.quantity.unwrap_or(1)
+            });
         if !same {
             return Err(DomainError::invalid(
                 "idempotency_key",
                 "this key was already used for a different order",
             ));
         }
-        if input.if_not_allowed.as_deref() == Some("ask_approval") {
+        if input.if_not_allowed.as_deref() == Some("ask_approval")
+            && o.state != OrderState::Cancelled
+        {
             for (i, l) in o.lines.iter().enumerate() {
                 if l.free_asked && l.free_minor < l.total_minor() {
                     self.ask_free(
                         actor,
                         &o,
                         i,
-                        key,
                         input.free_reason.as_deref().unwrap_or_default(),
                     )
                     .await?;
@@ -599,15 +675,9 @@ impl OrderService {
         })
     }
 
-    /// Ask for approval to give line `i` free, keyed by the order's key.
-    async fn ask_free(
-        &self,
-        actor: &Actor,
-        o: &Order,
-        i: usize,
-        key: &str,
-        reason: &str,
-    ) -> Result<()> {
+    /// Ask for approval to give line `i` free, keyed by the order and the
+    /// line (so asked once, whatever the order's own key).
+    async fn ask_free(&self, actor: &Actor, o: &Order, i: usize, reason: &str) -> Result<()> {
         let l = &o.lines[i];
         let Some(charge) = l.charge_entry_id else {
             return Ok(());
@@ -625,7 +695,7 @@ impl OrderService {
                     label: Some(format!("Free of charge: {}", l.product_name)),
                     refund_method: None,
                     credit_reason: None,
-                    idempotency_key: format!("{key}:free:{i}"),
+                    idempotency_key: format!("order-{}-free-{i}", o.id),
                 },
             )
             .await
@@ -681,7 +751,7 @@ impl OrderService {
                 None => "shipped".into(),
             },
             OrderState::Cancelled => {
-                let back: i64 = entries.iter().map(|e| -e.amount_minor).sum();
+                let back: i64 = entries.iter().map(|(e, _)| -e.amount_minor).sum();
                 if back > 0 {
                     format!(
                         "cancelled; {} taken off the bill",
@@ -700,8 +770,21 @@ impl OrderService {
             .before(&before)
             .after(&after)
             .build();
-        self.store.update_order(&after, &entries, &ev).await?;
+        if let Err(e) = self.store.update_order(&after, &entries, &ev).await {
+            // The same step sent twice at once: the one that lost the race
+            // answers what the first did.
+            if let Some(now) = self.store.order(id).await?
+                && now.state == to
+                && now.version == input.version + 1
+            {
+                return self.view(actor, now).await;
+            }
+            return Err(e);
+        }
         self.announce(&after);
+        if to == OrderState::Cancelled {
+            self.withdraw_free_requests(actor, &after).await?;
+        }
         let fresh = self.store.order(id).await?.unwrap_or(after);
         self.view(actor, fresh).await
     }
@@ -709,7 +792,12 @@ impl OrderService {
     /// Waivers for what is still open of each line's charge (the system's
     /// doing on the cancelling person's word: not counted against anyone's
     /// authority).
-    async fn take_back(&self, actor: &Actor, o: &Order, reason: &str) -> Result<Vec<LedgerEntry>> {
+    async fn take_back(
+        &self,
+        actor: &Actor,
+        o: &Order,
+        reason: &str,
+    ) -> Result<Vec<(LedgerEntry, PostGuard)>> {
         let mut out = Vec::new();
         for l in &o.lines {
             let Some(charge) = l.charge_entry_id else {
@@ -719,14 +807,25 @@ impl OrderService {
             let open = crate::ledger::charge_states(&entries)
                 .get(&charge)
                 .map_or(0, |s| s.0);
-            if open <= 0 {
+            // What was already made good about it (credits naming it too)
+            // is not given again.
+            let given = crate::ledger::given_about(&entries)
+                .remove(&charge)
+                .map_or(0, |g| g.minor);
+            let back = open.min(l.total_minor() - given);
+            if back <= 0 {
                 continue;
             }
-            out.push(LedgerEntry {
+            let guard = PostGuard {
+                // Nobody added a step about the charge since it was read.
+                charge_seen: Some((charge, crate::ledger::actions::about(&entries, charge))),
+                ..PostGuard::default()
+            };
+            let e = LedgerEntry {
                 id: LedgerEntryId::new(),
                 account_id: o.account_id,
                 kind: EntryKind::ChargeWaiver,
-                amount_minor: -open,
+                amount_minor: -back,
                 currency: o.currency.clone(),
                 reason_code: Some(super::ORDER_CHARGE.into()),
                 memo: format!("Order {} cancelled: {reason}", o.reference()),
@@ -738,8 +837,48 @@ impl OrderService {
                 created_by: None,
                 created_by_name: actor.name.clone(),
                 approval_id: None,
-            });
+            };
+            out.push((e, guard));
         }
         Ok(out)
+    }
+
+    /// Pending requests to give the cancelled order's lines free are
+    /// withdrawn: there is nothing left to give.
+    async fn withdraw_free_requests(&self, actor: &Actor, o: &Order) -> Result<()> {
+        let charges: Vec<LedgerEntryId> =
+            o.lines.iter().filter_map(|l| l.charge_entry_id).collect();
+        let pending = self
+            .store
+            .account_approvals(o.account_id)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.status == crate::authority::ApprovalStatus::Pending
+                    && a.request.action == MoneyActionKind::FreeItem.as_str()
+                    && a.request.charge_id.is_some_and(|c| charges.contains(&c))
+            });
+        for before in pending {
+            let mut after = before.clone();
+            after.status = crate::authority::ApprovalStatus::Cancelled;
+            after.decided_by = actor.id;
+            after.decided_by_name = Some(actor.name.clone());
+            after.decided_at = Some((self.clock)());
+            after.decision_reason = Some(format!("Order {} was cancelled", o.reference()));
+            after.version += 1;
+            let ev = change(actor, "cancelled", "approval", after.id.0)
+                .account(Some(o.account_id))
+                .summary(format!(
+                    "Withdrew the request to give {} free: order {} was cancelled",
+                    format_money(before.request.amount_minor, &before.request.currency),
+                    o.reference()
+                ))
+                .before(&before)
+                .after(&after)
+                .build();
+            self.store.decide_approval(&after, None, &ev).await?;
+            self.authority.announce(&after);
+        }
+        Ok(())
     }
 }

@@ -56,6 +56,11 @@ pub struct Facts {
     pub money: Vec<(StaffId, String, String, String, i64)>,
     /// Approval requests made in the range: (status, seconds to decision).
     pub approvals: Vec<(String, Option<i64>)>,
+    /// Satisfaction surveys answered in the range: (rating 1–5, how many),
+    /// each survey once.
+    pub ratings: Vec<(i64, i64)>,
+    /// The same per person who took part: (staff, name, rating, how many).
+    pub ratings_by_staff: Vec<(StaffId, String, i64, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +114,12 @@ pub struct ExtraMileRow {
     pub proactive_calls: i64,
     /// Follow-ups done plus proactive calls.
     pub extra_mile_calls: i64,
+    /// Satisfaction surveys answered about contacts and cases they took part in.
+    #[serde(default)]
+    pub satisfaction_answers: i64,
+    /// Their average rating in tenths (44 = 4.4 of 5).
+    #[serde(default)]
+    pub satisfaction_tenths: Option<i64>,
 }
 
 /// Money by one person against their authority.
@@ -143,6 +154,9 @@ pub struct Report {
     pub figures: Vec<Figure>,
     pub extra_mile: Vec<ExtraMileRow>,
     pub money: Vec<MoneyRow>,
+    /// The data of the page's charts.
+    #[serde(default)]
+    pub charts: Vec<Chart>,
 }
 
 /// One record behind a figure.
@@ -168,6 +182,7 @@ pub const RECORD_FIGURES: &[&str] = &[
     "consults_per_case",
     "handovers_per_case",
     "repeat_identification",
+    "satisfaction",
     "approvals",
 ];
 
@@ -270,8 +285,23 @@ pub fn extra_mile(f: &Facts, zone: &jiff::tz::TimeZone) -> Vec<ExtraMileRow> {
             at(&mut rows, *id, name).proactive_calls += n;
         }
     }
+    let mut sums: Vec<(StaffId, i64)> = Vec::new();
+    for (id, name, rating, n) in &f.ratings_by_staff {
+        at(&mut rows, *id, name).satisfaction_answers += n;
+        match sums.iter_mut().find(|(s, _)| s == id) {
+            Some((_, sum)) => *sum += rating * n,
+            None => sums.push((*id, rating * n)),
+        }
+    }
     for r in &mut rows {
         r.extra_mile_calls = r.follow_ups_done + r.proactive_calls;
+        if r.satisfaction_answers > 0 {
+            let sum = sums
+                .iter()
+                .find(|(s, _)| Some(*s) == r.staff_id)
+                .map_or(0, |(_, s)| *s);
+            r.satisfaction_tenths = Some(tenths(sum, r.satisfaction_answers));
+        }
     }
     rows.sort_by(|a, b| {
         b.extra_mile_calls
@@ -279,6 +309,123 @@ pub fn extra_mile(f: &Facts, zone: &jiff::tz::TimeZone) -> Vec<ExtraMileRow> {
             .then(a.name.cmp(&b.name))
     });
     rows
+}
+
+/// An average in tenths, rounded half up: 131 of 30 → 44 (4.4).
+pub fn tenths(sum: i64, n: i64) -> i64 {
+    if n <= 0 {
+        return 0;
+    }
+    (sum * 20 + n) / (2 * n)
+}
+
+/// "4.4"
+pub fn tenths_words(t: i64) -> String {
+    format!("{}.{}", t / 10, t % 10)
+}
+
+/// One bar of a chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+}
+
+/// A chart's data: the page draws it, the API gives it as is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Chart {
+    pub key: String,
+    pub title: String,
+    /// What the bars count.
+    pub unit: String,
+    pub bars: Vec<Bar>,
+}
+
+/// Follow-ups done per day of the range (in `zone`), how long answered
+/// contacts waited, and how customers rated us.
+pub fn charts(f: &Facts, zone: &jiff::tz::TimeZone, from: Date, to: Date) -> Vec<Chart> {
+    let days = (to - from).get_days().clamp(0, 366) as usize + 1;
+    let mut per_day = vec![0i64; days];
+    for (_, _, _, _, done_at) in &f.follow_ups_done {
+        let d = done_at.to_zoned(zone.clone()).date();
+        if let Ok(i) = usize::try_from((d - from).get_days())
+            && i < days
+        {
+            per_day[i] += 1;
+        }
+    }
+    let label = |i: usize| {
+        from.saturating_add(jiff::Span::new().days(i as i64))
+            .strftime(if days <= 14 { "%a %-d" } else { "%-d %b" })
+            .to_string()
+    };
+    let by_day = Chart {
+        key: "follow_ups_by_day".into(),
+        title: "Follow-ups done, by day".into(),
+        unit: "follow-ups".into(),
+        bars: per_day
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Bar {
+                label: label(i),
+                value: *v,
+            })
+            .collect(),
+    };
+    let buckets: [(&str, i64); 6] = [
+        ("under 10 s", 10),
+        ("10–30 s", 30),
+        ("30–60 s", 60),
+        ("1–2 min", 120),
+        ("2–5 min", 300),
+        ("5 min or more", i64::MAX),
+    ];
+    let mut waits = vec![0i64; buckets.len() + 1];
+    for q in &f.queued {
+        match q.answered_after_secs {
+            Some(w) => {
+                let i = buckets
+                    .iter()
+                    .position(|(_, up)| w < *up)
+                    .unwrap_or(buckets.len() - 1);
+                waits[i] += q.count;
+            }
+            None if q.ended => waits[buckets.len()] += q.count,
+            None => {}
+        }
+    }
+    let wait = Chart {
+        key: "speed_of_answer".into(),
+        title: "How long queued contacts waited".into(),
+        unit: "contacts".into(),
+        bars: buckets
+            .iter()
+            .map(|(l, _)| *l)
+            .chain(["hung up unanswered"])
+            .zip(waits)
+            .map(|(l, v)| Bar {
+                label: l.into(),
+                value: v,
+            })
+            .collect(),
+    };
+    let ratings = Chart {
+        key: "satisfaction".into(),
+        title: "Satisfaction ratings".into(),
+        unit: "answers".into(),
+        bars: (1..=5)
+            .map(|r| Bar {
+                label: format!("{r} of 5"),
+                value: f
+                    .ratings
+                    .iter()
+                    .filter(|(x, _)| *x == r)
+                    .map(|(_, n)| n)
+                    .sum(),
+            })
+            .collect(),
+    };
+    vec![by_day, wait, ratings]
 }
 
 /// Money per person; `limits` is each role's per-entry limit per kind
@@ -384,6 +531,14 @@ pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String)
     let mut decided: Vec<i64> = f.approvals.iter().filter_map(|(_, s)| *s).collect();
     decided.sort_unstable();
     let denied = f.approvals.iter().filter(|(s, _)| s == "denied").count() as i64;
+    let answers: i64 = f.ratings.iter().map(|(_, n)| n).sum();
+    let rating_sum: i64 = f.ratings.iter().map(|(r, n)| r * n).sum();
+    let happy: i64 = f
+        .ratings
+        .iter()
+        .filter(|(r, _)| *r >= 4)
+        .map(|(_, n)| n)
+        .sum();
     vec![
         fig(
             "extra_mile_calls",
@@ -464,6 +619,21 @@ pub fn figures(f: &Facts, extra: &[ExtraMileRow], link: impl Fn(&str) -> String)
             ),
             "Requests made in the range; time from the request to its decision.",
         ),
+        fig(
+            "satisfaction",
+            "Satisfaction",
+            if answers == 0 {
+                "no survey answered".into()
+            } else {
+                format!(
+                    "{} of 5 from {answers} answer{}; {} rated 4 or 5",
+                    tenths_words(tenths(rating_sum, answers)),
+                    if answers == 1 { "" } else { "s" },
+                    pct(happy, answers)
+                )
+            },
+            "Surveys answered in the range (1–5), each once; for a person or team, the surveys about contacts and cases they took part in.",
+        ),
     ]
 }
 
@@ -493,6 +663,103 @@ pub fn last_week(today: Date) -> (Date, Date) {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn satisfaction_is_counted_once_overall_and_per_person() {
+        let (maya, tom) = (StaffId::new(), StaffId::new());
+        let f = Facts {
+            // Four answers: 5, 5, 4, 2 — one survey shared by Maya and Tom.
+            ratings: vec![(5, 2), (4, 1), (2, 1)],
+            ratings_by_staff: vec![
+                (maya, "Maya".into(), 5, 2),
+                (maya, "Maya".into(), 4, 1),
+                (tom, "Tom".into(), 5, 1),
+                (tom, "Tom".into(), 2, 1),
+            ],
+            ..Default::default()
+        };
+        let fig = figures(&f, &[], |_| String::new());
+        let s = fig.iter().find(|x| x.key == "satisfaction").unwrap();
+        assert_eq!(s.value, "4.0 of 5 from 4 answers; 75.0% rated 4 or 5");
+        let rows = extra_mile(&f, &jiff::tz::TimeZone::UTC);
+        let m = rows.iter().find(|r| r.name == "Maya").unwrap();
+        assert_eq!(
+            (m.satisfaction_answers, m.satisfaction_tenths),
+            (3, Some(47))
+        );
+        let t = rows.iter().find(|r| r.name == "Tom").unwrap();
+        assert_eq!(
+            (t.satisfaction_answers, t.satisfaction_tenths),
+            (2, Some(35))
+        );
+        assert_eq!(tenths(131, 30), 44);
+        assert_eq!(tenths(0, 0), 0);
+        let none = figures(&Facts::default(), &[], |_| String::new());
+        assert_eq!(
+            none.iter().find(|x| x.key == "satisfaction").unwrap().value,
+            "no survey answered"
+        );
+    }
+
+    #[test]
+    fn charts_count_days_waits_and_ratings() {
+        let zone = jiff::tz::TimeZone::get("America/Chicago").unwrap();
+        let (from, to) = (date(2026, 11, 23), date(2026, 11, 29));
+        let done = |at: &str| {
+            (
+                StaffId::new(),
+                "x".to_string(),
+                "reached_resolved".to_string(),
+                from,
+                at.parse().unwrap(),
+            )
+        };
+        let f = Facts {
+            // Monday 23:30 in Chicago is Tuesday in UTC: counted on Monday.
+            follow_ups_done: vec![
+                done("2026-11-24T05:30:00Z"),
+                done("2026-11-27T15:00:00Z"),
+                done("2026-11-27T16:00:00Z"),
+            ],
+            queued: vec![
+                QueuedContact {
+                    answered_after_secs: Some(4),
+                    ended: true,
+                    count: 3,
+                },
+                QueuedContact {
+                    answered_after_secs: Some(10),
+                    ended: true,
+                    count: 1,
+                },
+                QueuedContact {
+                    answered_after_secs: Some(400),
+                    ended: true,
+                    count: 2,
+                },
+                QueuedContact {
+                    answered_after_secs: None,
+                    ended: true,
+                    count: 5,
+                },
+                QueuedContact {
+                    answered_after_secs: None,
+                    ended: false,
+                    count: 9,
+                },
+            ],
+            ratings: vec![(5, 2), (1, 1)],
+            ..Default::default()
+        };
+        let c = charts(&f, &zone, from, to);
+        let by_day: Vec<i64> = c[0].bars.iter().map(|b| b.value).collect();
+        assert_eq!(by_day, [1, 0, 0, 0, 2, 0, 0]);
+        assert_eq!(c[0].bars[0].label, "Mon 23");
+        let waits: Vec<i64> = c[1].bars.iter().map(|b| b.value).collect();
+        assert_eq!(waits, [3, 1, 0, 0, 0, 2, 5], "still waiting is not counted");
+        let ratings: Vec<i64> = c[2].bars.iter().map(|b| b.value).collect();
+        assert_eq!(ratings, [1, 0, 0, 0, 2]);
+    }
 
     #[test]
     fn quantiles_are_nearest_rank() {

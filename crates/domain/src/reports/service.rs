@@ -117,6 +117,7 @@ impl ReportService {
             time_zone: self.zone.iana_name().unwrap_or("UTC").to_string(),
             headline: headline(calls, is_last_week, from, to),
             figures: figures(&facts, &extra, |k| Self::records_link(q, from, to, k)),
+            charts: charts(&facts, &self.zone, from, to),
             extra_mile: extra,
             money: money_rows,
         })

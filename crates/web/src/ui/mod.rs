@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod cases;
+mod charts;
 mod consults;
 mod customers;
 mod edits;

@@ -35,6 +35,8 @@ struct ReportsPage {
     /// The most extra-mile calls of one person (bar lengths).
     most: i64,
     currency: String,
+    /// (title, inline SVG) of each chart.
+    charts: Vec<(String, String)>,
 }
 
 impl ReportsPage {
@@ -123,6 +125,16 @@ async fn page(
         .as_ref()
         .and_then(|r| r.extra_mile.iter().map(|x| x.extra_mile_calls).max())
         .unwrap_or(0);
+    let charts = report
+        .as_ref()
+        .map(|r| {
+            r.charts
+                .iter()
+                .map(|c| (c.title.clone(), super::charts::svg(c)))
+                .filter(|(_, svg)| !svg.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let currency = s.ledger.currency().to_string();
     // The days shown are in the boxes (last week's when none were given).
     let (from_value, to_value) = match &report {
@@ -149,6 +161,7 @@ async fn page(
             .map(|c| c.as_str())
             .collect(),
         most,
+        charts,
         currency,
     };
     Ok((status, render(&page)).into_response())
