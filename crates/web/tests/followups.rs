@@ -1000,6 +1000,87 @@ async fn a_resolved_case_gets_one_signed_survey_whose_answer_credits_its_staff_a
         )
         .await;
         assert_eq!(sv["rating"], 5);
+        // The report counts it: overall, for Maya, in its chart and records;
+        // the CSV names the person it was made for.
+        let day = w.clock.clock()()
+            .to_zoned(jiff::tz::TimeZone::get("America/Chicago").unwrap())
+            .date();
+        let q = format!("from={day}&to={day}&staff={}", w.maya_id);
+        let (s, r) = call(&w.app, &w.sue, "GET", &format!("/api/v1/reports?{q}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let fig = r["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "satisfaction")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            fig["value"], "5.0 of 5 from 1 answer; 100.0% rated 4 or 5",
+            "{fig}"
+        );
+        let maya = r["extra_mile"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["staff_id"] == w.maya_id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                maya["satisfaction_answers"].as_i64(),
+                maya["satisfaction_tenths"].as_i64()
+            ),
+            (Some(1), Some(50)),
+            "{maya}"
+        );
+        let chart = r["charts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == "satisfaction")
+            .unwrap()
+            .clone();
+        assert_eq!(chart["bars"][4]["value"], 1, "{chart}");
+        assert_eq!(r["filters"][0]["filter"], "person");
+        let (_, recs) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            &format!("/api/v1/reports/records?figure=satisfaction&{q}"),
+            None,
+        )
+        .await;
+        assert!(
+            recs[0]["what"]
+                .as_str()
+                .unwrap()
+                .starts_with("Rated 5 of 5"),
+            "{recs}"
+        );
+        assert_eq!(recs[0]["link"], format!("/cases/{case}"));
+        let req = axum::http::Request::get(format!("/api/v1/reports?{q}"))
+            .header("authorization", format!("Bearer {}", w.sue))
+            .header("accept", "text/csv")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(w.app.clone(), req)
+            .await
+            .unwrap();
+        let body = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body).to_string();
+        assert!(text.contains("filter,,person,maya"), "{text}");
+        assert!(
+            text.contains("chart: Satisfaction ratings,,5 of 5,1,answers"),
+            "{text}"
+        );
+        assert!(
+            text.contains("satisfaction,maya,average rating (of 5),5.0,"),
+            "{text}"
+        );
         // Expired: fifteen days later the other link is closed.
         w.clock
             .set(&(now + jiff::SignedDuration::from_hours(24 * 15)).to_string());

@@ -164,6 +164,37 @@ async fn an_agent_promises_a_call_sees_it_due_calls_and_records_how_it_went() {
             )
             .contains("Check the line stayed up")
         );
+        // The reports page, this week: the call counted, drawn as charts
+        // (inline SVG named for screen readers), refused to agents.
+        let adm = session(&app, "admin@t.example").await;
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        let from = today.saturating_sub(jiff::Span::new().days(6));
+        let page = get_page(&app, &format!("/reports?from={from}&to={today}"), &adm.0).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(
+            page.text.contains("your staff made 1 extra-mile call"),
+            "{}",
+            page.text
+        );
+        let charts = between(&page.text, "id=\"charts-h\"", "</section>");
+        assert_eq!(charts.matches("<svg role=\"img\"").count(), 1, "{charts}");
+        assert_eq!(
+            charts.matches("Nothing to draw in these days.").count(),
+            2,
+            "no queued contact and no survey answered: {charts}"
+        );
+        assert!(
+            charts.contains("aria-label=\"Follow-ups done, by day (follow-ups): "),
+            "{charts}"
+        );
+        assert!(
+            !charts.contains("style="),
+            "the CSP refuses style attributes"
+        );
+        let r = get_page(&app, "/reports", &maya_s.0).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
 

@@ -157,6 +157,17 @@ pub struct Report {
     /// The data of the page's charts.
     #[serde(default)]
     pub charts: Vec<Chart>,
+    /// The filters it was made with, by name: ("team", "Customer care"),
+    /// ("queue", …), ("channel", …), ("person", …).
+    #[serde(default)]
+    pub filters: Vec<ReportFilter>,
+}
+
+/// A filter by name and what it was set to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReportFilter {
+    pub filter: String,
+    pub value: String,
 }
 
 /// One record behind a figure.
@@ -373,12 +384,12 @@ pub fn charts(f: &Facts, zone: &jiff::tz::TimeZone, from: Date, to: Date) -> Vec
             .collect(),
     };
     let buckets: [(&str, i64); 6] = [
-        ("under 10 s", 10),
+        ("<10 s", 10),
         ("10–30 s", 30),
         ("30–60 s", 60),
         ("1–2 min", 120),
         ("2–5 min", 300),
-        ("5 min or more", i64::MAX),
+        ("5+ min", i64::MAX),
     ];
     let mut waits = vec![0i64; buckets.len() + 1];
     for q in &f.queued {
@@ -401,7 +412,7 @@ pub fn charts(f: &Facts, zone: &jiff::tz::TimeZone, from: Date, to: Date) -> Vec
         bars: buckets
             .iter()
             .map(|(l, _)| *l)
-            .chain(["hung up unanswered"])
+            .chain(["hung up"])
             .zip(waits)
             .map(|(l, v)| Bar {
                 label: l.into(),

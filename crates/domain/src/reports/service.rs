@@ -110,6 +110,34 @@ impl ReportService {
                 .map(|p| p.per_entry_limit_minor)
         };
         let money_rows = money(&facts, limit);
+        let mut filters = Vec::new();
+        let mut named = |filter: &str, value: String| {
+            filters.push(ReportFilter {
+                filter: filter.into(),
+                value,
+            })
+        };
+        if let Some(t) = q.team {
+            let name = self
+                .store
+                .teams()
+                .await?
+                .into_iter()
+                .find(|x| x.id == t)
+                .map(|x| x.name);
+            named("team", name.unwrap_or_else(|| t.to_string()));
+        }
+        if let Some(x) = q.queue {
+            let name = self.store.queue(x).await?.map(|x| x.name);
+            named("queue", name.unwrap_or_else(|| x.to_string()));
+        }
+        if let Some(c) = &q.channel {
+            named("channel", c.replace('_', " "));
+        }
+        if let Some(s) = q.staff {
+            let name = self.store.staff(s).await?.map(|x| x.name);
+            named("person", name.unwrap_or_else(|| s.to_string()));
+        }
         let calls: i64 = extra.iter().map(|r| r.extra_mile_calls).sum();
         Ok(Report {
             from,
@@ -118,6 +146,7 @@ impl ReportService {
             headline: headline(calls, is_last_week, from, to),
             figures: figures(&facts, &extra, |k| Self::records_link(q, from, to, k)),
             charts: charts(&facts, &self.zone, from, to),
+            filters,
             extra_mile: extra,
             money: money_rows,
         })

@@ -74,7 +74,7 @@ use utoipa::OpenApi;
         followups::JobsView, extramile_domain::feedback::Survey, extramile_domain::feedback::SurveyView,
         extramile_domain::feedback::Kudos, extramile_domain::feedback::NewKudos, extramile_domain::feedback::KudosKind,
         extramile_domain::feedback::KudosSource, extramile_domain::feedback::StaffFeedback, extramile_domain::reports::Report, extramile_domain::reports::Figure,
-        extramile_domain::reports::ExtraMileRow, extramile_domain::reports::MoneyRow, extramile_domain::reports::RecordRow, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
+        extramile_domain::reports::ExtraMileRow, extramile_domain::reports::MoneyRow, extramile_domain::reports::Chart, extramile_domain::reports::Bar, extramile_domain::reports::ReportFilter, extramile_domain::reports::RecordRow, extramile_domain::jobs::Job, extramile_domain::jobs::JobState, extramile_domain::jobs::JobCounts,
         extramile_domain::workspace::PickItem, extramile_domain::workspace::ListKind,
         extramile_domain::workspace::picklists::PickItemInput, model::Person, model::Account, model::AccountRole, model::Consent, model::ContactPoint,
         model::ServiceLocation, model::Product, model::Subscription, model::SubscriptionEvent, model::Note,

@@ -98,6 +98,10 @@ pub fn report_csv(r: &Report) -> Result<String, DomainError> {
         .map_err(err)?;
     w.write_record(["range", "", "to", &r.to.to_string(), &r.time_zone])
         .map_err(err)?;
+    for f in &r.filters {
+        w.write_record(["filter", "", &f.filter, &f.value, ""])
+            .map_err(err)?;
+    }
     w.write_record(["headline", "", "sentence", &r.headline, ""])
         .map_err(err)?;
     for f in &r.figures {
@@ -118,6 +122,43 @@ pub fn report_csv(r: &Report) -> Result<String, DomainError> {
         ] {
             w.write_record(["extra mile", &p.name, m, &v.to_string(), ""])
                 .map_err(err)?;
+        }
+    }
+    for c in &r.charts {
+        for b in &c.bars {
+            w.write_record([
+                &format!("chart: {}", c.title),
+                "",
+                &b.label,
+                &b.value.to_string(),
+                &c.unit,
+            ])
+            .map_err(err)?;
+        }
+    }
+    for p in &r
+        .extra_mile
+        .iter()
+        .filter(|p| p.satisfaction_answers > 0)
+        .collect::<Vec<_>>()
+    {
+        w.write_record([
+            "satisfaction",
+            &p.name,
+            "answers",
+            &p.satisfaction_answers.to_string(),
+            "",
+        ])
+        .map_err(err)?;
+        if let Some(t) = p.satisfaction_tenths {
+            w.write_record([
+                "satisfaction",
+                &p.name,
+                "average rating (of 5)",
+                &extramile_domain::reports::tenths_words(t),
+                "",
+            ])
+            .map_err(err)?;
         }
     }
     for p in &r.money {

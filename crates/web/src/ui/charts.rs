@@ -34,19 +34,27 @@ pub fn svg(c: &Chart) -> String {
 
 fn draw(c: &Chart, out: &mut String) -> Result<(), String> {
     let n = c.bars.len().max(1);
-    let width = (n as u32 * 34).clamp(420, 900);
+    // Room for the longest label under each bar (about 8 px a character).
+    let longest = c
+        .bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let every = n.div_ceil(12);
+    let per_bar = ((longest as u32 * 8 + 10) / every as u32).max(34);
+    let width = (n as u32 * per_bar + 70).clamp(420, 900);
     let root = SVGBackend::with_string(out, (width, 240)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let most = c.bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let top = most + (most / 8).max(1);
     // At most about 12 labels under the bars: every k-th.
-    let every = n.div_ceil(12);
     let labels: Vec<String> = c.bars.iter().map(|b| b.label.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
         .margin(10)
         .x_label_area_size(34)
         .y_label_area_size(44)
-        .build_cartesian_2d((0..n).into_segmented(), 0i64..top)
+        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), 0i64..top)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()

@@ -130,7 +130,16 @@ async fn page(
         .map(|r| {
             r.charts
                 .iter()
-                .map(|c| (c.title.clone(), super::charts::svg(c)))
+                .map(|c| {
+                    if c.bars.iter().all(|b| b.value == 0) {
+                        (
+                            c.title.clone(),
+                            String::from("<p class=\"muted\">Nothing to draw in these days.</p>"),
+                        )
+                    } else {
+                        (c.title.clone(), super::charts::svg(c))
+                    }
+                })
                 .filter(|(_, svg)| !svg.is_empty())
                 .collect()
         })
