@@ -63,4 +63,5 @@ id_type!(
     OfficeId,
     OrderId,
     OrderLineId,
+    WorkOrderId,
 );

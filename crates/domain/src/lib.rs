@@ -43,6 +43,7 @@ pub mod consults;
 pub mod customers;
 pub mod error;
 pub mod feedback;
+pub mod fieldwork;
 pub mod followups;
 pub mod ids;
 pub mod interactions;

@@ -756,8 +756,51 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<()>;
 }
 
+/// A subscription written with a work order: inserted (a pending install)
+/// or updated where its stored version is one less.
+pub struct SubscriptionWrite<'a> {
+    pub sub: &'a crate::customers::model::Subscription,
+    pub insert: bool,
+    pub event: crate::customers::model::SubscriptionEvent,
+}
+
+/// Work orders, their completion reports and the subscriptions they change,
+/// one transaction per write.
+#[async_trait]
+pub trait FieldStore: Send + Sync {
+    /// Insert (`insert`) or update where the stored version is
+    /// `w.version - 1` (else `Conflict`), with the subscriptions it
+    /// changes, its report when filed, and the audit event.
+    async fn write_work_order(
+        &self,
+        w: &crate::fieldwork::WorkOrder,
+        insert: bool,
+        subs: &[SubscriptionWrite<'_>],
+        report: Option<&crate::fieldwork::CompletionReport>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn work_order(&self, id: WorkOrderId) -> Result<Option<crate::fieldwork::WorkOrder>>;
+    /// Newest first (at most `limit`).
+    async fn account_work_orders(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<crate::fieldwork::WorkOrder>>;
+    /// Work orders of these technicians on this day, not cancelled.
+    async fn technicians_day(
+        &self,
+        technicians: &[StaffId],
+        day: jiff::civil::Date,
+    ) -> Result<Vec<crate::fieldwork::WorkOrder>>;
+    async fn completion_report(
+        &self,
+        id: WorkOrderId,
+    ) -> Result<Option<crate::fieldwork::CompletionReport>>;
+}
+
 pub trait Store:
-    OrderStore
+    FieldStore
+    + OrderStore
     + CustomerStore
     + AuditStore
     + StaffStore
@@ -775,7 +818,8 @@ pub trait Store:
 {
 }
 impl<T> Store for T where
-    T: OrderStore
+    T: FieldStore
+        + OrderStore
         + CustomerStore
         + AuditStore
         + StaffStore

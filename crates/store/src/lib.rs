@@ -13,6 +13,7 @@ mod cases;
 mod consults;
 mod customers;
 mod feedback;
+mod fieldwork;
 mod followups;
 mod interactions;
 mod jobs;

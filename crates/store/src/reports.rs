@@ -589,6 +589,40 @@ impl ReportStore for SqlStore {
                     ));
                 }
             }
+            "money" => {
+                let mut w = staffed("l.created_at", from, to, "l.created_by", q);
+                w.plain("l.created_by IS NOT NULL").plain(
+                    "l.kind IN ('credit', 'charge_waiver', 'fee_reversal', 'refund', 'free_item')",
+                );
+                let rows: Vec<(Uuid, i64, String, String, i64, String, String)> = fetch!(
+                    &self.db,
+                    (Uuid, i64, String, String, i64, String, String),
+                    format!(
+                        "SELECT l.account_id, l.created_at, s.name, l.kind, l.amount_minor, l.currency, l.memo FROM ledger_entries l \
+                         JOIN staff_users s ON s.id = l.created_by WHERE {} ORDER BY l.created_at DESC LIMIT {RECORDS_LIMIT}",
+                        w.sql()
+                    ),
+                    &w
+                )?;
+                for (account, at, who, kind, amount, currency, memo) in rows {
+                    out.push(row(
+                        at,
+                        who,
+                        format!(
+                            "{} {}: {memo}",
+                            match kind.as_str() {
+                                "credit" => "Credit",
+                                "charge_waiver" => "Waiver",
+                                "fee_reversal" => "Fee reversal",
+                                "refund" => "Refund",
+                                _ => "Free item",
+                            },
+                            extramile_domain::ledger::format_money(amount.abs(), &currency)
+                        ),
+                        format!("/accounts/{account}/money"),
+                    ));
+                }
+            }
             "satisfaction" => {
                 let w = answered(from, to, q);
                 let rows: Vec<(

@@ -27,6 +27,7 @@ pub struct AppState {
     pub reports: extramile_domain::reports::ReportService,
     pub feedback: extramile_domain::feedback::FeedbackService,
     pub orders: extramile_domain::orders::OrderService,
+    pub field: extramile_domain::fieldwork::FieldService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -75,6 +76,7 @@ impl AppState {
             jiff::tz::TimeZone::UTC,
         );
         Self {
+            field: extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone()),
             orders,
             reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
             feedback: extramile_domain::feedback::FeedbackService::new(

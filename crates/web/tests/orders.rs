@@ -206,6 +206,29 @@ async fn s2_a_free_replacement_cord_to_collect_is_placed_once_within_authority()
         );
         assert!(words.contains(&"Free of charge: Phone cord"), "{words:?}");
 
+        // The reports' money records list the free item itself.
+        let (_, me) = call(&w.app, &w.maya, "GET", "/api/v1/me", None).await;
+        let (s, recs) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            &format!(
+                "/api/v1/reports/records?figure=money&staff={}&from=2026-01-01&to=2026-12-31",
+                me["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{recs}");
+        assert!(
+            recs[0]["what"]
+                .as_str()
+                .unwrap()
+                .starts_with("Free item $12.00: Cord worn out"),
+            "{recs}"
+        );
+        assert_eq!(recs[0]["link"], format!("/accounts/{}/money", w.account));
+
         // A retry after a timeout (or a double click) is the same order.
         let (s, again) = place(&w, &w.maya, body.clone()).await;
         assert_eq!(s, StatusCode::OK, "{again}");

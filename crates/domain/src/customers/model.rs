@@ -41,6 +41,7 @@ impl ProductKind {
     }
 }
 crate::str_enum!(SubscriptionStatus {
+    PendingInstall => "pending_install",
     Active => "active",
     Suspended => "suspended",
     PendingCancellation => "pending_cancellation",

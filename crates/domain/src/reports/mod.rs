@@ -195,6 +195,7 @@ pub const RECORD_FIGURES: &[&str] = &[
     "repeat_identification",
     "satisfaction",
     "approvals",
+    "money",
 ];
 
 /// The most records a list shows.

@@ -7,6 +7,7 @@ mod consults;
 mod customers;
 mod doc;
 pub mod feedback;
+mod fieldwork;
 pub mod followups;
 mod interactions;
 pub mod ledger;
@@ -58,9 +59,15 @@ use utoipa::OpenApi;
         followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
         reports::report, reports::records,
         feedback::survey, feedback::list, feedback::create, feedback::confirm, feedback::staff,
+        fieldwork::create, fieldwork::list, fieldwork::get, fieldwork::schedule, fieldwork::step, fieldwork::report, fieldwork::restore,
         orders::offices, orders::add_office, orders::put_office, orders::list, orders::place, orders::get, orders::step,
     ),
     components(schemas(
+        extramile_domain::fieldwork::WorkOrder, extramile_domain::fieldwork::WorkOrderKind, extramile_domain::fieldwork::WorkOrderState,
+        extramile_domain::fieldwork::NotDoneReason, extramile_domain::fieldwork::CompletionReport, extramile_domain::fieldwork::ReportLine,
+        extramile_domain::fieldwork::Measurement, extramile_domain::fieldwork::CompletionInput, extramile_domain::fieldwork::ReportLineInput,
+        extramile_domain::fieldwork::NewWorkOrder, extramile_domain::fieldwork::ScheduleInput, extramile_domain::fieldwork::WorkOrderStep,
+        extramile_domain::fieldwork::WorkOrderView, extramile_domain::fieldwork::ServiceLine, fieldwork::RestoreInput,
         extramile_domain::orders::Office, extramile_domain::orders::OfficeInput, extramile_domain::orders::OfficeView,
         extramile_domain::orders::Order, extramile_domain::orders::OrderLine, extramile_domain::orders::OrderView,
         extramile_domain::orders::OrderState, extramile_domain::orders::Fulfilment, extramile_domain::orders::NewOrder,
@@ -168,6 +175,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kudos", get(feedback::list).post(feedback::create))
         .route("/api/v1/kudos/{id}/confirm", post(feedback::confirm))
         .route("/api/v1/staff/{id}/feedback", get(feedback::staff))
+        .route(
+            "/api/v1/accounts/{id}/work-orders",
+            get(fieldwork::list).post(fieldwork::create),
+        )
+        .route("/api/v1/work-orders/{id}", get(fieldwork::get))
+        .route(
+            "/api/v1/work-orders/{id}/schedule",
+            post(fieldwork::schedule),
+        )
+        .route("/api/v1/work-orders/{id}/steps", post(fieldwork::step))
+        .route("/api/v1/work-orders/{id}/report", post(fieldwork::report))
+        .route("/api/v1/work-orders/{id}/restore", post(fieldwork::restore))
         .route(
             "/api/v1/offices",
             get(orders::offices).post(orders::add_office),

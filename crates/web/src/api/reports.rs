@@ -242,7 +242,8 @@ pub async fn report(
 pub struct RecordParams {
     /// extra_mile_calls, follow_ups_on_time, speed_of_answer, abandoned, fcr,
     /// transfers_per_contact, consults_per_case, handovers_per_case,
-    /// repeat_identification, approvals
+    /// repeat_identification, approvals, satisfaction, money (credits,
+    /// waivers, refunds and free items staff gave)
     pub figure: String,
     pub from: Option<String>,
     pub to: Option<String>,

@@ -1,0 +1,12 @@
+//! C8 field work: work orders with appointments and technicians, the
+//! structured completion report that drives the services, and cancelling
+//! that a misread remark cannot turn into a lost install.
+
+pub mod model;
+pub mod rules;
+mod service;
+
+pub use model::*;
+pub use service::{
+    FieldService, NewWorkOrder, ScheduleInput, ServiceLine, WorkOrderStep, WorkOrderView,
+};

@@ -1,0 +1,757 @@
+//! Creating, scheduling and working work orders; the completion report;
+//! cancelling guarded by what the report says.
+
+use super::model::*;
+use super::rules;
+use crate::access::{Action, authorize};
+use crate::admin::StaffRole;
+use crate::audit::{Actor, change};
+use crate::customers::model::{Subscription, SubscriptionEvent, SubscriptionStatus};
+use crate::customers::values::optional_text;
+use crate::error::{DomainError, Result};
+use crate::ids::*;
+use crate::store::{Store, SubscriptionWrite};
+use crate::time::Clock;
+use jiff::civil::{Date, Time};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// An account's work orders on its page.
+pub const ACCOUNT_WORK_ORDERS: u32 = 50;
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct NewWorkOrder {
+    /// install, repair, disconnect, reconnect, equipment_pickup
+    pub kind: String,
+    pub location_id: LocationId,
+    /// Installs: the service products to install (each becomes a pending
+    /// subscription, active once the report says installed).
+    #[serde(default)]
+    pub product_ids: Vec<ProductId>,
+    /// Other kinds: the account's subscriptions it concerns.
+    #[serde(default)]
+    pub subscription_ids: Vec<SubscriptionId>,
+    #[serde(default)]
+    pub case_id: Option<CaseId>,
+    #[serde(default)]
+    pub access_notes: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct ScheduleInput {
+    pub version: i64,
+    /// YYYY-MM-DD
+    pub day: String,
+    /// HH:MM, the arrival window promised to the customer.
+    pub window_start: String,
+    pub window_end: String,
+    pub technician_ids: Vec<StaffId>,
+    /// Expected minutes of the visit (the kind's when left out).
+    #[serde(default)]
+    pub minutes: Option<i64>,
+}
+
+/// dispatched, on_site or cancelled (with a reason; a supervisor's
+/// override when the report says products are installed).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct WorkOrderStep {
+    pub to: String,
+    pub version: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// A supervisor cancelling what a completion report says is installed.
+    #[serde(default)]
+    pub override_report: bool,
+}
+
+/// A work order with what its page needs.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct WorkOrderView {
+    pub work_order: WorkOrder,
+    pub report: Option<CompletionReport>,
+    /// (subscription, product name, status)
+    pub services: Vec<ServiceLine>,
+    pub technician_names: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ServiceLine {
+    pub subscription_id: SubscriptionId,
+    pub product_name: String,
+    pub status: SubscriptionStatus,
+}
+
+#[derive(Clone)]
+pub struct FieldService {
+    store: Arc<dyn Store>,
+    clock: Clock,
+}
+
+fn parse_time(field: &str, v: &str) -> Result<Time> {
+    v.trim()
+        .parse::<Time>()
+        .map_err(|_| DomainError::invalid(field, "a time like 08:00"))
+}
+
+impl FieldService {
+    pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
+        Self { store, clock }
+    }
+
+    fn now(&self) -> jiff::Timestamp {
+        (self.clock)()
+    }
+
+    fn event(
+        &self,
+        actor: &Actor,
+        s: SubscriptionId,
+        kind: &str,
+        words: String,
+    ) -> SubscriptionEvent {
+        SubscriptionEvent {
+            id: SubscriptionEventId::new(),
+            subscription_id: s,
+            at: self.now(),
+            kind: kind.into(),
+            description: words,
+            actor_name: actor.name.clone(),
+        }
+    }
+
+    async fn load(&self, id: WorkOrderId) -> Result<WorkOrder> {
+        self.store
+            .work_order(id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("work order".into()))
+    }
+
+    /// A work order with its report, its services and technicians by name.
+    pub async fn get(&self, actor: &Actor, id: WorkOrderId) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let w = self.load(id).await?;
+        self.view(w).await
+    }
+
+    async fn view(&self, w: WorkOrder) -> Result<WorkOrderView> {
+        let report = self.store.completion_report(w.id).await?;
+        let mut services = Vec::new();
+        for s in &w.subscriptions {
+            if let Some(sub) = self.store.subscription(*s).await? {
+                let name = self
+                    .store
+                    .product(sub.product_id)
+                    .await?
+                    .map(|p| p.name)
+                    .unwrap_or_default();
+                services.push(ServiceLine {
+                    subscription_id: sub.id,
+                    product_name: name,
+                    status: sub.status,
+                });
+            }
+        }
+        let mut technician_names = Vec::new();
+        for t in &w.technicians {
+            if let Some(u) = self.store.staff(*t).await? {
+                technician_names.push(u.name);
+            }
+        }
+        Ok(WorkOrderView {
+            work_order: w,
+            report,
+            services,
+            technician_names,
+        })
+    }
+
+    pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<WorkOrder>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        self.store
+            .account_work_orders(account, ACCOUNT_WORK_ORDERS)
+            .await
+    }
+
+    /// A new work order (requested). An install makes each product a
+    /// pending subscription at the location, in the same transaction.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        input: NewWorkOrder,
+    ) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("work orders are made by staff".into()))?;
+        self.store
+            .account(account)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("account".into()))?;
+        let kind = WorkOrderKind::parse("kind", input.kind.trim())?;
+        self.store
+            .location(input.location_id)
+            .await?
+            .filter(|l| l.account_id == account)
+            .ok_or_else(|| {
+                DomainError::invalid("location_id", "not a service location of this account")
+            })?;
+        if let Some(c) = input.case_id {
+            self.store
+                .case(c)
+                .await?
+                .filter(|(c, _)| c.account_id == account)
+                .ok_or_else(|| DomainError::invalid("case_id", "not a case of this account"))?;
+        }
+        let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut new_subs = Vec::new();
+        let mut subs = Vec::new();
+        if kind == WorkOrderKind::Install {
+            if input.product_ids.is_empty() {
+                return Err(DomainError::invalid(
+                    "product_ids",
+                    "choose what to install",
+                ));
+            }
+            for (i, p) in input.product_ids.iter().enumerate() {
+                let field = format!("product_ids[{i}]");
+                let product = self
+                    .store
+                    .product(*p)
+                    .await?
+                    .ok_or_else(|| DomainError::invalid(&field, "no product with this id"))?;
+                if product.kind.is_goods() {
+                    return Err(DomainError::invalid(
+                        &field,
+                        format!(
+                            "{} is {}: order it; a technician installs services",
+                            product.name, product.kind
+                        ),
+                    ));
+                }
+                let s = Subscription {
+                    id: SubscriptionId::new(),
+                    account_id: account,
+                    location_id: input.location_id,
+                    product_id: product.id,
+                    status: SubscriptionStatus::PendingInstall,
+                    start_date: today,
+                    version: 1,
+                };
+                subs.push(s.id);
+                new_subs.push((s, product.name));
+            }
+        } else {
+            if input.subscription_ids.is_empty() {
+                return Err(DomainError::invalid(
+                    "subscription_ids",
+                    "choose the services it is about",
+                ));
+            }
+            for (i, s) in input.subscription_ids.iter().enumerate() {
+                self.store
+                    .subscription(*s)
+                    .await?
+                    .filter(|x| x.account_id == account)
+                    .ok_or_else(|| {
+                        DomainError::invalid(
+                            format!("subscription_ids[{i}]"),
+                            "not a service of this account",
+                        )
+                    })?;
+                subs.push(*s);
+            }
+        }
+        let w = WorkOrder {
+            id: WorkOrderId::new(),
+            account_id: account,
+            location_id: input.location_id,
+            kind,
+            order_id: None,
+            case_id: input.case_id,
+            subscriptions: subs,
+            day: None,
+            window_start: None,
+            window_end: None,
+            minutes: rules::expected_minutes(kind),
+            technicians: Vec::new(),
+            access_notes: optional_text("access_notes", input.access_notes.as_deref(), 500)?,
+            state: WorkOrderState::Requested,
+            not_completed_reason: None,
+            cancel_reason: None,
+            created_by: me,
+            created_at: self.now(),
+            version: 1,
+        };
+        let writes: Vec<SubscriptionWrite> = new_subs
+            .iter()
+            .map(|(s, name)| SubscriptionWrite {
+                sub: s,
+                insert: true,
+                event: self.event(
+                    actor,
+                    s.id,
+                    "ordered",
+                    format!("{name} ordered: pending its install"),
+                ),
+            })
+            .collect();
+        let names: Vec<&str> = new_subs.iter().map(|(_, n)| n.as_str()).collect();
+        let ev = change(actor, "create", "work_order", w.id.0)
+            .account(Some(account))
+            .summary(format!(
+                "Work order: {}{}",
+                kind.as_str().replace('_', " "),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {}", names.join(", "))
+                }
+            ))
+            .after(&w)
+            .build();
+        self.store
+            .write_work_order(&w, true, &writes, None, &ev)
+            .await?;
+        self.view(w).await
+    }
+
+    /// Give it a day, an arrival window and technicians. Refused with the
+    /// reason: someone not a technician, a technician already booked then.
+    pub async fn schedule(
+        &self,
+        actor: &Actor,
+        id: WorkOrderId,
+        input: ScheduleInput,
+    ) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let before = self.load(id).await?;
+        crate::error::expect_version("work order", before.version, input.version)?;
+        rules::check(before.state, WorkOrderState::Scheduled)?;
+        let day: Date = crate::customers::values::parse_date("day", &input.day)?;
+        let (start, end) = (
+            parse_time("window_start", &input.window_start)?,
+            parse_time("window_end", &input.window_end)?,
+        );
+        if end <= start {
+            return Err(DomainError::invalid(
+                "window_end",
+                "must be after the window's start",
+            ));
+        }
+        let minutes = match input.minutes {
+            Some(m) if (10..=600).contains(&m) => m,
+            Some(_) => return Err(DomainError::invalid("minutes", "between 10 and 600")),
+            None => rules::expected_minutes(before.kind),
+        };
+        if input.technician_ids.is_empty() {
+            return Err(DomainError::invalid(
+                "technician_ids",
+                "choose a technician",
+            ));
+        }
+        let mut names = Vec::new();
+        for (i, t) in input.technician_ids.iter().enumerate() {
+            let u = self
+                .store
+                .staff(*t)
+                .await?
+                .filter(|u| u.active && u.role == StaffRole::Technician)
+                .ok_or_else(|| {
+                    DomainError::invalid(format!("technician_ids[{i}]"), "not an active technician")
+                })?;
+            names.push(u.name);
+        }
+        let mine = rules::busy(start, end, minutes);
+        for other in self
+            .store
+            .technicians_day(&input.technician_ids, day)
+            .await?
+        {
+            if other.id == id {
+                continue;
+            }
+            let (Some(s), Some(e)) = (other.window_start, other.window_end) else {
+                continue;
+            };
+            if rules::overlaps(mine, rules::busy(s, e, other.minutes)) {
+                let who = input
+                    .technician_ids
+                    .iter()
+                    .position(|t| other.technicians.contains(t))
+                    .and_then(|i| names.get(i).cloned())
+                    .unwrap_or_default();
+                return Err(DomainError::Conflict(format!(
+                    "{who} is already booked {}–{} on {day} ({} at another address): choose another window or technician",
+                    s.strftime("%H:%M"),
+                    e.strftime("%H:%M"),
+                    other.kind.as_str().replace('_', " ")
+                )));
+            }
+        }
+        let mut after = before.clone();
+        after.state = WorkOrderState::Scheduled;
+        after.day = Some(day);
+        after.window_start = Some(start);
+        after.window_end = Some(end);
+        after.minutes = minutes;
+        after.technicians = input.technician_ids.clone();
+        after.version += 1;
+        let ev = change(actor, "schedule", "work_order", id.0)
+            .account(Some(before.account_id))
+            .summary(format!(
+                "Work order scheduled {day} {}–{} with {}",
+                start.strftime("%H:%M"),
+                end.strftime("%H:%M"),
+                names.join(", ")
+            ))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &[], None, &ev)
+            .await?;
+        self.view(after).await
+    }
+
+    /// Dispatched, on site, or cancelled (with a reason). Cancelling a work
+    /// order whose completion report says products are installed is refused
+    /// with what it says; a supervisor may override with a reason.
+    pub async fn step(
+        &self,
+        actor: &Actor,
+        id: WorkOrderId,
+        input: WorkOrderStep,
+    ) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let before = self.load(id).await?;
+        let to = WorkOrderState::parse("to", input.to.trim())?;
+        // A technician on the work order says they arrived; the rest is
+        // for those who change customer records (dispatchers among them).
+        let own = actor.id.is_some_and(|me| before.technicians.contains(&me));
+        if !(own && to == WorkOrderState::OnSite) {
+            authorize(actor.role, Action::EditCustomer)?;
+        }
+        if before.state == to && input.version == before.version - 1 {
+            return self.view(before).await;
+        }
+        crate::error::expect_version("work order", before.version, input.version)?;
+        let reason = optional_text("reason", input.reason.as_deref(), 300)?;
+        if to == WorkOrderState::Cancelled {
+            let report = self.store.completion_report(id).await?;
+            if let Some(r) = report.filter(|r| r.lines.iter().any(|l| l.installed)) {
+                return self
+                    .cancel_installed(actor, before, r, reason, input.override_report)
+                    .await;
+            }
+            if reason.is_none() {
+                return Err(DomainError::invalid("reason", "say why it is cancelled"));
+            }
+        }
+        rules::check(before.state, to)?;
+        let mut after = before.clone();
+        after.state = to;
+        after.version += 1;
+        after.cancel_reason = reason.clone().filter(|_| to == WorkOrderState::Cancelled);
+        // Cancelling an install before it happened: its pending services go.
+        let mut subs = Vec::new();
+        let mut changed = Vec::new();
+        if to == WorkOrderState::Cancelled {
+            for s in &before.subscriptions {
+                if let Some(mut sub) = self.store.subscription(*s).await?
+                    && sub.status == SubscriptionStatus::PendingInstall
+                {
+                    sub.status = SubscriptionStatus::Cancelled;
+                    sub.version += 1;
+                    changed.push(sub);
+                }
+            }
+        }
+        for sub in &changed {
+            subs.push(SubscriptionWrite {
+                sub,
+                insert: false,
+                event: self.event(
+                    actor,
+                    sub.id,
+                    "cancelled",
+                    "Install cancelled before it took place".into(),
+                ),
+            });
+        }
+        let ev = change(actor, to.as_str(), "work_order", id.0)
+            .account(Some(before.account_id))
+            .summary(format!("Work order {}", to.as_str().replace('_', " ")))
+            .reason(reason)
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, None, &ev)
+            .await?;
+        self.view(after).await
+    }
+
+    /// The heart of S3: the report says installed; only a supervisor's
+    /// written override goes on, and then nothing is deleted: the installed
+    /// services enter pending cancellation (restorable).
+    async fn cancel_installed(
+        &self,
+        actor: &Actor,
+        before: WorkOrder,
+        report: CompletionReport,
+        reason: Option<String>,
+        override_report: bool,
+    ) -> Result<WorkOrderView> {
+        let said = format!(
+            "the completion report of {} says {} {} installed",
+            report
+                .filed_at
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%-d %b %Y"),
+            report.installed_words(),
+            if report.lines.iter().filter(|l| l.installed).count() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        );
+        if !override_report || !crate::access::allowed(actor.role, Action::DecideApprovals) {
+            return Err(DomainError::Conflict(format!(
+                "refused: {said}; a supervisor can override with a written reason"
+            )));
+        }
+        let reason = reason
+            .ok_or_else(|| DomainError::invalid("reason", "an override needs a written reason"))?;
+        let mut changed = Vec::new();
+        for l in report.lines.iter().filter(|l| l.installed) {
+            if let Some(mut sub) = self.store.subscription(l.subscription_id).await?
+                && sub.status == SubscriptionStatus::Active
+            {
+                sub.status = SubscriptionStatus::PendingCancellation;
+                sub.version += 1;
+                changed.push(sub);
+            }
+        }
+        let subs: Vec<SubscriptionWrite> = changed
+            .iter()
+            .map(|sub| SubscriptionWrite {
+                sub,
+                insert: false,
+                event: self.event(
+                    actor,
+                    sub.id,
+                    "pending_cancellation",
+                    format!("Pending cancellation by override: {reason}"),
+                ),
+            })
+            .collect();
+        let mut after = before.clone();
+        after.version += 1;
+        let ev = change(actor, "override_cancel", "work_order", before.id.0)
+            .account(Some(before.account_id))
+            .summary(format!("Override: cancelled although {said}"))
+            .reason(Some(reason))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, None, &ev)
+            .await?;
+        self.view(after).await
+    }
+
+    /// The technician's completion report: the structured part decides the
+    /// state and the services; the remark is kept beside it and never acted on.
+    pub async fn complete(
+        &self,
+        actor: &Actor,
+        id: WorkOrderId,
+        input: CompletionInput,
+    ) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("a report is filed by a technician".into()))?;
+        let before = self.load(id).await?;
+        if rules::is_final(before.state)
+            && input.version == before.version - 1
+            && self.store.completion_report(id).await?.is_some()
+        {
+            // The same report sent twice: the first stands.
+            return self.view(before).await;
+        }
+        crate::error::expect_version("work order", before.version, input.version)?;
+        if !before.technicians.contains(&me)
+            && !crate::access::allowed(actor.role, Action::DecideApprovals)
+        {
+            return Err(DomainError::Forbidden(
+                "the report is filed by a technician on this work order".into(),
+            ));
+        }
+        let to = rules::outcome_of(&input)?;
+        rules::check(before.state, to)?;
+        let mut lines = Vec::new();
+        let mut changed = Vec::new();
+        for (i, l) in input.lines.iter().enumerate() {
+            if !before.subscriptions.contains(&l.subscription_id) {
+                return Err(DomainError::invalid(
+                    format!("lines[{i}].subscription_id"),
+                    "not a service of this work order",
+                ));
+            }
+            let sub = self
+                .store
+                .subscription(l.subscription_id)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::invalid(format!("lines[{i}].subscription_id"), "no such service")
+                })?;
+            let name = self
+                .store
+                .product(sub.product_id)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            for (j, m) in l.measurements.iter().enumerate() {
+                if m.name.trim().is_empty() || m.value.trim().is_empty() {
+                    return Err(DomainError::invalid(
+                        format!("lines[{i}].measurements[{j}]"),
+                        "give a name and a value",
+                    ));
+                }
+            }
+            if l.installed && sub.status == SubscriptionStatus::PendingInstall {
+                let mut s = sub.clone();
+                s.status = SubscriptionStatus::Active;
+                s.version += 1;
+                changed.push((s, name.clone()));
+            }
+            lines.push(ReportLine {
+                subscription_id: l.subscription_id,
+                product_name: name,
+                installed: l.installed,
+                reason: l.reason.clone().filter(|r| !r.trim().is_empty()),
+                measurements: l.measurements.clone(),
+            });
+        }
+        let clean = |v: &[String], what: &str| -> Result<Vec<String>> {
+            v.iter()
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    if x.len() > 40 {
+                        Err(DomainError::invalid(what, "at most 40 characters each"))
+                    } else {
+                        Ok(x)
+                    }
+                })
+                .collect()
+        };
+        let report = CompletionReport {
+            work_order_id: id,
+            lines,
+            equipment_serials: clean(&input.equipment_serials, "equipment_serials")?,
+            numbers: clean(&input.numbers, "numbers")?,
+            signed_by: optional_text("signed_by", input.signed_by.as_deref(), 100)?,
+            remark: optional_text("remark", input.remark.as_deref(), 2000)?,
+            filed_by: me,
+            filed_by_name: actor.name.clone(),
+            filed_at: self.now(),
+        };
+        let mut after = before.clone();
+        after.state = to;
+        after.not_completed_reason = input
+            .not_completed_reason
+            .filter(|_| to == WorkOrderState::NotCompleted);
+        after.version += 1;
+        let subs: Vec<SubscriptionWrite> = changed
+            .iter()
+            .map(|(s, name)| SubscriptionWrite {
+                sub: s,
+                insert: false,
+                event: self.event(
+                    actor,
+                    s.id,
+                    "installed",
+                    format!("{name} installed (completion report)"),
+                ),
+            })
+            .collect();
+        let ev = change(actor, to.as_str(), "work_order", id.0)
+            .account(Some(before.account_id))
+            .summary(format!(
+                "Completion report: {}{}",
+                to.as_str().replace('_', " "),
+                if report.installed_words().is_empty() {
+                    String::new()
+                } else {
+                    format!("; installed {}", report.installed_words())
+                }
+            ))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, Some(&report), &ev)
+            .await?;
+        self.view(after).await
+    }
+
+    /// Bring back what an override put in pending cancellation: the same
+    /// subscriptions, active again, recorded in their history.
+    pub async fn restore(
+        &self,
+        actor: &Actor,
+        id: WorkOrderId,
+        version: i64,
+    ) -> Result<WorkOrderView> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let before = self.load(id).await?;
+        crate::error::expect_version("work order", before.version, version)?;
+        let mut changed = Vec::new();
+        for s in &before.subscriptions {
+            if let Some(mut sub) = self.store.subscription(*s).await?
+                && sub.status == SubscriptionStatus::PendingCancellation
+            {
+                sub.status = SubscriptionStatus::Active;
+                sub.version += 1;
+                changed.push(sub);
+            }
+        }
+        if changed.is_empty() {
+            return Err(DomainError::Conflict(
+                "nothing of this work order is pending cancellation".into(),
+            ));
+        }
+        let subs: Vec<SubscriptionWrite> = changed
+            .iter()
+            .map(|sub| SubscriptionWrite {
+                sub,
+                insert: false,
+                event: self.event(
+                    actor,
+                    sub.id,
+                    "restored",
+                    "Restored: the cancellation was undone".into(),
+                ),
+            })
+            .collect();
+        let mut after = before.clone();
+        after.version += 1;
+        let ev = change(actor, "restore", "work_order", id.0)
+            .account(Some(before.account_id))
+            .summary(format!(
+                "Restored {} service(s) of the work order",
+                changed.len()
+            ))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, None, &ev)
+            .await?;
+        self.view(after).await
+    }
+}

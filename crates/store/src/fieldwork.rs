@@ -1,0 +1,278 @@
+//! Work orders, their technicians and services, and completion reports;
+//! each write with the subscriptions it changes and its audit row.
+
+use crate::audit::insert_audit;
+use crate::{SqlStore, db_err, read, write};
+use async_trait::async_trait;
+use extramile_domain::audit::AuditEvent;
+use extramile_domain::fieldwork::*;
+use extramile_domain::ids::*;
+use extramile_domain::store::{FieldStore, SubscriptionWrite};
+use extramile_domain::time::{micros_to_ts, ts_to_micros};
+use extramile_domain::{DomainError, Result};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+fn corrupt(e: impl std::fmt::Display) -> DomainError {
+    DomainError::Store(format!("stored value does not parse: {e}"))
+}
+
+const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.created_by, w.created_at, w.version";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    account_id: Uuid,
+    location_id: Uuid,
+    kind: String,
+    order_id: Option<Uuid>,
+    case_id: Option<Uuid>,
+    day: Option<String>,
+    window_start: Option<String>,
+    window_end: Option<String>,
+    minutes: i64,
+    access_notes: Option<String>,
+    state: String,
+    not_completed_reason: Option<String>,
+    cancel_reason: Option<String>,
+    created_by: Uuid,
+    created_at: i64,
+    version: i64,
+}
+
+fn hhmm(t: Option<jiff::civil::Time>) -> Option<String> {
+    t.map(|t| t.strftime("%H:%M").to_string())
+}
+
+impl Row {
+    fn into_domain(
+        self,
+        technicians: Vec<StaffId>,
+        subscriptions: Vec<SubscriptionId>,
+    ) -> Result<WorkOrder> {
+        Ok(WorkOrder {
+            id: self.id.into(),
+            account_id: self.account_id.into(),
+            location_id: self.location_id.into(),
+            kind: WorkOrderKind::parse("kind", &self.kind).map_err(corrupt)?,
+            order_id: self.order_id.map(Into::into),
+            case_id: self.case_id.map(Into::into),
+            subscriptions,
+            day: self.day.map(|d| d.parse()).transpose().map_err(corrupt)?,
+            window_start: self
+                .window_start
+                .map(|t| t.parse())
+                .transpose()
+                .map_err(corrupt)?,
+            window_end: self
+                .window_end
+                .map(|t| t.parse())
+                .transpose()
+                .map_err(corrupt)?,
+            minutes: self.minutes,
+            technicians,
+            access_notes: self.access_notes,
+            state: WorkOrderState::parse("state", &self.state).map_err(corrupt)?,
+            not_completed_reason: self
+                .not_completed_reason
+                .map(|r| NotDoneReason::parse("not_completed_reason", &r))
+                .transpose()
+                .map_err(corrupt)?,
+            cancel_reason: self.cancel_reason,
+            created_by: self.created_by.into(),
+            created_at: micros_to_ts(self.created_at),
+            version: self.version,
+        })
+    }
+}
+
+impl SqlStore {
+    /// Work orders with their technicians and services (two more queries
+    /// for all of them, not one per work order).
+    async fn work_orders_where(
+        &self,
+        cond: &str,
+        binds: Vec<Uuid>,
+        day: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<WorkOrder>> {
+        let sql = format!(
+            "SELECT {COLS} FROM work_orders w WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
+        );
+        let rows: Vec<Row> = read!(&self.db, p => {
+            let mut q = sqlx::query_as::<_, Row>(AssertSqlSafe(sql.clone()));
+            for b in &binds {
+                q = q.bind(*b);
+            }
+            if let Some(d) = &day {
+                q = q.bind(d.clone());
+            }
+            q.fetch_all(p).await
+        })
+        .map_err(db_err)?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let list = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let techs: Vec<(Uuid, Uuid)> = read!(&self.db, p => {
+            let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(format!("SELECT work_order_id, staff_id FROM work_order_technicians WHERE work_order_id IN ({list}) ORDER BY staff_id")));
+            for id in &ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        }).map_err(db_err)?;
+        let subs: Vec<(Uuid, Uuid)> = read!(&self.db, p => {
+            let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(format!("SELECT work_order_id, subscription_id FROM work_order_subscriptions WHERE work_order_id IN ({list}) ORDER BY position")));
+            for id in &ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        }).map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let t = techs
+                    .iter()
+                    .filter(|(w, _)| *w == r.id)
+                    .map(|(_, s)| StaffId(*s))
+                    .collect();
+                let s = subs
+                    .iter()
+                    .filter(|(w, _)| *w == r.id)
+                    .map(|(_, s)| SubscriptionId(*s))
+                    .collect();
+                r.into_domain(t, s)
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl FieldStore for SqlStore {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn write_work_order(
+        &self,
+        w: &WorkOrder,
+        insert: bool,
+        subs: &[SubscriptionWrite<'_>],
+        report: Option<&CompletionReport>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let report_json = report
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| DomainError::Store(e.to_string()))?;
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            if insert {
+                sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                    .bind(w.id.0).bind(w.account_id.0).bind(w.location_id.0).bind(w.kind.as_str()).bind(w.order_id.map(|x| x.0)).bind(w.case_id.map(|x| x.0))
+                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref())
+                    .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            } else {
+                let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9 WHERE id = $10 AND version = $11")
+                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref()).bind(w.version)
+                    .bind(w.id.0).bind(w.version - 1)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(crate::customers::stale("work order"));
+                }
+                sqlx::query("DELETE FROM work_order_technicians WHERE work_order_id = $1").bind(w.id.0).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            // Subscriptions first: the work order's list refers to them.
+            for s in subs {
+                let x = s.sub;
+                if s.insert {
+                    sqlx::query("INSERT INTO subscriptions (id, account_id, location_id, product_id, status, start_date, version) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(x.id.0).bind(x.account_id.0).bind(x.location_id.0).bind(x.product_id.0).bind(x.status.as_str()).bind(x.start_date.to_string()).bind(x.version)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                } else {
+                    let done = sqlx::query("UPDATE subscriptions SET status = $1, version = $2 WHERE id = $3 AND version = $4")
+                        .bind(x.status.as_str()).bind(x.version).bind(x.id.0).bind(x.version - 1)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(crate::customers::stale("service"));
+                    }
+                }
+                let e = &s.event;
+                sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, kind, description, actor_name) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(e.id.0).bind(e.subscription_id.0).bind(ts_to_micros(e.at)).bind(e.kind.as_str()).bind(e.description.as_str()).bind(e.actor_name.as_str())
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            }
+            if insert {
+                for (i, s) in w.subscriptions.iter().enumerate() {
+                    sqlx::query("INSERT INTO work_order_subscriptions (work_order_id, subscription_id, position) VALUES ($1, $2, $3)")
+                        .bind(w.id.0).bind(s.0).bind(i as i64).execute(&mut *tx).await.map_err(db_err)?;
+                }
+            }
+            if let Some(day) = w.day {
+                for t in &w.technicians {
+                    sqlx::query("INSERT INTO work_order_technicians (work_order_id, staff_id, day) VALUES ($1, $2, $3)")
+                        .bind(w.id.0).bind(t.0).bind(day.to_string()).execute(&mut *tx).await.map_err(db_err)?;
+                }
+            }
+            if let (Some(r), Some(json)) = (report, &report_json) {
+                sqlx::query("INSERT INTO completion_reports (work_order_id, report_json, filed_at) VALUES ($1, $2, $3)")
+                    .bind(w.id.0).bind(json.as_str()).bind(ts_to_micros(r.filed_at)).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn work_order(&self, id: WorkOrderId) -> Result<Option<WorkOrder>> {
+        Ok(self
+            .work_orders_where("w.id = $1", vec![id.0], None, 1)
+            .await?
+            .pop())
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn account_work_orders(&self, account: AccountId, limit: u32) -> Result<Vec<WorkOrder>> {
+        self.work_orders_where(
+            "w.account_id = $1",
+            vec![account.0],
+            None,
+            i64::from(limit.clamp(1, 500)),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn technicians_day(
+        &self,
+        technicians: &[StaffId],
+        day: jiff::civil::Date,
+    ) -> Result<Vec<WorkOrder>> {
+        if technicians.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=technicians.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cond = format!(
+            "w.state <> 'cancelled' AND w.id IN (SELECT t.work_order_id FROM work_order_technicians t WHERE t.staff_id IN ({list}) AND t.day = ${})",
+            technicians.len() + 1
+        );
+        self.work_orders_where(
+            &cond,
+            technicians.iter().map(|t| t.0).collect(),
+            Some(day.to_string()),
+            500,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn completion_report(&self, id: WorkOrderId) -> Result<Option<CompletionReport>> {
+        let json: Option<String> = write!(&self.db, p => sqlx::query_scalar("SELECT report_json FROM completion_reports WHERE work_order_id = $1")
+            .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
+        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()
+    }
+}

@@ -1,0 +1,499 @@
+//! Field work through the API on both databases: story S3's install whose
+//! structured completion report refuses a dispatcher's cancel, a
+//! supervisor's override that deletes nothing, and the restore; double
+//! booking; partial completions; bad reports refused at their field.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::call;
+
+use axum::Router;
+use axum::http::StatusCode;
+use extramile_store::{Options, SqlStore, testing};
+use extramile_web::{AppState, router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+struct World {
+    app: Router,
+    maya: String,
+    dina: String,
+    tess: String,
+    sue: String,
+    tess_id: String,
+    tom_id: String,
+    maya_id: String,
+    account: String,
+    location: String,
+    products: Vec<String>,
+}
+
+async fn world(url: &str) -> World {
+    let store = Arc::new(SqlStore::open(url, &Options::default()).await.unwrap());
+    let state = AppState::new(store, "US", false);
+    let t = common::add_staff(
+        &state,
+        &[
+            ("admin@f.example", "admin", None),
+            ("maya@f.example", "agent", None),
+            ("dina@f.example", "dispatcher", None),
+            ("tess@f.example", "technician", None),
+            ("tom@f.example", "technician", None),
+            ("sue@f.example", "supervisor", None),
+        ],
+    )
+    .await;
+    let app = router(state);
+    let id_of = |token: String| {
+        let app = app.clone();
+        async move {
+            let (_, me) = call(&app, &token, "GET", "/api/v1/me", None).await;
+            me["id"].as_str().unwrap().to_string()
+        }
+    };
+    let (tess_id, tom_id, maya_id) = (
+        id_of(t[3].clone()).await,
+        id_of(t[4].clone()).await,
+        id_of(t[1].clone()).await,
+    );
+    let mut products = Vec::new();
+    for (code, name, kind) in [
+        ("INET100", "Internet 100", "internet"),
+        ("TVBASIC", "TV Basic", "tv"),
+        ("PHONE", "Home Phone", "phone"),
+    ] {
+        let (s, p) = call(&app, &t[0], "POST", "/api/v1/products", Some(json!({"code": code, "name": name, "kind": kind, "monthly_price_minor": 4999, "currency": "USD"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        products.push(p["id"].as_str().unwrap().to_string());
+    }
+    let (_, p) = call(
+        &app,
+        &t[1],
+        "POST",
+        "/api/v1/people",
+        Some(json!({"given_name": "Hana", "family_name": "Kim"})),
+    )
+    .await;
+    let (_, a) = call(
+        &app,
+        &t[1],
+        "POST",
+        "/api/v1/accounts",
+        Some(json!({"holder_id": p["person"]["id"]})),
+    )
+    .await;
+    let account = a["id"].as_str().unwrap().to_string();
+    let (_, l) = call(&app, &t[1], "POST", &format!("/api/v1/accounts/{account}/locations"), Some(json!({"line1": "14 Elm St", "city": "Springfield", "region": "IL", "postcode": "62701"}))).await;
+    World {
+        app,
+        maya: t[1].clone(),
+        dina: t[2].clone(),
+        tess: t[3].clone(),
+        sue: t[5].clone(),
+        tess_id,
+        tom_id,
+        maya_id,
+        account,
+        location: l["id"].as_str().unwrap().into(),
+        products,
+    }
+}
+
+async fn post(w: &World, token: &str, uri: &str, body: Value) -> (StatusCode, Value) {
+    call(&w.app, token, "POST", uri, Some(body)).await
+}
+
+fn statuses(v: &Value) -> Vec<String> {
+    v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn install(w: &World, products: &[String]) -> Value {
+    let (s, v) = post(w, &w.maya, &format!("/api/v1/accounts/{}/work-orders", w.account), json!({"kind": "install", "location_id": w.location, "product_ids": products, "access_notes": "Side gate; dog is friendly"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let v = install(&w, &w.products).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        assert_eq!(v["work_order"]["state"], "requested");
+        assert_eq!(
+            v["work_order"]["minutes"], 120,
+            "an install is expected to take two hours"
+        );
+        assert_eq!(statuses(&v), ["pending_install"; 3]);
+        let subs: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+
+        // The dispatcher schedules Tess; an agent is not a technician.
+        let sched = |tech: &str, start: &str, end: &str, version: i64| json!({"version": version, "day": "2026-12-01", "window_start": start, "window_end": end, "technician_ids": [tech]});
+        let (s, e) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/schedule"),
+            sched(&w.maya_id, "08:00", "10:00", 1),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "technician_ids[0]", "{e}");
+        let (s, v) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/schedule"),
+            sched(&w.tess_id, "08:00", "10:00", 1),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["work_order"]["state"], "scheduled");
+        assert_eq!(v["technician_names"][0], "tess");
+
+        // Tess is busy until noon (10:00 arrival at the latest + 2 h).
+        let other = install(&w, &w.products[..1]).await;
+        let oid = other["work_order"]["id"].as_str().unwrap().to_string();
+        let (s, e) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{oid}/schedule"),
+            sched(&w.tess_id, "11:00", "12:00", 1),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("tess is already booked 08:00–10:00 on 2026-12-01"),
+            "{e}"
+        );
+        let (s, _) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{oid}/schedule"),
+            sched(&w.tom_id, "11:00", "12:00", 1),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "another technician is free then");
+
+        // Out she goes; a report before arriving is refused.
+        let (s, v) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let report = json!({"version": 3, "lines": [
+            {"subscription_id": subs[0], "installed": true, "measurements": [{"name": "downstream", "value": "940", "unit": "Mbit/s"}, {"name": "upstream", "value": "41", "unit": "Mbit/s"}]},
+            {"subscription_id": subs[1], "installed": true, "measurements": [{"name": "signal", "value": "-3.5", "unit": "dBmV"}]},
+            {"subscription_id": subs[2], "installed": true}],
+            "equipment_serials": ["RTR-88213", "STB-55102"], "numbers": ["+12175550143"], "signed_by": "Hana Kim",
+            "remark": "Customer was rude and kept me waiting 40 min. Cancel this account, never again."});
+        let (s, e) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            report.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let (s, v) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "the technician says she arrived: {v}");
+        let mut r = report.clone();
+        r["version"] = json!(4);
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/report"),
+            r.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "the report is the technician's");
+        let (s, v) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            r.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["work_order"]["state"], "completed",
+            "the structured part decides, not the remark"
+        );
+        assert_eq!(statuses(&v), ["active"; 3]);
+        assert_eq!(
+            v["report"]["remark"], report["remark"],
+            "the remark is kept beside the facts"
+        );
+        assert_eq!(v["report"]["lines"][0]["measurements"][0]["value"], "940");
+        let (s, again) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), r).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "the same report twice: the first stands: {again}"
+        );
+
+        // The dispatcher, reading the remark, tries to cancel: refused with
+        // what the report says; even asking for an override.
+        let cancel = json!({"to": "cancelled", "version": 5, "reason": "Technician says cancel the account"});
+        let (s, e) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            cancel.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let said = e["detail"].as_str().unwrap();
+        assert!(
+            said.contains("says Internet 100, TV Basic and Home Phone are installed"),
+            "{said}"
+        );
+        assert!(said.contains("a supervisor can override"), "{said}");
+        let mut over = cancel.clone();
+        over["override_report"] = json!(true);
+        let (s, _) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            over.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "a dispatcher cannot override");
+        // A supervisor can, with a reason; nothing is deleted.
+        let mut no_reason = over.clone();
+        no_reason["reason"] = json!("");
+        let (s, e) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            no_reason,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "reason");
+        let (s, v) = post(&w, &w.sue, &format!("/api/v1/work-orders/{id}/steps"), over).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(statuses(&v), ["pending_cancellation"; 3]);
+        // One action restores the same services.
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/restore"),
+            json!({"version": 6}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(statuses(&v), ["active"; 3]);
+        let same: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(same, subs, "the same subscriptions come back");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/restore"),
+            json!({"version": 7}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "nothing left to restore");
+        // The account's timeline tells it.
+        let (_, audit) = call(
+            &w.app,
+            &w.sue,
+            "GET",
+            &format!("/api/v1/audit?account_id={}", w.account),
+            None,
+        )
+        .await;
+        let text = audit.to_string();
+        assert!(
+            text.contains("Override: cancelled although the completion report"),
+            "{text}"
+        );
+        assert!(text.contains("Restored 3 service(s)"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn partial_and_failed_visits_and_bad_reports() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let v = install(&w, &w.products[..2]).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        let subs: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{id}/schedule"), json!({"version": 1, "day": "2026-12-02", "window_start": "13:00", "window_end": "15:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}, {"subscription_id": subs[1], "installed": false}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "lines[1].reason", "{e}");
+        let (s, e) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            json!({"version": 4, "lines": [{"subscription_id": w.products[0], "installed": true}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "lines[0].subscription_id", "{e}");
+        let (s, v) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}, {"subscription_id": subs[1], "installed": false, "reason": "No signal at the TV outlet; needs a new drop"}]})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["work_order"]["state"], "partially_completed");
+        assert_eq!(statuses(&v), ["active", "pending_install"]);
+
+        // A visit with nothing installed needs its reason.
+        let v = install(&w, &w.products[..1]).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        let sub = v["services"][0]["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{id}/schedule"), json!({"version": 1, "day": "2026-12-03", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": [{"subscription_id": sub, "installed": false, "reason": "Nobody home"}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "not_completed_reason", "{e}");
+        let (s, v) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "not_completed_reason": "customer_absent", "lines": [{"subscription_id": sub, "installed": false, "reason": "Nobody home"}]})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["work_order"]["state"], "not_completed");
+        assert_eq!(v["work_order"]["not_completed_reason"], "customer_absent");
+        // Nothing installed: cancelling needs only a reason, and its pending
+        // service goes with it.
+        let (s, v) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "cancelled", "version": 5, "reason": "Customer will call back"}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "a not-completed visit is final: {v}"
+        );
+
+        let v = install(&w, &w.products[..1]).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        let (s, e) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "cancelled", "version": 1}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "reason");
+        let (s, v) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "cancelled", "version": 1, "reason": "Ordered twice"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(statuses(&v), ["cancelled"]);
+        let (s, _) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "technicians do not dispatch");
+
+        // Bad input at its field.
+        let bad = |body: Value, field: &'static str| {
+            let w = &w;
+            async move {
+                let (s, e) = post(
+                    w,
+                    &w.maya,
+                    &format!("/api/v1/accounts/{}/work-orders", w.account),
+                    body,
+                )
+                .await;
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+                assert_eq!(e["field"], field, "{e}");
+            }
+        };
+        bad(
+            json!({"kind": "teleport", "location_id": w.location}),
+            "kind",
+        )
+        .await;
+        bad(
+            json!({"kind": "install", "location_id": w.location}),
+            "product_ids",
+        )
+        .await;
+        bad(
+            json!({"kind": "repair", "location_id": w.location}),
+            "subscription_ids",
+        )
+        .await;
+        bad(
+            json!({"kind": "repair", "location_id": w.location, "subscription_ids": [w.location]}),
+            "subscription_ids[0]",
+        )
+        .await;
+        bad(
+            json!({"kind": "install", "location_id": w.account, "product_ids": [w.products[0]]}),
+            "location_id",
+        )
+        .await;
+    }
+}
