@@ -497,3 +497,199 @@ async fn partial_and_failed_visits_and_bad_reports() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override_and_the_restore() {
+    use common::{between, get_page, post_form, session};
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let maya = session(&w.app, "maya@f.example").await;
+        let dina = session(&w.app, "dina@f.example").await;
+        let tess = session(&w.app, "tess@f.example").await;
+        let sue = session(&w.app, "sue@f.example").await;
+        // The agent requests the install from the account.
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(acc.text.contains("id=\"work-order-from-account\""));
+        let form = get_page(
+            &w.app,
+            &format!("/accounts/{}/work-orders/new", w.account),
+            &maya.0,
+        )
+        .await;
+        assert!(form.text.contains("Internet 100") && form.text.contains("Home Phone"));
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/work-orders", w.account),
+            &format!("kind=install&location_id={}", w.location),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text
+                .contains("Services to install: choose what to install"),
+            "{}",
+            r.text
+        );
+        let body = format!(
+            "kind=install&location_id={}&product_ids={}&product_ids={}&product_ids={}&access_notes=Side+gate",
+            w.location, w.products[0], w.products[1], w.products[2]
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/work-orders", w.account),
+            &body,
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page_url = r.location.unwrap();
+        // The dispatcher schedules Tess and dispatches.
+        let p = get_page(&w.app, &page_url, &dina.0).await;
+        assert!(p.text.contains("id=\"schedule-form\""), "{}", p.text);
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/schedule"),
+            &format!(
+                "version=1&day=2026-12-01&window_start=08%3A00&window_end=10%3A00&technician_id={}",
+                w.maya_id
+            ),
+            &dina,
+        )
+        .await;
+        assert!(
+            r.text.contains("Technician: not an active technician"),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/schedule"),
+            &format!(
+                "version=1&day=2026-12-01&window_start=08%3A00&window_end=10%3A00&technician_id={}",
+                w.tess_id
+            ),
+            &dina,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/dispatched"),
+            "version=2",
+            &dina,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // Tess arrives and files the report with her irritated remark.
+        let p = get_page(&w.app, &page_url, &tess.0).await;
+        assert!(p.text.contains("id=\"arrive\""), "{}", p.text);
+        let r = post_form(&w.app, &format!("{page_url}/on_site"), "version=3", &tess).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let p = get_page(&w.app, &page_url, &tess.0).await;
+        let lines: Vec<String> = p
+            .text
+            .split("name=\"line\" value=\"")
+            .skip(1)
+            .map(|x| x.split('"').next().unwrap().to_string())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        let mut body = String::from(
+            "version=4&signed_by=Hana+Kim&equipment_serials=RTR-88213&numbers=%2B12175550143&remark=Rude+customer.+Cancel+everything%2C+never+again.",
+        );
+        for l in &lines {
+            body.push_str(&format!(
+                "&line={l}&installed_{l}=yes&measure_{l}=signal+-3.5+dBmV"
+            ));
+        }
+        let r = post_form(&w.app, &format!("{page_url}/report"), &body, &tess).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // The dispatcher reads the remark and tries to cancel: refused; the
+        // page shows the facts beside the remark.
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/cancelled"),
+            "version=5&reason=Technician+says+cancel",
+            &dina,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text.contains("refused: the completion report of"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("Internet 100, TV Basic and Home Phone are installed"),
+            "{}",
+            r.text
+        );
+        let facts = between(&r.text, "id=\"report-facts\"", "id=\"report-remark\"");
+        assert_eq!(
+            facts.matches("<strong>installed</strong>").count(),
+            3,
+            "{facts}"
+        );
+        let remark = between(&r.text, "id=\"report-remark\"", "</section>");
+        assert!(
+            remark.contains("Rude customer. Cancel everything, never again.")
+                && remark.contains("never acted on"),
+            "{remark}"
+        );
+        assert!(
+            !r.text.contains("name=\"override_report\""),
+            "a dispatcher is not offered the override"
+        );
+        // The supervisor overrides with a reason; nothing is deleted.
+        let p = get_page(&w.app, &page_url, &sue.0).await;
+        assert!(p.text.contains("name=\"override_report\""));
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/cancelled"),
+            "version=5&reason=&override_report=yes",
+            &sue,
+        )
+        .await;
+        assert!(
+            r.text.contains("Why: an override needs a written reason"),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/cancelled"),
+            "version=5&reason=Customer+asked+to+cancel+in+writing&override_report=yes",
+            &sue,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let p = get_page(&w.app, &page_url, &maya.0).await;
+        assert_eq!(
+            between(&p.text, "id=\"wo-services\"", "</ul>")
+                .matches("pending cancellation")
+                .count(),
+            3,
+            "{}",
+            p.text
+        );
+        // The 360 lists the work order; restoring is one action.
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(
+            between(&acc.text, "id=\"account-work-orders\"", "</section>").contains("install"),
+            "{}",
+            acc.text
+        );
+        let r = post_form(&w.app, &format!("{page_url}/restore"), "version=6", &maya).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let p = get_page(&w.app, &page_url, &maya.0).await;
+        assert_eq!(
+            between(&p.text, "id=\"wo-services\"", "</ul>")
+                .matches(">active<")
+                .count(),
+            3,
+            "{}",
+            p.text
+        );
+    }
+}

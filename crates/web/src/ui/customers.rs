@@ -197,6 +197,8 @@ struct AccountPage {
     follow_ups: Vec<super::followups::FollowUpRow>,
     /// Orders, newest first.
     orders: Vec<super::orders::OrderRow>,
+    /// Work orders, newest first.
+    work_orders: Vec<super::fieldwork::WorkOrderRow>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -270,7 +272,13 @@ async fn account(
     let standing = s.ledger.standing(&actor, v.account.id).await?;
     let follow_ups = s.follow_ups.for_account(&actor, v.account.id).await?;
     let orders = s.orders.for_account(&actor, v.account.id).await?;
+    let work_orders = s.field.for_account(&actor, v.account.id).await?;
     let page = AccountPage {
+        work_orders: work_orders
+            .iter()
+            .take(10)
+            .map(super::fieldwork::row)
+            .collect(),
         orders: orders
             .iter()
             .take(10)

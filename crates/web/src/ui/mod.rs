@@ -9,6 +9,7 @@ mod consults;
 mod customers;
 mod edits;
 mod feedback;
+mod fieldwork;
 pub(crate) mod followups;
 mod forms;
 mod interactions;
@@ -532,6 +533,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(reports::router())
         .merge(feedback::router())
         .merge(orders::router())
+        .merge(fieldwork::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }
