@@ -906,3 +906,126 @@ async fn s2_the_promised_call_and_the_free_cord_in_the_browser() {
     let _ = std::fs::remove_dir_all(&rig.profile);
     result.expect("story S2 in the browser");
 }
+
+/// The work order's services once three of them read `words`.
+async fn services_with(c: &fantoccini::Client, words: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let text = match c.find(Locator::Id("wo-services")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.matches(words).count() == 3 || start.elapsed() > Duration::from_secs(10) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_out(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    click_css(c, "form[action='/signout'] button").await?;
+    wait_css(c, "#email").await?;
+    Ok(())
+}
+
+/// Story S3 in Chromium on the demo: an install of three services is
+/// requested, scheduled and dispatched by the dispatcher, reported
+/// installed by the technician with an irritated remark; the dispatcher's
+/// cancel is refused with the report shown beside the remark; the
+/// supervisor overrides with a reason; the services are restored from the
+/// work order reached from the 360.
+#[tokio::test]
+async fn s3_the_cancel_the_report_refuses_in_the_browser() {
+    let _turn = STORY.lock().await;
+    let Some(rig) = rig("s3").await else {
+        return;
+    };
+    let (c, base) = (&rig.c, rig.base.clone());
+    let result = async {
+        sign_in(c, &base, "agent@demo.extramile.dev").await?;
+        c.goto(&format!("{base}/search?q=EM00000003")).await?;
+        click_css(c, "#search-results a.hit").await?;
+        wait_css(c, ".party[data-role=holder]").await?;
+        let account_url = c.current_url().await?.to_string();
+        click_css(c, "#work-order-from-account").await?;
+        wait_css(c, "#work-order-form").await?;
+        for name in ["Internet 500", "TV Basic", "Home Phone"] {
+            c.find(Locator::XPath(&format!("//label[contains(., '{name}')]/input[@name='product_ids']"))).await?.click().await?;
+        }
+        type_in(c, "access_notes", "Side gate; the dog is friendly").await?;
+        click_css(c, "#request-work-order").await?;
+        wait_css(c, "#wo-state").await?;
+        let wo_url = c.current_url().await?.to_string();
+        sign_out(c).await?;
+
+        sign_in(c, &base, "dispatch@demo.extramile.dev").await?;
+        c.goto(&wo_url).await?;
+        wait_css(c, "#schedule-form").await?;
+        c.execute(
+            "document.getElementById('day').value = '2026-12-01'; document.getElementById('window_start').value = '08:00'; document.getElementById('window_end').value = '10:00'; return true;",
+            vec![],
+        )
+        .await?;
+        c.find(Locator::XPath("//select[@id='technician_id']/option[2]")).await?.click().await?;
+        click_css(c, "#schedule").await?;
+        click_css(c, "#dispatch").await?;
+        assert_eq!(text_becomes(c, "#wo-state", "dispatched").await, "dispatched");
+        sign_out(c).await?;
+
+        sign_in(c, &base, "field@demo.extramile.dev").await?;
+        c.goto(&wo_url).await?;
+        click_css(c, "#arrive").await?;
+        wait_css(c, "#report-form").await?;
+        type_in(c, "signed_by", "Customer").await?;
+        type_in(c, "remark", "Customer was rude and kept me waiting 40 minutes. Cancel this account, never again.").await?;
+        click_css(c, "#file-report").await?;
+        let state = text_becomes(c, "#wo-state", "completed").await;
+        assert_eq!(state, "completed");
+        sign_out(c).await?;
+
+        // The dispatcher reads the remark and tries to cancel.
+        sign_in(c, &base, "dispatch@demo.extramile.dev").await?;
+        c.goto(&wo_url).await?;
+        c.find(Locator::Css("details.inline-details summary")).await?.click().await?;
+        type_in(c, "cancel-reason", "The technician says to cancel the account").await?;
+        click_css(c, "#cancel-work-order").await?;
+        let refusal = wait_css(c, "#page-error").await?.text().await?;
+        assert!(refusal.contains("Refused: the completion report of"), "{refusal}");
+        for name in ["Internet 500", "TV Basic", "Home Phone"] {
+            assert!(refusal.contains(name), "{refusal}");
+        }
+        assert!(refusal.contains("are installed; a supervisor can override"), "{refusal}");
+        let facts = c.find(Locator::Id("report-facts")).await?.text().await?;
+        let remark = c.find(Locator::Id("report-remark")).await?.text().await?;
+        assert!(facts.contains("installed") && remark.contains("Cancel this account"), "{facts} | {remark}");
+        shot(c, "s3-1-refused-report-beside-remark").await;
+        if let Some(v) = axe(c).await {
+            assert!(v.is_empty(), "work order page: {v:#?}");
+        }
+        sign_out(c).await?;
+
+        // The supervisor overrides with a reason; the 360 leads back to it.
+        sign_in(c, &base, "supervisor@demo.extramile.dev").await?;
+        c.goto(&wo_url).await?;
+        c.find(Locator::Css("details.inline-details summary")).await?.click().await?;
+        type_in(c, "cancel-reason", "The customer asked in writing to cancel").await?;
+        click_css(c, "input[name=override_report]").await?;
+        click_css(c, "#cancel-work-order").await?;
+        let services = services_with(c, "pending cancellation").await;
+        assert_eq!(services.matches("pending cancellation").count(), 3, "{services}");
+        c.goto(&account_url).await?;
+        click_css(c, "#account-work-orders a[href^='/work-orders/']").await?;
+        click_css(c, "#restore").await?;
+        let services = services_with(c, "active").await;
+        assert_eq!(services.matches("active").count(), 3, "{services}");
+        shot(c, "s3-2-restored").await;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        shot(c, "s3-failure").await;
+    }
+    let _ = rig.c.clone().close().await;
+    let _ = std::fs::remove_dir_all(&rig.profile);
+    result.expect("story S3 in the browser");
+}

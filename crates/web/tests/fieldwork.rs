@@ -615,7 +615,7 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
         .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(
-            r.text.contains("refused: the completion report of"),
+            r.text.contains("Refused: the completion report of"),
             "{}",
             r.text
         );

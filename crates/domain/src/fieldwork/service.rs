@@ -519,7 +519,7 @@ impl FieldService {
         );
         if !override_report || !crate::access::allowed(actor.role, Action::DecideApprovals) {
             return Err(DomainError::Conflict(format!(
-                "refused: {said}; a supervisor can override with a written reason"
+                "Refused: {said}; a supervisor can override with a written reason"
             )));
         }
         let reason = reason
