@@ -796,6 +796,8 @@ pub trait FieldStore: Send + Sync {
         &self,
         id: WorkOrderId,
     ) -> Result<Option<crate::fieldwork::CompletionReport>>;
+    /// Requested work orders (not yet scheduled), oldest first.
+    async fn unassigned_work_orders(&self, limit: u32) -> Result<Vec<crate::fieldwork::WorkOrder>>;
 }
 
 pub trait Store:

@@ -269,6 +269,20 @@ impl FieldStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn unassigned_work_orders(&self, limit: u32) -> Result<Vec<WorkOrder>> {
+        let mut v = self
+            .work_orders_where(
+                "w.state = 'requested'",
+                Vec::new(),
+                None,
+                i64::from(limit.clamp(1, 500)),
+            )
+            .await?;
+        v.reverse();
+        Ok(v)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn completion_report(&self, id: WorkOrderId) -> Result<Option<CompletionReport>> {
         let json: Option<String> = write!(&self.db, p => sqlx::query_scalar("SELECT report_json FROM completion_reports WHERE work_order_id = $1")
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;

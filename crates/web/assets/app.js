@@ -251,7 +251,7 @@ window.extramileLive = (function () {
     return String(data[key]) === value;
   }
 
-  ['offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence'].forEach((kind) => window.extramileLive.on(kind, (data) => {
+  ['offer', 'interaction', 'case', 'consult', 'queue', 'ledger', 'approval', 'presence', 'work_order'].forEach((kind) => window.extramileLive.on(kind, (data) => {
     document.querySelectorAll('[data-refresh]').forEach((r) => {
       if ((r.dataset.on || '').split(',').includes(kind) && matches(r, data)) schedule(r);
     });

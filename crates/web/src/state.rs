@@ -76,7 +76,8 @@ impl AppState {
             jiff::tz::TimeZone::UTC,
         );
         Self {
-            field: extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone()),
+            field: extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone())
+                .with_notifier(hub.clone()),
             orders,
             reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
             feedback: extramile_domain::feedback::FeedbackService::new(

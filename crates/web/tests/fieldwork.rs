@@ -693,3 +693,119 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
         );
     }
 }
+
+#[tokio::test]
+async fn the_dispatch_board_and_the_technicians_day() {
+    use common::{between, get_page, post_form, session};
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let dina = session(&w.app, "dina@f.example").await;
+        let tess = session(&w.app, "tess@f.example").await;
+        let a = install(&w, &w.products).await;
+        let b = install(&w, &w.products[..1]).await;
+        let (aid, bid) = (
+            a["work_order"]["id"].as_str().unwrap().to_string(),
+            b["work_order"]["id"].as_str().unwrap().to_string(),
+        );
+        // Both wait for a technician on the board.
+        let board = get_page(&w.app, "/dispatch?day=2026-12-01", &dina.0).await;
+        assert_eq!(board.status, StatusCode::OK, "{}", board.text);
+        let waiting = between(&board.text, "id=\"unassigned\"", "</ul>");
+        assert!(
+            waiting.contains(&aid) && waiting.contains(&bid),
+            "{waiting}"
+        );
+        // Scheduled from the board, back to the board.
+        let r = post_form(&w.app, &format!("/work-orders/{aid}/schedule"), &format!("version=1&day=2026-12-01&window_start=08%3A00&window_end=10%3A00&technician_id={}&back=%2Fdispatch%3Fday%3D2026-12-01", w.tess_id), &dina).await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some("/dispatch?day=2026-12-01"),
+            "{}",
+            r.text
+        );
+        // Double booking and outside hours are refused with the reason.
+        let r = post_form(
+            &w.app,
+            &format!("/work-orders/{bid}/schedule"),
+            &format!(
+                "version=1&day=2026-12-01&window_start=09%3A00&window_end=10%3A00&technician_id={}",
+                w.tess_id
+            ),
+            &dina,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text.contains("tess is already booked 08:00–10:00"),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/work-orders/{bid}/schedule"),
+            &format!(
+                "version=1&day=2026-12-01&window_start=16%3A00&window_end=17%3A00&technician_id={}",
+                w.tess_id
+            ),
+            &dina,
+        )
+        .await;
+        assert!(r.text.contains("outside working hours"), "{}", r.text);
+        let board = get_page(&w.app, "/dispatch?day=2026-12-01", &dina.0).await;
+        let row = between(
+            &board.text,
+            &format!("data-technician=\"{}\"", w.tess_id),
+            "</tr>",
+        );
+        assert!(row.contains("08:00–10:00 install"), "{row}");
+        assert!(
+            row.contains("12:00–18:00"),
+            "free after the install's two hours: {row}"
+        );
+        assert!(
+            board
+                .text
+                .contains("data-refresh=\"/ui/dispatch?day=2026-12-01\"")
+                && board.text.contains("data-on=\"work_order\""),
+            "live"
+        );
+        // Tess's day: start travel, arrive, then the report.
+        let day = get_page(&w.app, "/my-jobs?day=2026-12-01", &tess.0).await;
+        assert!(
+            day.text.contains("Side gate; dog is friendly")
+                && day
+                    .text
+                    .contains("openstreetmap.org/search?query=14+Elm+St"),
+            "{}",
+            day.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/work-orders/{aid}/dispatched"),
+            "version=2&back=%2Fmy-jobs",
+            &tess,
+        )
+        .await;
+        assert_eq!(r.location.as_deref(), Some("/my-jobs"), "{}", r.text);
+        let r = post_form(
+            &w.app,
+            &format!("/work-orders/{aid}/on_site"),
+            "version=3&back=%2Fmy-jobs",
+            &tess,
+        )
+        .await;
+        assert_eq!(r.location.as_deref(), Some("/my-jobs"), "{}", r.text);
+        let day = get_page(&w.app, "/my-jobs?day=2026-12-01", &tess.0).await;
+        assert!(
+            day.text.contains("File the completion report"),
+            "{}",
+            day.text
+        );
+        let r = get_page(&w.app, "/dispatch", &tess.0).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "technicians do not dispatch"
+        );
+    }
+}

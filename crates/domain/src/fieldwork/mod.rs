@@ -8,5 +8,6 @@ mod service;
 
 pub use model::*;
 pub use service::{
-    FieldService, NewWorkOrder, ScheduleInput, ServiceLine, WorkOrderStep, WorkOrderView,
+    Board, BoardRow, FieldService, NewWorkOrder, ScheduleInput, ServiceLine, WorkOrderStep,
+    WorkOrderView,
 };

@@ -85,6 +85,53 @@ pub fn overlaps(a: (i64, i64), b: (i64, i64)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
+/// A technician's working day unless set otherwise.
+pub const WORKING_HOURS: (i64, i64) = (8 * 60, 18 * 60);
+
+/// Whether a visit fits in the working day (Monday to Friday, 08:00–18:00),
+/// and why not.
+pub fn within_hours(day: jiff::civil::Date, span: (i64, i64)) -> Result<()> {
+    use jiff::civil::Weekday::*;
+    if matches!(day.weekday(), Saturday | Sunday) {
+        return Err(DomainError::Conflict(format!(
+            "{} is a {}: technicians work Monday to Friday",
+            day,
+            day.strftime("%A")
+        )));
+    }
+    if span.0 < WORKING_HOURS.0 || span.1 > WORKING_HOURS.1 {
+        return Err(DomainError::Conflict(format!(
+            "the visit would run {}–{}, outside working hours (08:00–18:00)",
+            hm(span.0),
+            hm(span.1)
+        )));
+    }
+    Ok(())
+}
+
+/// "08:30" for minutes since midnight.
+pub fn hm(m: i64) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// The free windows of a working day around the busy spans (each at least
+/// `min` minutes), for the dispatch board.
+pub fn free_windows(mut busy: Vec<(i64, i64)>, min: i64) -> Vec<(i64, i64)> {
+    busy.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = WORKING_HOURS.0;
+    for (a, b) in busy {
+        if a - at >= min {
+            out.push((at, a.min(WORKING_HOURS.1)));
+        }
+        at = at.max(b);
+    }
+    if WORKING_HOURS.1 - at >= min {
+        out.push((at, WORKING_HOURS.1));
+    }
+    out
+}
+
 /// The state a completion report leads to: every concerned line
 /// installed → completed; some → partially completed; none → not
 /// completed (a reason is then required).
@@ -172,6 +219,29 @@ mod tests {
         assert!(overlaps(a, busy(t(11, 0), t(12, 0), 60)));
         assert!(!overlaps(a, busy(t(12, 0), t(14, 0), 60)));
         assert_eq!(expected_minutes(WorkOrderKind::EquipmentPickup), 20);
+    }
+
+    #[test]
+    fn free_windows_are_the_gaps_of_the_working_day() {
+        assert_eq!(free_windows(vec![], 30), vec![(480, 1080)]);
+        // 08:00–12:00 and 13:00–14:00 busy: 12:00–13:00 and 14:00–18:00 free.
+        assert_eq!(
+            free_windows(vec![(780, 840), (480, 720)], 30),
+            vec![(720, 780), (840, 1080)]
+        );
+        // Overlapping and too-short gaps are left out.
+        assert_eq!(
+            free_windows(vec![(480, 600), (590, 700), (710, 1080)], 30),
+            vec![]
+        );
+        let tue = jiff::civil::date(2026, 12, 1);
+        assert!(within_hours(tue, (480, 600)).is_ok());
+        let e = within_hours(tue, (960, 1140)).unwrap_err().to_string();
+        assert!(e.contains("16:00–19:00, outside working hours"), "{e}");
+        let e = within_hours(jiff::civil::date(2026, 12, 5), (480, 600))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Saturday"), "{e}");
     }
 
     fn line(installed: bool, reason: Option<&str>) -> ReportLineInput {

@@ -86,6 +86,28 @@ pub struct ServiceLine {
 pub struct FieldService {
     store: Arc<dyn Store>,
     clock: Clock,
+    notifier: crate::live::SharedNotifier,
+}
+
+/// One technician's day on the dispatch board.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct BoardRow {
+    pub technician_id: StaffId,
+    pub name: String,
+    /// Their visits that day, by arrival window.
+    pub jobs: Vec<WorkOrder>,
+    /// Free windows of the working day, "HH:MM".
+    pub free: Vec<(String, String)>,
+}
+
+/// Technicians × one day, and what waits for a technician.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Board {
+    #[schema(value_type = String, format = Date)]
+    pub day: Date,
+    pub rows: Vec<BoardRow>,
+    /// Requested, not yet scheduled, oldest first (at most 200).
+    pub unassigned: Vec<WorkOrder>,
 }
 
 fn parse_time(field: &str, v: &str) -> Result<Time> {
@@ -96,7 +118,83 @@ fn parse_time(field: &str, v: &str) -> Result<Time> {
 
 impl FieldService {
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            notifier: Arc::new(crate::live::Silent),
+        }
+    }
+
+    pub fn with_notifier(mut self, n: crate::live::SharedNotifier) -> Self {
+        self.notifier = n;
+        self
+    }
+
+    fn announce(&self, w: &WorkOrder) {
+        self.notifier.publish(crate::live::LiveEvent::everyone(
+            "work_order",
+            serde_json::json!({"work_order_id": w.id, "account_id": w.account_id, "state": w.state, "day": w.day}),
+        ));
+    }
+
+    /// The dispatch board: every active technician's visits and free
+    /// windows on `day`, and the work orders waiting to be scheduled.
+    pub async fn board(&self, actor: &Actor, day: Date) -> Result<Board> {
+        authorize(actor.role, Action::EditCustomer)?;
+        let techs: Vec<_> = self
+            .store
+            .list_staff()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.role == StaffRole::Technician)
+            .collect();
+        let ids: Vec<StaffId> = techs.iter().map(|t| t.id).collect();
+        let jobs = self.store.technicians_day(&ids, day).await?;
+        let mut rows: Vec<BoardRow> = techs
+            .into_iter()
+            .map(|t| {
+                let mut mine: Vec<WorkOrder> = jobs
+                    .iter()
+                    .filter(|w| w.technicians.contains(&t.id))
+                    .cloned()
+                    .collect();
+                mine.sort_by_key(|w| w.window_start);
+                let busy = mine
+                    .iter()
+                    .filter_map(|w| Some(rules::busy(w.window_start?, w.window_end?, w.minutes)))
+                    .collect();
+                BoardRow {
+                    technician_id: t.id,
+                    name: t.name,
+                    free: rules::free_windows(busy, 30)
+                        .into_iter()
+                        .map(|(a, b)| (rules::hm(a), rules::hm(b)))
+                        .collect(),
+                    jobs: mine,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Board {
+            day,
+            rows,
+            unassigned: self.store.unassigned_work_orders(200).await?,
+        })
+    }
+
+    /// A technician's visits on `day`, by arrival window.
+    pub async fn my_day(&self, actor: &Actor, day: Date) -> Result<Vec<WorkOrderView>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let me = actor
+            .id
+            .ok_or_else(|| DomainError::Forbidden("a staff user's own day".into()))?;
+        let mut jobs = self.store.technicians_day(&[me], day).await?;
+        jobs.sort_by_key(|w| w.window_start);
+        let mut out = Vec::new();
+        for w in jobs {
+            out.push(self.view(w).await?);
+        }
+        Ok(out)
     }
 
     fn now(&self) -> jiff::Timestamp {
@@ -314,6 +412,7 @@ impl FieldService {
         self.store
             .write_work_order(&w, true, &writes, None, &ev)
             .await?;
+        self.announce(&w);
         self.view(w).await
     }
 
@@ -364,6 +463,7 @@ impl FieldService {
             names.push(u.name);
         }
         let mine = rules::busy(start, end, minutes);
+        rules::within_hours(day, mine)?;
         for other in self
             .store
             .technicians_day(&input.technician_ids, day)
@@ -412,6 +512,7 @@ impl FieldService {
         self.store
             .write_work_order(&after, false, &[], None, &ev)
             .await?;
+        self.announce(&after);
         self.view(after).await
     }
 
@@ -427,10 +528,11 @@ impl FieldService {
         authorize(actor.role, Action::ViewCustomer)?;
         let before = self.load(id).await?;
         let to = WorkOrderState::parse("to", input.to.trim())?;
-        // A technician on the work order says they arrived; the rest is
-        // for those who change customer records (dispatchers among them).
+        // A technician on the work order starts travelling (dispatched)
+        // and says they arrived; the rest is for those who change customer
+        // records (dispatchers among them).
         let own = actor.id.is_some_and(|me| before.technicians.contains(&me));
-        if !(own && to == WorkOrderState::OnSite) {
+        if !(own && matches!(to, WorkOrderState::Dispatched | WorkOrderState::OnSite)) {
             authorize(actor.role, Action::EditCustomer)?;
         }
         if before.state == to && input.version == before.version - 1 {
@@ -490,6 +592,7 @@ impl FieldService {
         self.store
             .write_work_order(&after, false, &subs, None, &ev)
             .await?;
+        self.announce(&after);
         self.view(after).await
     }
 
@@ -559,6 +662,7 @@ impl FieldService {
         self.store
             .write_work_order(&after, false, &subs, None, &ev)
             .await?;
+        self.announce(&after);
         self.view(after).await
     }
 
@@ -696,6 +800,7 @@ impl FieldService {
         self.store
             .write_work_order(&after, false, &subs, Some(&report), &ev)
             .await?;
+        self.announce(&after);
         self.view(after).await
     }
 
@@ -752,6 +857,7 @@ impl FieldService {
         self.store
             .write_work_order(&after, false, &subs, None, &ev)
             .await?;
+        self.announce(&after);
         self.view(after).await
     }
 }
