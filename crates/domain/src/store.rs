@@ -786,7 +786,9 @@ pub trait FieldStore: Send + Sync {
         account: AccountId,
         limit: u32,
     ) -> Result<Vec<crate::fieldwork::WorkOrder>>;
-    /// Work orders of these technicians on this day, not cancelled.
+    /// Work orders of these technicians on this day, not cancelled (at
+    /// most 5,000: 200 technicians with 25 visits each), with who goes
+    /// (of these technicians) but not their services.
     async fn technicians_day(
         &self,
         technicians: &[StaffId],

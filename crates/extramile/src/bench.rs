@@ -68,6 +68,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         delays: usize,
     },
+    /// The dispatch board: technicians × one day of work orders.
+    Fieldwork {
+        #[arg(long, default_value_t = 200)]
+        technicians: usize,
+        /// Work orders per technician that day.
+        #[arg(long, default_value_t = 10)]
+        per_technician: usize,
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
     /// Reports at a year of contacts (1,000,000 by default).
     Reports {
         #[arg(long, default_value_t = 1_000_000)]
@@ -207,6 +217,14 @@ async fn run_one(cmd: BenchCommand, config: &Config) -> Result<(), String> {
     } = cmd
     {
         return crate::bench_reports::run(interactions, samples, config).await;
+    }
+    if let BenchCommand::Fieldwork {
+        technicians,
+        per_technician,
+        samples,
+    } = cmd
+    {
+        return crate::bench_fieldwork::run(technicians, per_technician, samples, config).await;
     }
     if let BenchCommand::Jobs { count, delays } = cmd {
         return crate::bench_jobs::run(count, delays, config).await;

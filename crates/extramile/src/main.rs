@@ -2,6 +2,7 @@
 //! tokens, run benchmarks.
 
 mod bench;
+mod bench_fieldwork;
 mod bench_jobs;
 mod bench_ledger;
 mod bench_reports;

@@ -17,7 +17,15 @@ fn corrupt(e: impl std::fmt::Display) -> DomainError {
     DomainError::Store(format!("stored value does not parse: {e}"))
 }
 
-const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.created_by, w.created_at, w.version";
+const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.created_by, w.created_at, w.version, \
+    a.number AS account_number, a.name AS account_name, l.line1, l.line2, l.city, l.postcode";
+
+#[derive(sqlx::FromRow)]
+struct TechRow {
+    tech: Uuid,
+    #[sqlx(flatten)]
+    w: Row,
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -38,6 +46,12 @@ struct Row {
     created_by: Uuid,
     created_at: i64,
     version: i64,
+    account_number: String,
+    account_name: String,
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postcode: String,
 }
 
 fn hhmm(t: Option<jiff::civil::Time>) -> Option<String> {
@@ -82,6 +96,12 @@ impl Row {
             created_by: self.created_by.into(),
             created_at: micros_to_ts(self.created_at),
             version: self.version,
+            address: match &self.line2 {
+                Some(l2) => format!("{}, {l2}, {} {}", self.line1, self.city, self.postcode),
+                None => format!("{}, {} {}", self.line1, self.city, self.postcode),
+            },
+            account_number: self.account_number,
+            account_name: self.account_name,
         })
     }
 }
@@ -97,7 +117,8 @@ impl SqlStore {
         limit: i64,
     ) -> Result<Vec<WorkOrder>> {
         let sql = format!(
-            "SELECT {COLS} FROM work_orders w WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
+            "SELECT {COLS} FROM work_orders w JOIN accounts a ON a.id = w.account_id JOIN service_locations l ON l.id = w.location_id \
+             WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
         );
         let rows: Vec<Row> = read!(&self.db, p => {
             let mut q = sqlx::query_as::<_, Row>(AssertSqlSafe(sql.clone()));
@@ -113,33 +134,51 @@ impl SqlStore {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let list = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let techs: Vec<(Uuid, Uuid)> = read!(&self.db, p => {
-            let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(format!("SELECT work_order_id, staff_id FROM work_order_technicians WHERE work_order_id IN ({list}) ORDER BY staff_id")));
-            for id in &ids { q = q.bind(*id); }
-            q.fetch_all(p).await
-        }).map_err(db_err)?;
-        let subs: Vec<(Uuid, Uuid)> = read!(&self.db, p => {
-            let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(format!("SELECT work_order_id, subscription_id FROM work_order_subscriptions WHERE work_order_id IN ({list}) ORDER BY position")));
-            for id in &ids { q = q.bind(*id); }
-            q.fetch_all(p).await
-        }).map_err(db_err)?;
+        // The same condition again (not a list of thousands of ids).
+        let inner = format!(
+            "SELECT w.id FROM work_orders w WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
+        );
+        let pairs = |table: &str, col: &str, order: &str| {
+            format!(
+                "SELECT x.work_order_id, x.{col} FROM {table} x WHERE x.work_order_id IN (SELECT id FROM ({inner}) AS chosen) ORDER BY x.{order}"
+            )
+        };
+        let fetch_pairs = |sql: String| {
+            let binds = binds.clone();
+            let day = day.clone();
+            async move {
+                read!(&self.db, p => {
+                    let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql));
+                    for b in &binds {
+                        q = q.bind(*b);
+                    }
+                    if let Some(d) = &day {
+                        q = q.bind(d.clone());
+                    }
+                    q.fetch_all(p).await
+                })
+                .map_err(db_err)
+            }
+        };
+        let techs = fetch_pairs(pairs("work_order_technicians", "staff_id", "staff_id")).await?;
+        let subs = fetch_pairs(pairs(
+            "work_order_subscriptions",
+            "subscription_id",
+            "position",
+        ))
+        .await?;
+        let mut t_of: std::collections::HashMap<Uuid, Vec<StaffId>> = Default::default();
+        for (w, t) in techs {
+            t_of.entry(w).or_default().push(StaffId(t));
+        }
+        let mut s_of: std::collections::HashMap<Uuid, Vec<SubscriptionId>> = Default::default();
+        for (w, x) in subs {
+            s_of.entry(w).or_default().push(SubscriptionId(x));
+        }
         rows.into_iter()
             .map(|r| {
-                let t = techs
-                    .iter()
-                    .filter(|(w, _)| *w == r.id)
-                    .map(|(_, s)| StaffId(*s))
-                    .collect();
-                let s = subs
-                    .iter()
-                    .filter(|(w, _)| *w == r.id)
-                    .map(|(_, s)| SubscriptionId(*s))
-                    .collect();
+                let t = t_of.remove(&r.id).unwrap_or_default();
+                let s = s_of.remove(&r.id).unwrap_or_default();
                 r.into_domain(t, s)
             })
             .collect()
@@ -255,17 +294,36 @@ impl FieldStore for SqlStore {
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let cond = format!(
-            "w.state <> 'cancelled' AND w.id IN (SELECT t.work_order_id FROM work_order_technicians t WHERE t.staff_id IN ({list}) AND t.day = ${})",
+        // One row per (visit, technician), read by the (staff, day) index:
+        // the board and the double-booking check need the visits and who
+        // goes, not their services (left empty here).
+        let sql = format!(
+            "SELECT t.staff_id AS tech, {COLS} FROM work_order_technicians t JOIN work_orders w ON w.id = t.work_order_id \
+             JOIN accounts a ON a.id = w.account_id JOIN service_locations l ON l.id = w.location_id \
+             WHERE t.staff_id IN ({list}) AND t.day = ${} AND w.state <> 'cancelled' LIMIT 5000",
             technicians.len() + 1
         );
-        self.work_orders_where(
-            &cond,
-            technicians.iter().map(|t| t.0).collect(),
-            Some(day.to_string()),
-            500,
-        )
-        .await
+        let rows: Vec<TechRow> = read!(&self.db, p => {
+            let mut q = sqlx::query_as::<_, TechRow>(AssertSqlSafe(sql.clone()));
+            for t in technicians {
+                q = q.bind(t.0);
+            }
+            q.bind(day.to_string()).fetch_all(p).await
+        })
+        .map_err(db_err)?;
+        let mut out: Vec<WorkOrder> = Vec::new();
+        let mut at: std::collections::HashMap<Uuid, usize> = Default::default();
+        for r in rows {
+            let tech = StaffId(r.tech);
+            match at.get(&r.w.id) {
+                Some(i) => out[*i].technicians.push(tech),
+                None => {
+                    at.insert(r.w.id, out.len());
+                    out.push(r.w.into_domain(vec![tech], Vec::new())?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

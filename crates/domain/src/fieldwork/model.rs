@@ -59,6 +59,14 @@ pub struct WorkOrder {
     pub created_by: StaffId,
     pub created_at: Timestamp,
     pub version: i64,
+    /// Read with it, for lists and the board: the account's number and
+    /// name, the location in one line.
+    #[serde(default)]
+    pub account_number: String,
+    #[serde(default)]
+    pub account_name: String,
+    #[serde(default)]
+    pub address: String,
 }
 
 /// A measured value on a line (downstream speed, signal level).

@@ -192,7 +192,9 @@ impl FieldService {
         jobs.sort_by_key(|w| w.window_start);
         let mut out = Vec::new();
         for w in jobs {
-            out.push(self.view(w).await?);
+            // With its services (a technician's few visits of the day).
+            let full = self.load(w.id).await?;
+            out.push(self.view(full).await?);
         }
         Ok(out)
     }
@@ -283,12 +285,14 @@ impl FieldService {
         let me = actor
             .id
             .ok_or_else(|| DomainError::Forbidden("work orders are made by staff".into()))?;
-        self.store
+        let acc = self
+            .store
             .account(account)
             .await?
             .ok_or_else(|| DomainError::NotFound("account".into()))?;
         let kind = WorkOrderKind::parse("kind", input.kind.trim())?;
-        self.store
+        let loc = self
+            .store
             .location(input.location_id)
             .await?
             .filter(|l| l.account_id == account)
@@ -381,6 +385,9 @@ impl FieldService {
             created_by: me,
             created_at: self.now(),
             version: 1,
+            account_number: acc.number,
+            account_name: acc.name,
+            address: loc.one_line(),
         };
         let writes: Vec<SubscriptionWrite> = new_subs
             .iter()

@@ -552,19 +552,9 @@ pub struct JobView {
     pub version: i64,
 }
 
-async fn job_view(
-    s: &AppState,
-    w: &WorkOrder,
-    services: &[ServiceLine],
-) -> Result<JobView, UiError> {
-    let account = s.store.account(w.account_id).await?;
-    let address = s
-        .store
-        .location(w.location_id)
-        .await?
-        .map(|l| l.one_line())
-        .unwrap_or_default();
-    Ok(JobView {
+fn job_view(w: &WorkOrder, services: &[ServiceLine]) -> JobView {
+    let address = w.address.clone();
+    JobView {
         id: w.id.to_string(),
         window: match (w.window_start, w.window_end) {
             (Some(a), Some(b)) => format!("{}–{}", a.strftime("%H:%M"), b.strftime("%H:%M")),
@@ -572,11 +562,8 @@ async fn job_view(
         },
         kind: w.kind.as_str().replace('_', " "),
         state: w.state.as_str().replace('_', " "),
-        account: account
-            .as_ref()
-            .map(|a| a.number.clone())
-            .unwrap_or_default(),
-        customer: account.map(|a| a.name).unwrap_or_default(),
+        account: w.account_number.clone(),
+        customer: w.account_name.clone(),
         account_id: w.account_id.to_string(),
         map: format!(
             "https://www.openstreetmap.org/search?query={}",
@@ -591,7 +578,7 @@ async fn job_view(
         access: w.access_notes.clone().unwrap_or_default(),
         state_key: w.state.as_str().to_string(),
         version: w.version,
-    })
+    }
 }
 
 #[derive(Template)]
@@ -629,7 +616,7 @@ async fn board_body(
     for r in &b.rows {
         let mut jobs = Vec::new();
         for w in &r.jobs {
-            jobs.push(job_view(s, w, &[]).await?);
+            jobs.push(job_view(w, &[]));
         }
         rows.push((
             r.name.clone(),
@@ -644,7 +631,7 @@ async fn board_body(
     }
     let mut unassigned = Vec::new();
     for w in &b.unassigned {
-        unassigned.push(job_view(s, w, &[]).await?);
+        unassigned.push(job_view(w, &[]));
     }
     super::fragment(&BoardBody {
         day: day.to_string(),
@@ -707,7 +694,7 @@ async fn my_jobs(
     let views = s.field.my_day(&u.actor(), day).await?;
     let mut jobs = Vec::new();
     for v in &views {
-        jobs.push(job_view(&s, &v.work_order, &v.services).await?);
+        jobs.push(job_view(&v.work_order, &v.services));
     }
     Ok(render(&MyJobs {
         csrf: u.csrf.clone().unwrap_or_default(),

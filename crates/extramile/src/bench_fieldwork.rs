@@ -1,0 +1,174 @@
+//! `extramile bench fieldwork`: the dispatch board for a day of 200
+//! technicians and 2,000 work orders (ten visits each, an hour apart),
+//! through the field service (the queries and the free windows), on a
+//! fresh database; and scheduling one more visit (the double-booking check).
+
+use crate::bench::{memory, ms, percentile};
+use crate::config::Config;
+use extramile_domain::admin::NewStaff;
+use extramile_domain::audit::{Actor, change};
+use extramile_domain::customers::inputs::{NewAccount, NewLocation, NewPerson};
+use extramile_domain::fieldwork::{WorkOrder, WorkOrderKind, WorkOrderState};
+use extramile_domain::ids::*;
+use extramile_domain::store::FieldStore;
+use extramile_web::AppState;
+use std::time::{Duration, Instant};
+
+pub async fn run(
+    technicians: usize,
+    per_technician: usize,
+    samples: usize,
+    config: &Config,
+) -> Result<(), String> {
+    let (url, store) = crate::bench::fresh_store(config, "fieldwork").await?;
+    let total = technicians * per_technician;
+    println!(
+        "extramile bench fieldwork: {technicians} technicians, {total} work orders on one day, {samples} boards, on {url}"
+    );
+    let st = AppState::new(store.clone(), &config.region, false);
+    let e = |e: extramile_domain::DomainError| e.to_string();
+    let sys = Actor::system();
+    let mut techs = Vec::new();
+    for k in 0..technicians {
+        let u = st
+            .staff
+            .create_staff(
+                &sys,
+                NewStaff {
+                    email: format!(
+                        "tech{k}-{}@extramile.invalid",
+                        uuid::Uuid::new_v4().simple()
+                    ),
+                    name: format!("Technician {k:03}"),
+                    role: "technician".into(),
+                    team_id: None,
+                    password: "timing run secret 2026".into(),
+                },
+            )
+            .await
+            .map_err(e)?;
+        techs.push(u);
+    }
+    let dispatcher = st
+        .staff
+        .create_staff(
+            &sys,
+            NewStaff {
+                email: format!(
+                    "dispatch-{}@extramile.invalid",
+                    uuid::Uuid::new_v4().simple()
+                ),
+                name: "Dispatcher".into(),
+                role: "dispatcher".into(),
+                team_id: None,
+                password: "timing run secret 2026".into(),
+            },
+        )
+        .await
+        .map_err(e)?;
+    let d = extramile_domain::admin::StaffService::actor(&dispatcher);
+    // A few hundred customers the visits are spread over.
+    let mut places = Vec::new();
+    for k in 0..200 {
+        let p = st
+            .customers
+            .create_person(
+                &d,
+                NewPerson {
+                    given_name: format!("Customer{k}"),
+                    family_name: "Bench".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(e)?;
+        let a = st
+            .customers
+            .create_account(
+                &d,
+                NewAccount {
+                    holder_id: p.0.id,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(e)?;
+        let l = st
+            .customers
+            .add_location(
+                &d,
+                a.id,
+                NewLocation {
+                    line1: format!("{k} Main St"),
+                    city: "Springfield".into(),
+                    postcode: "62701".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(e)?;
+        places.push((a.id, l.id));
+    }
+    let day = jiff::civil::date(2026, 12, 1);
+    let t0 = Instant::now();
+    for (i, t) in techs.iter().enumerate() {
+        for j in 0..per_technician {
+            let (account, location) = places[(i * per_technician + j) % places.len()];
+            let start =
+                jiff::civil::Time::new(8 + (j as i8 % 10), 0, 0, 0).map_err(|x| x.to_string())?;
+            let w = WorkOrder {
+                id: WorkOrderId::new(),
+                account_id: account,
+                location_id: location,
+                kind: WorkOrderKind::Repair,
+                order_id: None,
+                case_id: None,
+                subscriptions: Vec::new(),
+                day: Some(day),
+                window_start: Some(start),
+                window_end: Some(start),
+                minutes: 45,
+                technicians: vec![t.id],
+                access_notes: None,
+                state: WorkOrderState::Scheduled,
+                not_completed_reason: None,
+                cancel_reason: None,
+                created_by: dispatcher.id,
+                created_at: extramile_domain::time::now(),
+                version: 1,
+                account_number: String::new(),
+                account_name: String::new(),
+                address: String::new(),
+            };
+            let ev = change(&d, "create", "work_order", w.id.0)
+                .account(Some(account))
+                .summary("bench".to_string())
+                .build();
+            store
+                .write_work_order(&w, true, &[], None, &ev)
+                .await
+                .map_err(e)?;
+        }
+    }
+    println!(
+        "  loaded {total} work orders in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let mut times: Vec<Duration> = Vec::with_capacity(samples);
+    let mut jobs = 0;
+    for _ in 0..samples {
+        let t = Instant::now();
+        let b = st.field.board(&d, day).await.map_err(e)?;
+        times.push(t.elapsed());
+        jobs = b.rows.iter().map(|r| r.jobs.len()).sum();
+    }
+    times.sort();
+    println!(
+        "  dispatch board ({} technicians, {jobs} visits)   p50 {}  p99 {}",
+        technicians,
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99))
+    );
+    println!("  {}", memory());
+    Ok(())
+}
