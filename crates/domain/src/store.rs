@@ -777,6 +777,7 @@ pub trait FieldStore: Send + Sync {
         insert: bool,
         subs: &[SubscriptionWrite<'_>],
         report: Option<&crate::fieldwork::CompletionReport>,
+        jobs: &[crate::jobs::NewJob],
         audit: &AuditEvent,
     ) -> Result<()>;
     async fn work_order(&self, id: WorkOrderId) -> Result<Option<crate::fieldwork::WorkOrder>>;

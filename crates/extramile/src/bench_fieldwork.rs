@@ -133,6 +133,7 @@ pub async fn run(
                 state: WorkOrderState::Scheduled,
                 not_completed_reason: None,
                 cancel_reason: None,
+                grace_until: None,
                 created_by: dispatcher.id,
                 created_at: extramile_domain::time::now(),
                 version: 1,
@@ -145,7 +146,7 @@ pub async fn run(
                 .summary("bench".to_string())
                 .build();
             store
-                .write_work_order(&w, true, &[], None, &ev)
+                .write_work_order(&w, true, &[], None, &[], &ev)
                 .await
                 .map_err(e)?;
         }

@@ -1010,6 +1010,9 @@ async fn s3_the_cancel_the_report_refuses_in_the_browser() {
         c.find(Locator::Css("details.inline-details summary")).await?.click().await?;
         type_in(c, "cancel-reason", "The customer asked in writing to cancel").await?;
         click_css(c, "input[name=override_report]").await?;
+        let preview = c.find(Locator::Id("cancel-preview")).await?.text().await?;
+        assert!(preview.contains("in pending cancellation until"), "{preview}");
+        click_css(c, "input[name=confirm]").await?;
         click_css(c, "#cancel-work-order").await?;
         let services = services_with(c, "pending cancellation").await;
         assert_eq!(services.matches("pending cancellation").count(), 3, "{services}");

@@ -2,6 +2,7 @@
 //! each write with the subscriptions it changes and its audit row.
 
 use crate::audit::insert_audit;
+use crate::jobs::insert_jobs;
 use crate::{SqlStore, db_err, read, write};
 use async_trait::async_trait;
 use extramile_domain::audit::AuditEvent;
@@ -17,7 +18,7 @@ fn corrupt(e: impl std::fmt::Display) -> DomainError {
     DomainError::Store(format!("stored value does not parse: {e}"))
 }
 
-const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.created_by, w.created_at, w.version, \
+const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.grace_until, w.created_by, w.created_at, w.version, \
     a.number AS account_number, a.name AS account_name, l.line1, l.line2, l.city, l.postcode";
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +44,7 @@ struct Row {
     state: String,
     not_completed_reason: Option<String>,
     cancel_reason: Option<String>,
+    grace_until: Option<i64>,
     created_by: Uuid,
     created_at: i64,
     version: i64,
@@ -93,6 +95,7 @@ impl Row {
                 .transpose()
                 .map_err(corrupt)?,
             cancel_reason: self.cancel_reason,
+            grace_until: self.grace_until.map(micros_to_ts),
             created_by: self.created_by.into(),
             created_at: micros_to_ts(self.created_at),
             version: self.version,
@@ -194,6 +197,7 @@ impl FieldStore for SqlStore {
         insert: bool,
         subs: &[SubscriptionWrite<'_>],
         report: Option<&CompletionReport>,
+        jobs: &[extramile_domain::jobs::NewJob],
         audit: &AuditEvent,
     ) -> Result<()> {
         let report_json = report
@@ -203,18 +207,18 @@ impl FieldStore for SqlStore {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             if insert {
-                sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version, grace_until) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")
                     .bind(w.id.0).bind(w.account_id.0).bind(w.location_id.0).bind(w.kind.as_str()).bind(w.order_id.map(|x| x.0)).bind(w.case_id.map(|x| x.0))
                     .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
                     .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref())
-                    .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version)
+                    .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version).bind(w.grace_until.map(ts_to_micros))
                     .execute(&mut *tx).await.map_err(db_err)?;
             } else {
-                let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9 WHERE id = $10 AND version = $11")
+                let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9, grace_until = $10 WHERE id = $11 AND version = $12")
                     .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
                     .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref()).bind(w.version)
-                    .bind(w.id.0).bind(w.version - 1)
+                    .bind(w.grace_until.map(ts_to_micros)).bind(w.id.0).bind(w.version - 1)
                     .execute(&mut *tx).await.map_err(db_err)?;
                 if done.rows_affected() == 0 {
                     return Err(crate::customers::stale("work order"));
@@ -257,6 +261,7 @@ impl FieldStore for SqlStore {
                 sqlx::query("INSERT INTO completion_reports (work_order_id, report_json, filed_at) VALUES ($1, $2, $3)")
                     .bind(w.id.0).bind(json.as_str()).bind(ts_to_micros(r.filed_at)).execute(&mut *tx).await.map_err(db_err)?;
             }
+            insert_jobs!(&mut *tx, jobs)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
         })

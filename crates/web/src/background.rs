@@ -12,6 +12,7 @@ const KEEP_DONE: SignedDuration = SignedDuration::from_hours(24 * 7);
 
 pub fn runner(st: &AppState, opts: Options) -> Runner {
     let follow_ups = st.follow_ups.clone();
+    let field = st.field.clone();
     let feedback = st.feedback.clone();
     let authority = st.authority.clone();
     let routing = st.routing.clone();
@@ -19,6 +20,20 @@ pub fn runner(st: &AppState, opts: Options) -> Runner {
     let store = st.store.clone();
     let job_store: Arc<dyn extramile_domain::store::JobStore> = st.store.clone();
     Runner::new(job_store, opts)
+        .handle(
+            kinds::FINALISE_CANCELLATION,
+            Arc::new(FnHandler(move |job: Job| {
+                let field = field.clone();
+                async move {
+                    let id = job.uuid("work_order_id").map_err(|e| e.to_string())?;
+                    field
+                        .finalise(id.into())
+                        .await
+                        .map(|_| Next::Done)
+                        .map_err(|e| e.to_string())
+                }
+            })),
+        )
         .handle(
             kinds::FOLLOW_UP_DUE,
             Arc::new(FnHandler(move |job: Job| {

@@ -30,8 +30,29 @@ struct World {
 }
 
 async fn world(url: &str) -> World {
+    world_at(url, None).await.0
+}
+
+/// With a clock the test moves, and the job runner.
+async fn world_at(
+    url: &str,
+    clock: Option<extramile_domain::time::Clock>,
+) -> (World, Option<extramile_jobs::Runner>) {
     let store = Arc::new(SqlStore::open(url, &Options::default()).await.unwrap());
-    let state = AppState::new(store, "US", false);
+    let state = match &clock {
+        Some(c) => AppState::with_clock(store, "US", false, c.clone()),
+        None => AppState::new(store, "US", false),
+    };
+    let runner = clock.map(|c| {
+        extramile_web::background::runner(
+            &state,
+            extramile_jobs::Options {
+                node: "test".into(),
+                ..Default::default()
+            },
+        )
+        .with_clock(c)
+    });
     let t = common::add_staff(
         &state,
         &[
@@ -85,7 +106,7 @@ async fn world(url: &str) -> World {
     .await;
     let account = a["id"].as_str().unwrap().to_string();
     let (_, l) = call(&app, &t[1], "POST", &format!("/api/v1/accounts/{account}/locations"), Some(json!({"line1": "14 Elm St", "city": "Springfield", "region": "IL", "postcode": "62701"}))).await;
-    World {
+    let w = World {
         app,
         maya: t[1].clone(),
         dina: t[2].clone(),
@@ -97,7 +118,8 @@ async fn world(url: &str) -> World {
         account,
         location: l["id"].as_str().unwrap().into(),
         products,
-    }
+    };
+    (w, runner)
 }
 
 async fn post(w: &World, token: &str, uri: &str, body: Value) -> (StatusCode, Value) {
@@ -292,8 +314,32 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "reason");
+        // What it will do is said first; only a confirmation goes on.
+        let (s, e) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            over.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "confirm", "{e}");
+        let said = e["detail"].as_str().unwrap();
+        assert!(
+            said.contains(
+                "This puts Internet 100, TV Basic and Home Phone in pending cancellation until"
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains("equipment to collect: RTR-88213, STB-55102")
+                && said.contains("+12175550143"),
+            "{said}"
+        );
+        over["confirm"] = json!(true);
         let (s, v) = post(&w, &w.sue, &format!("/api/v1/work-orders/{id}/steps"), over).await;
         assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(v["work_order"]["grace_until"].is_string(), "{v}");
         assert_eq!(statuses(&v), ["pending_cancellation"; 3]);
         // One action restores the same services.
         let (s, v) = post(
@@ -437,11 +483,26 @@ async fn partial_and_failed_visits_and_bad_reports() {
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "reason");
-        let (s, v) = post(
+        let (s, e) = post(
             &w,
             &w.dina,
             &format!("/api/v1/work-orders/{id}/steps"),
             json!({"to": "cancelled", "version": 1, "reason": "Ordered twice"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("This cancels the visit and the services waiting for it: Internet 100"),
+            "{e}"
+        );
+        let (s, v) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "cancelled", "version": 1, "reason": "Ordered twice", "confirm": true}),
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -663,8 +724,26 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
             &sue,
         )
         .await;
+        assert!(
+            r.text.contains(
+                "Confirm: This puts Internet 100, TV Basic and Home Phone in pending cancellation"
+            ),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("{page_url}/cancelled"),
+            "version=5&reason=Customer+asked+to+cancel+in+writing&override_report=yes&confirm=yes",
+            &sue,
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let p = get_page(&w.app, &page_url, &maya.0).await;
+        assert!(
+            p.text.contains("id=\"grace-notice\""),
+            "the page says until when it can come back"
+        );
         assert_eq!(
             between(&p.text, "id=\"wo-services\"", "</ul>")
                 .matches("pending cancellation")
@@ -673,8 +752,14 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
             "{}",
             p.text
         );
-        // The 360 lists the work order; restoring is one action.
+        // The 360 lists the work order and says what is pending; restoring is one action.
         let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(
+            between(&acc.text, "id=\"pending-cancellation\"", "</p>")
+                .contains("3 services pending cancellation</strong> until"),
+            "{}",
+            acc.text
+        );
         assert!(
             between(&acc.text, "id=\"account-work-orders\"", "</section>").contains("install"),
             "{}",
@@ -807,5 +892,96 @@ async fn the_dispatch_board_and_the_technicians_day() {
             StatusCode::FORBIDDEN,
             "technicians do not dispatch"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_grace_period_ends_in_a_job_that_cancels_for_good() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    for url in testing::databases().await {
+        let now = Arc::new(AtomicI64::new(
+            "2026-11-30T15:00:00Z"
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_microsecond(),
+        ));
+        let n = now.clone();
+        let clock: extramile_domain::time::Clock =
+            Arc::new(move || jiff::Timestamp::from_microsecond(n.load(Ordering::SeqCst)).unwrap());
+        let (w, runner) = world_at(&url, Some(clock)).await;
+        let runner = runner.unwrap();
+        let v = install(&w, &w.products[..2]).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        let subs: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{id}/schedule"), json!({"version": 1, "day": "2026-12-01", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let lines: Vec<Value> = subs
+            .iter()
+            .map(|s| json!({"subscription_id": s, "installed": true}))
+            .collect();
+        let (s, v) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            json!({"version": 4, "lines": lines}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = post(&w, &w.sue, &format!("/api/v1/work-orders/{id}/steps"), json!({"to": "cancelled", "version": 5, "reason": "In writing", "override_report": true, "confirm": true})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["work_order"]["grace_until"], "2026-12-30T15:00:00Z",
+            "30 days by default"
+        );
+        assert_eq!(
+            runner.run_due().await.unwrap(),
+            0,
+            "nothing before the grace ends"
+        );
+        // A day after the grace: the job cancels them for good.
+        now.store(
+            "2026-12-31T15:00:00Z"
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_microsecond(),
+            Ordering::SeqCst,
+        );
+        assert_eq!(runner.run_due().await.unwrap(), 1);
+        let (_, v) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(statuses(&v), ["cancelled"; 2]);
+        assert!(v["work_order"]["grace_until"].is_null());
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/restore"),
+            json!({"version": 7}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
     }
 }

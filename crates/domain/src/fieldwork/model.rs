@@ -56,6 +56,10 @@ pub struct WorkOrder {
     pub state: WorkOrderState,
     pub not_completed_reason: Option<NotDoneReason>,
     pub cancel_reason: Option<String>,
+    /// Services an override put in pending cancellation come back with
+    /// one action until then; a job cancels them for good after.
+    #[serde(default)]
+    pub grace_until: Option<Timestamp>,
     pub created_by: StaffId,
     pub created_at: Timestamp,
     pub version: i64,

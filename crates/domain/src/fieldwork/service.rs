@@ -63,6 +63,10 @@ pub struct WorkOrderStep {
     /// A supervisor cancelling what a completion report says is installed.
     #[serde(default)]
     pub override_report: bool,
+    /// Cancelling is done only once confirmed: without it the answer (422
+    /// on `confirm`) says what it would do.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// A work order with what its page needs.
@@ -87,6 +91,8 @@ pub struct FieldService {
     store: Arc<dyn Store>,
     clock: Clock,
     notifier: crate::live::SharedNotifier,
+    /// How long services put in pending cancellation can come back.
+    grace: jiff::SignedDuration,
 }
 
 /// One technician's day on the dispatch board.
@@ -122,7 +128,131 @@ impl FieldService {
             store,
             clock,
             notifier: Arc::new(crate::live::Silent),
+            grace: jiff::SignedDuration::from_hours(24 * 30),
         }
+    }
+
+    /// The grace period in days (setting `cancellation_grace_days`).
+    pub fn with_grace_days(mut self, days: i64) -> Self {
+        self.grace = jiff::SignedDuration::from_hours(24 * days.clamp(1, 365));
+        self
+    }
+
+    /// What cancelling this work order would do, in words, before it is
+    /// done.
+    pub async fn cancel_preview(&self, actor: &Actor, id: WorkOrderId) -> Result<String> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        let w = self.load(id).await?;
+        let report = self.store.completion_report(id).await?;
+        self.preview(&w, report.as_ref()).await
+    }
+
+    async fn preview(&self, w: &WorkOrder, report: Option<&CompletionReport>) -> Result<String> {
+        let until = self
+            .now()
+            .checked_add(self.grace)
+            .unwrap_or_else(|_| self.now())
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%-d %b %Y")
+            .to_string();
+        match report.filter(|r| r.lines.iter().any(|l| l.installed)) {
+            Some(r) => {
+                let mut words = format!(
+                    "This puts {} in pending cancellation until {until} (one action restores them until then; after it they are cancelled)",
+                    r.installed_words()
+                );
+                if !r.equipment_serials.is_empty() {
+                    words.push_str(&format!(
+                        "; equipment to collect: {}",
+                        r.equipment_serials.join(", ")
+                    ));
+                }
+                if !r.numbers.is_empty() {
+                    words.push_str(&format!(
+                        "; numbers kept for this account meanwhile: {}",
+                        r.numbers.join(", ")
+                    ));
+                }
+                Ok(words)
+            }
+            None => {
+                let mut pending = Vec::new();
+                for s in &w.subscriptions {
+                    if let Some(sub) = self.store.subscription(*s).await?
+                        && sub.status == SubscriptionStatus::PendingInstall
+                    {
+                        pending.push(
+                            self.store
+                                .product(sub.product_id)
+                                .await?
+                                .map(|p| p.name)
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                Ok(if pending.is_empty() {
+                    "This cancels the visit; no service changes".into()
+                } else {
+                    format!(
+                        "This cancels the visit and the services waiting for it: {}",
+                        pending.join(", ")
+                    )
+                })
+            }
+        }
+    }
+
+    /// At the end of the grace period: what is still pending cancellation
+    /// is cancelled for good (a restore meanwhile leaves nothing to do).
+    pub async fn finalise(&self, id: WorkOrderId) -> Result<()> {
+        let before = self.load(id).await?;
+        let Some(until) = before.grace_until else {
+            return Ok(());
+        };
+        if until > self.now() {
+            return Ok(());
+        }
+        let system = Actor::system();
+        let mut changed = Vec::new();
+        for s in &before.subscriptions {
+            if let Some(mut sub) = self.store.subscription(*s).await?
+                && sub.status == SubscriptionStatus::PendingCancellation
+            {
+                sub.status = SubscriptionStatus::Cancelled;
+                sub.version += 1;
+                changed.push(sub);
+            }
+        }
+        let subs: Vec<SubscriptionWrite> = changed
+            .iter()
+            .map(|sub| SubscriptionWrite {
+                sub,
+                insert: false,
+                event: self.event(
+                    &system,
+                    sub.id,
+                    "cancelled",
+                    "Cancelled at the end of the grace period".into(),
+                ),
+            })
+            .collect();
+        let mut after = before.clone();
+        after.grace_until = None;
+        after.version += 1;
+        let ev = change(&system, "finalise", "work_order", id.0)
+            .account(Some(before.account_id))
+            .summary(format!(
+                "Grace period over: {} service(s) cancelled for good",
+                changed.len()
+            ))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, None, &[], &ev)
+            .await?;
+        self.announce(&after);
+        Ok(())
     }
 
     pub fn with_notifier(mut self, n: crate::live::SharedNotifier) -> Self {
@@ -382,6 +512,7 @@ impl FieldService {
             state: WorkOrderState::Requested,
             not_completed_reason: None,
             cancel_reason: None,
+            grace_until: None,
             created_by: me,
             created_at: self.now(),
             version: 1,
@@ -417,7 +548,7 @@ impl FieldService {
             .after(&w)
             .build();
         self.store
-            .write_work_order(&w, true, &writes, None, &ev)
+            .write_work_order(&w, true, &writes, None, &[], &ev)
             .await?;
         self.announce(&w);
         self.view(w).await
@@ -517,7 +648,7 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &[], None, &ev)
+            .write_work_order(&after, false, &[], None, &[], &ev)
             .await?;
         self.announce(&after);
         self.view(after).await
@@ -551,11 +682,25 @@ impl FieldService {
             let report = self.store.completion_report(id).await?;
             if let Some(r) = report.filter(|r| r.lines.iter().any(|l| l.installed)) {
                 return self
-                    .cancel_installed(actor, before, r, reason, input.override_report)
+                    .cancel_installed(
+                        actor,
+                        before,
+                        r,
+                        reason,
+                        input.override_report,
+                        input.confirm,
+                    )
                     .await;
             }
             if reason.is_none() {
                 return Err(DomainError::invalid("reason", "say why it is cancelled"));
+            }
+            rules::check(before.state, to)?;
+            if !input.confirm {
+                return Err(DomainError::invalid(
+                    "confirm",
+                    format!("{}. Confirm to go on", self.preview(&before, None).await?),
+                ));
             }
         }
         rules::check(before.state, to)?;
@@ -597,7 +742,7 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &subs, None, &ev)
+            .write_work_order(&after, false, &subs, None, &[], &ev)
             .await?;
         self.announce(&after);
         self.view(after).await
@@ -613,6 +758,7 @@ impl FieldService {
         report: CompletionReport,
         reason: Option<String>,
         override_report: bool,
+        confirm: bool,
     ) -> Result<WorkOrderView> {
         let said = format!(
             "the completion report of {} says {} {} installed",
@@ -634,6 +780,15 @@ impl FieldService {
         }
         let reason = reason
             .ok_or_else(|| DomainError::invalid("reason", "an override needs a written reason"))?;
+        if !confirm {
+            return Err(DomainError::invalid(
+                "confirm",
+                format!(
+                    "{}. Confirm to go on",
+                    self.preview(&before, Some(&report)).await?
+                ),
+            ));
+        }
         let mut changed = Vec::new();
         for l in report.lines.iter().filter(|l| l.installed) {
             if let Some(mut sub) = self.store.subscription(l.subscription_id).await?
@@ -659,6 +814,17 @@ impl FieldService {
             .collect();
         let mut after = before.clone();
         after.version += 1;
+        let until = self
+            .now()
+            .checked_add(self.grace)
+            .unwrap_or_else(|_| self.now());
+        after.grace_until = Some(until);
+        let finalise = crate::jobs::NewJob::new(
+            crate::jobs::kinds::FINALISE_CANCELLATION,
+            serde_json::json!({"work_order_id": before.id}),
+            until,
+        )
+        .keyed(format!("finalise:{}", before.id));
         let ev = change(actor, "override_cancel", "work_order", before.id.0)
             .account(Some(before.account_id))
             .summary(format!("Override: cancelled although {said}"))
@@ -667,7 +833,14 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &subs, None, &ev)
+            .write_work_order(
+                &after,
+                false,
+                &subs,
+                None,
+                std::slice::from_ref(&finalise),
+                &ev,
+            )
             .await?;
         self.announce(&after);
         self.view(after).await
@@ -805,7 +978,7 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &subs, Some(&report), &ev)
+            .write_work_order(&after, false, &subs, Some(&report), &[], &ev)
             .await?;
         self.announce(&after);
         self.view(after).await
@@ -822,6 +995,16 @@ impl FieldService {
         authorize(actor.role, Action::EditCustomer)?;
         let before = self.load(id).await?;
         crate::error::expect_version("work order", before.version, version)?;
+        if let Some(until) = before.grace_until
+            && until <= self.now()
+        {
+            return Err(DomainError::Conflict(format!(
+                "the grace period ended on {}; the services are being cancelled",
+                until
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .strftime("%-d %b %Y")
+            )));
+        }
         let mut changed = Vec::new();
         for s in &before.subscriptions {
             if let Some(mut sub) = self.store.subscription(*s).await?
@@ -851,6 +1034,7 @@ impl FieldService {
             })
             .collect();
         let mut after = before.clone();
+        after.grace_until = None;
         after.version += 1;
         let ev = change(actor, "restore", "work_order", id.0)
             .account(Some(before.account_id))
@@ -862,7 +1046,7 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &subs, None, &ev)
+            .write_work_order(&after, false, &subs, None, &[], &ev)
             .await?;
         self.announce(&after);
         self.view(after).await

@@ -36,6 +36,9 @@ pub mod kinds {
     /// Periodic: satisfaction surveys for cases resolved and contacts
     /// wrapped up lately that have none.
     pub const SURVEY_SEND: &str = "survey_sweep";
+    /// A work order's grace period ended: its services pending
+    /// cancellation are cancelled for good.
+    pub const FINALISE_CANCELLATION: &str = "finalise_cancellation";
 }
 
 /// Attempts before a failing job is dead (an admin may retry it).

@@ -16,6 +16,8 @@ CREATE TABLE work_orders (
     state TEXT NOT NULL,
     not_completed_reason TEXT,
     cancel_reason TEXT,
+    -- Services put in pending cancellation by an override come back until then.
+    grace_until BIGINT,
     created_by BLOB NOT NULL REFERENCES staff_users(id),
     created_at BIGINT NOT NULL,
     version BIGINT NOT NULL

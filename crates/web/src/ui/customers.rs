@@ -199,6 +199,9 @@ struct AccountPage {
     orders: Vec<super::orders::OrderRow>,
     /// Work orders, newest first.
     work_orders: Vec<super::fieldwork::WorkOrderRow>,
+    /// Services pending cancellation, and the work order that can restore
+    /// them with until when.
+    pending_cancel: Option<(usize, String, String)>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -273,7 +276,25 @@ async fn account(
     let follow_ups = s.follow_ups.for_account(&actor, v.account.id).await?;
     let orders = s.orders.for_account(&actor, v.account.id).await?;
     let work_orders = s.field.for_account(&actor, v.account.id).await?;
+    let pending = v
+        .subscriptions
+        .iter()
+        .filter(|x| {
+            x.subscription.status
+                == extramile_domain::customers::model::SubscriptionStatus::PendingCancellation
+        })
+        .count();
+    let pending_cancel = (pending > 0).then(|| {
+        let w = work_orders.iter().find(|w| w.grace_until.is_some());
+        (
+            pending,
+            w.map(|w| format!("/work-orders/{}", w.id))
+                .unwrap_or_default(),
+            w.and_then(|w| w.grace_until).map(when).unwrap_or_default(),
+        )
+    });
     let page = AccountPage {
+        pending_cancel,
         work_orders: work_orders
             .iter()
             .take(10)

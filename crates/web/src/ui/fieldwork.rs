@@ -228,6 +228,10 @@ struct Page {
     can_report: bool,
     can_cancel: bool,
     can_restore: bool,
+    /// What cancelling would do, said before it is done.
+    preview: String,
+    /// Until when an override's cancellation can be undone.
+    grace_until: String,
     /// (id, name) of active technicians.
     technicians: Vec<(String, String)>,
     reasons: Vec<(&'static str, &'static str)>,
@@ -293,7 +297,10 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
+    let preview = s.field.cancel_preview(&actor, id).await?;
     let page = Page {
+        preview,
+        grace_until: w.grace_until.map(when).unwrap_or_default(),
         shell: Shell::of(u),
         kind: w.kind.as_str().replace('_', " "),
         state: st.as_str().to_string(),
@@ -370,6 +377,7 @@ const STEP_FIELDS: super::FieldMap = &[
     ("technician_ids", "technician_id", "Technician"),
     ("technician_ids[0]", "technician_id", "Technician"),
     ("reason", "reason", "Why"),
+    ("confirm", "confirm", "Confirm"),
     (
         "not_completed_reason",
         "not_completed_reason",
@@ -425,6 +433,7 @@ async fn act(
                         version,
                         reason: f.get("reason").cloned(),
                         override_report: f.get("override_report").is_some_and(|v| v == "yes"),
+                        confirm: f.get("confirm").is_some_and(|v| v == "yes"),
                     },
                 )
                 .await
