@@ -6,6 +6,7 @@ use crate::jobs::insert_jobs;
 use crate::{SqlStore, db_err, read, write};
 use async_trait::async_trait;
 use extramile_domain::audit::AuditEvent;
+use extramile_domain::fieldwork::rules;
 use extramile_domain::fieldwork::*;
 use extramile_domain::ids::*;
 use extramile_domain::store::{FieldStore, SubscriptionWrite};
@@ -17,6 +18,9 @@ use uuid::Uuid;
 fn corrupt(e: impl std::fmt::Display) -> DomainError {
     DomainError::Store(format!("stored value does not parse: {e}"))
 }
+
+/// Newest first: an account's work orders.
+const NEWEST: &str = "w.created_at DESC, w.id";
 
 const COLS: &str = "w.id, w.account_id, w.location_id, w.kind, w.order_id, w.case_id, w.day, w.window_start, w.window_end, w.minutes, w.access_notes, w.state, w.not_completed_reason, w.cancel_reason, w.grace_until, w.created_by, w.created_at, w.version, \
     a.number AS account_number, a.name AS account_name, l.line1, l.line2, l.city, l.postcode";
@@ -118,10 +122,11 @@ impl SqlStore {
         binds: Vec<Uuid>,
         day: Option<String>,
         limit: i64,
+        order: &str,
     ) -> Result<Vec<WorkOrder>> {
         let sql = format!(
             "SELECT {COLS} FROM work_orders w JOIN accounts a ON a.id = w.account_id JOIN service_locations l ON l.id = w.location_id \
-             WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
+             WHERE {cond} ORDER BY {order} LIMIT {limit}"
         );
         let rows: Vec<Row> = read!(&self.db, p => {
             let mut q = sqlx::query_as::<_, Row>(AssertSqlSafe(sql.clone()));
@@ -138,9 +143,8 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         // The same condition again (not a list of thousands of ids).
-        let inner = format!(
-            "SELECT w.id FROM work_orders w WHERE {cond} ORDER BY w.created_at DESC, w.id LIMIT {limit}"
-        );
+        let inner =
+            format!("SELECT w.id FROM work_orders w WHERE {cond} ORDER BY {order} LIMIT {limit}");
         let pairs = |table: &str, col: &str, order: &str| {
             format!(
                 "SELECT x.work_order_id, x.{col} FROM {table} x WHERE x.work_order_id IN (SELECT id FROM ({inner}) AS chosen) ORDER BY x.{order}"
@@ -225,6 +229,35 @@ impl FieldStore for SqlStore {
                 }
                 sqlx::query("DELETE FROM work_order_technicians WHERE work_order_id = $1").bind(w.id.0).execute(&mut *tx).await.map_err(db_err)?;
             }
+            // A technician is booked once at a time, checked again here
+            // where two dispatchers' writes take turns (PostgreSQL locks
+            // the technicians' rows; SQLite has one writer).
+            if let (WorkOrderState::Scheduled, Some(day), Some(ws), Some(we)) = (w.state, w.day, w.window_start, w.window_end)
+                && !w.technicians.is_empty()
+            {
+                let list = (1..=w.technicians.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                if matches!(&self.db, crate::Db::Postgres(_)) {
+                    let mut q = sqlx::query(AssertSqlSafe(format!("SELECT id FROM staff_users WHERE id IN ({list}) ORDER BY id FOR UPDATE")));
+                    for t in &w.technicians { q = q.bind(t.0); }
+                    q.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let n = w.technicians.len();
+                let mut q = sqlx::query_as::<_, (Option<String>, Option<String>, i64)>(AssertSqlSafe(format!(
+                    "SELECT o.window_start, o.window_end, o.minutes FROM work_order_technicians t JOIN work_orders o ON o.id = t.work_order_id \
+                     WHERE t.staff_id IN ({list}) AND t.day = ${} AND o.state <> 'cancelled' AND o.id <> ${}", n + 1, n + 2)));
+                for t in &w.technicians { q = q.bind(t.0); }
+                let others = q.bind(day.to_string()).bind(w.id.0).fetch_all(&mut *tx).await.map_err(db_err)?;
+                let mine = rules::busy(ws, we, w.minutes);
+                for (s, e, m) in others {
+                    let (Some(s), Some(e)) = (s.and_then(|x| x.parse().ok()), e.and_then(|x| x.parse().ok())) else { continue };
+                    if rules::overlaps(mine, rules::busy(s, e, m)) {
+                        tx.rollback().await.map_err(db_err)?;
+                        return Err(DomainError::Conflict(
+                            "another visit was booked for this technician at that time just now: reload the board and choose another window".into(),
+                        ));
+                    }
+                }
+            }
             // Subscriptions first: the work order's list refers to them.
             for s in subs {
                 let x = s.sub;
@@ -270,7 +303,7 @@ impl FieldStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn work_order(&self, id: WorkOrderId) -> Result<Option<WorkOrder>> {
         Ok(self
-            .work_orders_where("w.id = $1", vec![id.0], None, 1)
+            .work_orders_where("w.id = $1", vec![id.0], None, 1, NEWEST)
             .await?
             .pop())
     }
@@ -282,6 +315,7 @@ impl FieldStore for SqlStore {
             vec![account.0],
             None,
             i64::from(limit.clamp(1, 500)),
+            NEWEST,
         )
         .await
     }
@@ -333,21 +367,19 @@ impl FieldStore for SqlStore {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn unassigned_work_orders(&self, limit: u32) -> Result<Vec<WorkOrder>> {
-        let mut v = self
-            .work_orders_where(
-                "w.state = 'requested'",
-                Vec::new(),
-                None,
-                i64::from(limit.clamp(1, 500)),
-            )
-            .await?;
-        v.reverse();
-        Ok(v)
+        self.work_orders_where(
+            "w.state = 'requested'",
+            Vec::new(),
+            None,
+            i64::from(limit.clamp(1, 500)),
+            "w.created_at, w.id",
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn completion_report(&self, id: WorkOrderId) -> Result<Option<CompletionReport>> {
-        let json: Option<String> = write!(&self.db, p => sqlx::query_scalar("SELECT report_json FROM completion_reports WHERE work_order_id = $1")
+        let json: Option<String> = read!(&self.db, p => sqlx::query_scalar("SELECT report_json FROM completion_reports WHERE work_order_id = $1")
             .bind(id.0).fetch_optional(p).await).map_err(db_err)?;
         json.map(|j| serde_json::from_str(&j).map_err(corrupt))
             .transpose()

@@ -26,11 +26,11 @@ pub fn runner(st: &AppState, opts: Options) -> Runner {
                 let field = field.clone();
                 async move {
                     let id = job.uuid("work_order_id").map_err(|e| e.to_string())?;
-                    field
-                        .finalise(id.into())
-                        .await
-                        .map(|_| Next::Done)
-                        .map_err(|e| e.to_string())
+                    // Overridden again after a restore: the end moved.
+                    match field.finalise(id.into()).await.map_err(|e| e.to_string())? {
+                        Some(at) => Ok(Next::Again(at)),
+                        None => Ok(Next::Done),
+                    }
                 }
             })),
         )

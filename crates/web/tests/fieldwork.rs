@@ -366,6 +366,15 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT, "nothing left to restore");
+        // A double booking of the same technician, and a day in the past.
+        let o2 = install(&w, &w.products[..1]).await;
+        let o2 = o2["work_order"]["id"].as_str().unwrap().to_string();
+        let (s, e) = post(&w, &w.dina, &format!("/api/v1/work-orders/{o2}/schedule"), json!({"version": 1, "day": "2026-12-02", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id, w.tess_id]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "technician_ids[1]", "{e}");
+        let (s, e) = post(&w, &w.dina, &format!("/api/v1/work-orders/{o2}/schedule"), json!({"version": 1, "day": "2020-01-07", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "day", "{e}");
         // The account's timeline tells it.
         let (_, audit) = call(
             &w.app,
@@ -414,6 +423,26 @@ async fn partial_and_failed_visits_and_bad_reports() {
         let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}, {"subscription_id": subs[1], "installed": false}]})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "lines[1].reason", "{e}");
+        // Every service once.
+        let (s, e) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "lines", "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("say whether TV Basic was installed"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}, {"subscription_id": subs[0], "installed": true}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "lines[1].subscription_id", "{e}");
         let (s, e) = post(
             &w,
             &w.tess,
@@ -427,6 +456,47 @@ async fn partial_and_failed_visits_and_bad_reports() {
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["work_order"]["state"], "partially_completed");
         assert_eq!(statuses(&v), ["active", "pending_install"]);
+        // The whole work order cannot be cancelled (one service is
+        // installed); the one left out can, alone, once confirmed.
+        let steps = format!("/api/v1/work-orders/{id}/steps");
+        let (s, e) = post(&w, &w.dina, &steps, json!({"to": "cancelled", "version": 5, "reason": "Customer changed mind", "confirm": true})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("says Internet 100 is installed"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.dina, &steps, json!({"to": "cancelled", "version": 5, "reason": "No TV after all", "subscription_id": subs[1]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("This cancels TV Basic alone"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.dina, &steps, json!({"to": "cancelled", "version": 5, "reason": "x", "subscription_id": subs[0], "confirm": true})).await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "the installed one is not cancelled alone: {e}"
+        );
+        let (s, v) = post(&w, &w.dina, &steps, json!({"to": "cancelled", "version": 5, "reason": "No TV after all", "subscription_id": subs[1], "confirm": true})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(statuses(&v), ["active", "cancelled"]);
+        assert_eq!(v["work_order"]["state"], "partially_completed");
+        // Steps are dispatch, arrival and cancel only; the report completes.
+        let (s, e) = post(
+            &w,
+            &w.dina,
+            &steps,
+            json!({"to": "completed", "version": 6}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "to", "{e}");
 
         // A visit with nothing installed needs its reason.
         let v = install(&w, &w.products[..1]).await;
@@ -983,5 +1053,106 @@ async fn the_grace_period_ends_in_a_job_that_cancels_for_good() {
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn overridden_again_after_a_restore_the_job_waits_for_the_new_end() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_microsecond();
+    for url in testing::databases().await {
+        let now = Arc::new(AtomicI64::new(at("2026-11-30T15:00:00Z")));
+        let n = now.clone();
+        let clock: extramile_domain::time::Clock =
+            Arc::new(move || jiff::Timestamp::from_microsecond(n.load(Ordering::SeqCst)).unwrap());
+        let (w, runner) = world_at(&url, Some(clock)).await;
+        let runner = runner.unwrap();
+        let v = install(&w, &w.products[..1]).await;
+        let id = v["work_order"]["id"].as_str().unwrap().to_string();
+        let sub = v["services"][0]["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{id}/schedule"), json!({"version": 1, "day": "2026-12-01", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{id}/report"),
+            json!({"version": 4, "lines": [{"subscription_id": sub, "installed": true}]}),
+        )
+        .await;
+        let over = |version: i64| json!({"to": "cancelled", "version": version, "reason": "In writing", "override_report": true, "confirm": true});
+        let (s, v) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            over(5),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, e) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            over(6),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "not twice while pending: {e}");
+        now.store(at("2026-12-01T15:00:00Z"), Ordering::SeqCst);
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/restore"),
+            json!({"version": 6}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        now.store(at("2026-12-10T15:00:00Z"), Ordering::SeqCst);
+        let (s, v) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/work-orders/{id}/steps"),
+            over(7),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["work_order"]["grace_until"], "2027-01-09T15:00:00Z");
+        // The first end passes: the job looks again at the new one.
+        now.store(at("2026-12-31T15:00:00Z"), Ordering::SeqCst);
+        assert_eq!(runner.run_due().await.unwrap(), 1);
+        let (_, v) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(statuses(&v), ["pending_cancellation"]);
+        now.store(at("2027-01-10T15:00:00Z"), Ordering::SeqCst);
+        assert_eq!(runner.run_due().await.unwrap(), 1);
+        let (_, v) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(statuses(&v), ["cancelled"]);
     }
 }

@@ -93,18 +93,24 @@ pub const WORKING_HOURS: (i64, i64) = (8 * 60, 18 * 60);
 pub fn within_hours(day: jiff::civil::Date, span: (i64, i64)) -> Result<()> {
     use jiff::civil::Weekday::*;
     if matches!(day.weekday(), Saturday | Sunday) {
-        return Err(DomainError::Conflict(format!(
-            "{} is a {}: technicians work Monday to Friday",
-            day,
-            day.strftime("%A")
-        )));
+        return Err(DomainError::invalid(
+            "day",
+            format!(
+                "{} is a {}: technicians work Monday to Friday",
+                day,
+                day.strftime("%A")
+            ),
+        ));
     }
     if span.0 < WORKING_HOURS.0 || span.1 > WORKING_HOURS.1 {
-        return Err(DomainError::Conflict(format!(
-            "the visit would run {}–{}, outside working hours (08:00–18:00)",
-            hm(span.0),
-            hm(span.1)
-        )));
+        return Err(DomainError::invalid(
+            "window_start",
+            format!(
+                "the visit would run {}–{}, outside working hours (08:00–18:00)",
+                hm(span.0),
+                hm(span.1)
+            ),
+        ));
     }
     Ok(())
 }

@@ -67,6 +67,10 @@ pub struct WorkOrderStep {
     /// on `confirm`) says what it would do.
     #[serde(default)]
     pub confirm: bool,
+    /// Cancel only this service (one not installed yet), not the work
+    /// order: after a partial visit, the product left out alone.
+    #[serde(default)]
+    pub subscription_id: Option<SubscriptionId>,
 }
 
 /// A work order with what its page needs.
@@ -204,13 +208,15 @@ impl FieldService {
 
     /// At the end of the grace period: what is still pending cancellation
     /// is cancelled for good (a restore meanwhile leaves nothing to do).
-    pub async fn finalise(&self, id: WorkOrderId) -> Result<()> {
+    /// When a later override moved the end (restored, then overridden
+    /// again), the new end is returned for the job to look again then.
+    pub async fn finalise(&self, id: WorkOrderId) -> Result<Option<jiff::Timestamp>> {
         let before = self.load(id).await?;
         let Some(until) = before.grace_until else {
-            return Ok(());
+            return Ok(None);
         };
         if until > self.now() {
-            return Ok(());
+            return Ok(Some(until));
         }
         let system = Actor::system();
         let mut changed = Vec::new();
@@ -252,7 +258,7 @@ impl FieldService {
             .write_work_order(&after, false, &subs, None, &[], &ev)
             .await?;
         self.announce(&after);
-        Ok(())
+        Ok(None)
     }
 
     pub fn with_notifier(mut self, n: crate::live::SharedNotifier) -> Self {
@@ -588,6 +594,18 @@ impl FieldService {
                 "choose a technician",
             ));
         }
+        for (i, t) in input.technician_ids.iter().enumerate() {
+            if input.technician_ids[..i].contains(t) {
+                return Err(DomainError::invalid(
+                    format!("technician_ids[{i}]"),
+                    "named twice",
+                ));
+            }
+        }
+        let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        if day < today.yesterday().unwrap_or(today) {
+            return Err(DomainError::invalid("day", "is in the past"));
+        }
         let mut names = Vec::new();
         for (i, t) in input.technician_ids.iter().enumerate() {
             let u = self
@@ -666,6 +684,15 @@ impl FieldService {
         authorize(actor.role, Action::ViewCustomer)?;
         let before = self.load(id).await?;
         let to = WorkOrderState::parse("to", input.to.trim())?;
+        if !matches!(
+            to,
+            WorkOrderState::Dispatched | WorkOrderState::OnSite | WorkOrderState::Cancelled
+        ) {
+            return Err(DomainError::invalid(
+                "to",
+                "must be one of: dispatched, on_site, cancelled (schedule with a day, window and technician; complete with a report)",
+            ));
+        }
         // A technician on the work order starts travelling (dispatched)
         // and says they arrived; the rest is for those who change customer
         // records (dispatchers among them).
@@ -678,6 +705,17 @@ impl FieldService {
         }
         crate::error::expect_version("work order", before.version, input.version)?;
         let reason = optional_text("reason", input.reason.as_deref(), 300)?;
+        if let Some(one) = input.subscription_id {
+            if to != WorkOrderState::Cancelled {
+                return Err(DomainError::invalid(
+                    "subscription_id",
+                    "only with to: cancelled",
+                ));
+            }
+            return self
+                .cancel_one(actor, before, one, reason, input.confirm)
+                .await;
+        }
         if to == WorkOrderState::Cancelled {
             let report = self.store.completion_report(id).await?;
             if let Some(r) = report.filter(|r| r.lines.iter().any(|l| l.installed)) {
@@ -711,7 +749,7 @@ impl FieldService {
         // Cancelling an install before it happened: its pending services go.
         let mut subs = Vec::new();
         let mut changed = Vec::new();
-        if to == WorkOrderState::Cancelled {
+        if to == WorkOrderState::Cancelled && before.kind == WorkOrderKind::Install {
             for s in &before.subscriptions {
                 if let Some(mut sub) = self.store.subscription(*s).await?
                     && sub.status == SubscriptionStatus::PendingInstall
@@ -751,6 +789,77 @@ impl FieldService {
     /// The heart of S3: the report says installed; only a supervisor's
     /// written override goes on, and then nothing is deleted: the installed
     /// services enter pending cancellation (restorable).
+    /// Cancel one service not installed yet (after a partial visit, the
+    /// product left out), leaving the work order and the rest as they are.
+    async fn cancel_one(
+        &self,
+        actor: &Actor,
+        before: WorkOrder,
+        one: SubscriptionId,
+        reason: Option<String>,
+        confirm: bool,
+    ) -> Result<WorkOrderView> {
+        if !before.subscriptions.contains(&one) {
+            return Err(DomainError::invalid(
+                "subscription_id",
+                "not a service of this work order",
+            ));
+        }
+        let mut sub = self
+            .store
+            .subscription(one)
+            .await?
+            .ok_or_else(|| DomainError::invalid("subscription_id", "no such service"))?;
+        let name = self
+            .store
+            .product(sub.product_id)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        if sub.status != SubscriptionStatus::PendingInstall {
+            return Err(DomainError::Conflict(format!(
+                "{name} is {}: only a service not installed yet is cancelled alone; what the report says is installed needs a supervisor's override of the whole work order",
+                sub.status.as_str().replace('_', " ")
+            )));
+        }
+        let reason =
+            reason.ok_or_else(|| DomainError::invalid("reason", "say why it is cancelled"))?;
+        if !confirm {
+            return Err(DomainError::invalid(
+                "confirm",
+                format!(
+                    "This cancels {name} alone (it was never installed); the rest stays as it is. Confirm to go on"
+                ),
+            ));
+        }
+        sub.status = SubscriptionStatus::Cancelled;
+        sub.version += 1;
+        let subs = [SubscriptionWrite {
+            sub: &sub,
+            insert: false,
+            event: self.event(
+                actor,
+                sub.id,
+                "cancelled",
+                format!("Cancelled before its install: {reason}"),
+            ),
+        }];
+        let mut after = before.clone();
+        after.version += 1;
+        let ev = change(actor, "cancel_service", "work_order", before.id.0)
+            .account(Some(before.account_id))
+            .summary(format!("Cancelled {name} alone (not installed)"))
+            .reason(Some(reason))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_work_order(&after, false, &subs, None, &[], &ev)
+            .await?;
+        self.announce(&after);
+        self.view(after).await
+    }
+
     async fn cancel_installed(
         &self,
         actor: &Actor,
@@ -780,6 +889,11 @@ impl FieldService {
         }
         let reason = reason
             .ok_or_else(|| DomainError::invalid("reason", "an override needs a written reason"))?;
+        if before.grace_until.is_some() {
+            return Err(DomainError::Conflict(
+                "its services are already pending cancellation: restore them first, or let the grace period end".into(),
+            ));
+        }
         if !confirm {
             return Err(DomainError::invalid(
                 "confirm",
@@ -798,6 +912,12 @@ impl FieldService {
                 sub.version += 1;
                 changed.push(sub);
             }
+        }
+        if changed.is_empty() {
+            return Err(DomainError::Conflict(
+                "none of what the report says is installed is active any more: nothing to cancel"
+                    .into(),
+            ));
         }
         let subs: Vec<SubscriptionWrite> = changed
             .iter()
@@ -876,6 +996,34 @@ impl FieldService {
         }
         let to = rules::outcome_of(&input)?;
         rules::check(before.state, to)?;
+        // One line for each service of the work order, each once.
+        for (i, l) in input.lines.iter().enumerate() {
+            if input.lines[..i]
+                .iter()
+                .any(|x| x.subscription_id == l.subscription_id)
+            {
+                return Err(DomainError::invalid(
+                    format!("lines[{i}].subscription_id"),
+                    "this service has a line already",
+                ));
+            }
+            if l.measurements.len() > 20 {
+                return Err(DomainError::invalid(
+                    format!("lines[{i}].measurements"),
+                    "at most 20 measured values a service",
+                ));
+            }
+        }
+        if input.equipment_serials.len() > 20 || input.numbers.len() > 20 {
+            return Err(DomainError::invalid(
+                if input.numbers.len() > 20 {
+                    "numbers"
+                } else {
+                    "equipment_serials"
+                },
+                "at most 20",
+            ));
+        }
         let mut lines = Vec::new();
         let mut changed = Vec::new();
         for (i, l) in input.lines.iter().enumerate() {
@@ -919,6 +1067,25 @@ impl FieldService {
                 reason: l.reason.clone().filter(|r| !r.trim().is_empty()),
                 measurements: l.measurements.clone(),
             });
+        }
+        if let Some(missing) = before
+            .subscriptions
+            .iter()
+            .find(|s| !input.lines.iter().any(|l| l.subscription_id == **s))
+        {
+            let name = match self.store.subscription(*missing).await? {
+                Some(sub) => self
+                    .store
+                    .product(sub.product_id)
+                    .await?
+                    .map(|p| p.name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            return Err(DomainError::invalid(
+                "lines",
+                format!("say whether {name} was installed (every service of the work order)"),
+            ));
         }
         let clean = |v: &[String], what: &str| -> Result<Vec<String>> {
             v.iter()
@@ -995,6 +1162,11 @@ impl FieldService {
         authorize(actor.role, Action::EditCustomer)?;
         let before = self.load(id).await?;
         crate::error::expect_version("work order", before.version, version)?;
+        if before.grace_until.is_none() {
+            return Err(DomainError::Conflict(
+                "nothing of this work order is pending cancellation".into(),
+            ));
+        }
         if let Some(until) = before.grace_until
             && until <= self.now()
         {

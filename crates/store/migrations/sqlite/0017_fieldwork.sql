@@ -23,6 +23,8 @@ CREATE TABLE work_orders (
     version BIGINT NOT NULL
 );
 CREATE INDEX work_orders_account ON work_orders(account_id, created_at);
+-- The board's waiting list: requested ones, oldest first.
+CREATE INDEX work_orders_requested ON work_orders(created_at) WHERE state = 'requested';
 
 -- Who goes, by day: the dispatch board and double-booking checks read it.
 CREATE TABLE work_order_technicians (

@@ -230,6 +230,9 @@ struct Page {
     can_restore: bool,
     /// What cancelling would do, said before it is done.
     preview: String,
+    /// Services not installed that can be cancelled alone (after a
+    /// partial or failed visit).
+    can_cancel_one: bool,
     /// Until when an override's cancellation can be undone.
     grace_until: String,
     /// (id, name) of active technicians.
@@ -299,6 +302,7 @@ async fn page(
         .unwrap_or_default();
     let preview = s.field.cancel_preview(&actor, id).await?;
     let page = Page {
+        can_cancel_one: can_edit && rules::is_final(st) && st != WorkOrderState::Cancelled,
         preview,
         grace_until: w.grace_until.map(when).unwrap_or_default(),
         shell: Shell::of(u),
@@ -378,6 +382,9 @@ const STEP_FIELDS: super::FieldMap = &[
     ("technician_ids[0]", "technician_id", "Technician"),
     ("reason", "reason", "Why"),
     ("confirm", "confirm", "Confirm"),
+    ("lines", "lines", "Report"),
+    ("equipment_serials", "equipment_serials", "Equipment left"),
+    ("numbers", "numbers", "Numbers activated"),
     (
         "not_completed_reason",
         "not_completed_reason",
@@ -434,6 +441,15 @@ async fn act(
                         reason: f.get("reason").cloned(),
                         override_report: f.get("override_report").is_some_and(|v| v == "yes"),
                         confirm: f.get("confirm").is_some_and(|v| v == "yes"),
+                        subscription_id: match text(&f, "subscription_id").trim() {
+                            "" => None,
+                            x => Some(x.parse().map_err(|_| {
+                                UiError(DomainError::invalid(
+                                    "subscription_id",
+                                    "a service of this work order",
+                                ))
+                            })?),
+                        },
                     },
                 )
                 .await
@@ -523,7 +539,7 @@ async fn act(
                         .get(n)
                         .and_then(|sid| text(&f, &format!("name_{sid}")).into())
                         .unwrap_or_default();
-                    DomainError::Conflict(format!("{name}: {message}"))
+                    DomainError::invalid("lines", format!("{name}: {message}"))
                 }
                 other => other,
             };
