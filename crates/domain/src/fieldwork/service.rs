@@ -219,29 +219,19 @@ impl FieldService {
             return Ok(Some(until));
         }
         let system = Actor::system();
-        let mut changed = Vec::new();
-        for s in &before.subscriptions {
-            if let Some(mut sub) = self.store.subscription(*s).await?
-                && sub.status == SubscriptionStatus::PendingCancellation
-            {
-                sub.status = SubscriptionStatus::Cancelled;
-                sub.version += 1;
-                changed.push(sub);
-            }
-        }
-        let subs: Vec<SubscriptionWrite> = changed
-            .iter()
-            .map(|sub| SubscriptionWrite {
-                sub,
-                insert: false,
-                event: self.event(
-                    &system,
-                    sub.id,
-                    "cancelled",
-                    "Cancelled at the end of the grace period".into(),
-                ),
-            })
-            .collect();
+        let changed = self
+            .moved(
+                &before.subscriptions,
+                SubscriptionStatus::PendingCancellation,
+                SubscriptionStatus::Cancelled,
+            )
+            .await?;
+        let subs = self.writes(
+            &system,
+            &changed,
+            "cancelled",
+            "Cancelled at the end of the grace period",
+        );
         let mut after = before.clone();
         after.grace_until = None;
         after.version += 1;
@@ -354,6 +344,61 @@ impl FieldService {
             description: words,
             actor_name: actor.name.clone(),
         }
+    }
+
+    /// Those of `ids` whose status is `from`, moved to `to` (their
+    /// version one up, for the write's check).
+    async fn moved(
+        &self,
+        ids: &[SubscriptionId],
+        from: SubscriptionStatus,
+        to: SubscriptionStatus,
+    ) -> Result<Vec<Subscription>> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(mut sub) = self.store.subscription(*id).await?
+                && sub.status == from
+            {
+                sub.status = to;
+                sub.version += 1;
+                out.push(sub);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Their writes, each with its line in the subscription's history.
+    fn writes<'a>(
+        &self,
+        actor: &Actor,
+        subs: &'a [Subscription],
+        kind: &str,
+        words: &str,
+    ) -> Vec<SubscriptionWrite<'a>> {
+        subs.iter()
+            .map(|sub| SubscriptionWrite {
+                sub,
+                insert: false,
+                event: self.event(actor, sub.id, kind, words.to_string()),
+            })
+            .collect()
+    }
+
+    /// Write a changed work order with what goes with it, tell open pages,
+    /// and answer its view.
+    async fn commit(
+        &self,
+        after: WorkOrder,
+        subs: &[SubscriptionWrite<'_>],
+        report: Option<&CompletionReport>,
+        jobs: &[crate::jobs::NewJob],
+        ev: &crate::audit::AuditEvent,
+    ) -> Result<WorkOrderView> {
+        self.store
+            .write_work_order(&after, false, subs, report, jobs, ev)
+            .await?;
+        self.announce(&after);
+        self.view(after).await
     }
 
     async fn load(&self, id: WorkOrderId) -> Result<WorkOrder> {
@@ -665,11 +710,7 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.store
-            .write_work_order(&after, false, &[], None, &[], &ev)
-            .await?;
-        self.announce(&after);
-        self.view(after).await
+        self.commit(after, &[], None, &[], &ev).await
     }
 
     /// Dispatched, on site, or cancelled (with a reason). Cancelling a work
@@ -747,31 +788,22 @@ impl FieldService {
         after.version += 1;
         after.cancel_reason = reason.clone().filter(|_| to == WorkOrderState::Cancelled);
         // Cancelling an install before it happened: its pending services go.
-        let mut subs = Vec::new();
-        let mut changed = Vec::new();
-        if to == WorkOrderState::Cancelled && before.kind == WorkOrderKind::Install {
-            for s in &before.subscriptions {
-                if let Some(mut sub) = self.store.subscription(*s).await?
-                    && sub.status == SubscriptionStatus::PendingInstall
-                {
-                    sub.status = SubscriptionStatus::Cancelled;
-                    sub.version += 1;
-                    changed.push(sub);
-                }
-            }
-        }
-        for sub in &changed {
-            subs.push(SubscriptionWrite {
-                sub,
-                insert: false,
-                event: self.event(
-                    actor,
-                    sub.id,
-                    "cancelled",
-                    "Install cancelled before it took place".into(),
-                ),
-            });
-        }
+        let changed = if to == WorkOrderState::Cancelled && before.kind == WorkOrderKind::Install {
+            self.moved(
+                &before.subscriptions,
+                SubscriptionStatus::PendingInstall,
+                SubscriptionStatus::Cancelled,
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        let subs = self.writes(
+            actor,
+            &changed,
+            "cancelled",
+            "Install cancelled before it took place",
+        );
         let ev = change(actor, to.as_str(), "work_order", id.0)
             .account(Some(before.account_id))
             .summary(format!("Work order {}", to.as_str().replace('_', " ")))
@@ -779,16 +811,9 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.store
-            .write_work_order(&after, false, &subs, None, &[], &ev)
-            .await?;
-        self.announce(&after);
-        self.view(after).await
+        self.commit(after, &subs, None, &[], &ev).await
     }
 
-    /// The heart of S3: the report says installed; only a supervisor's
-    /// written override goes on, and then nothing is deleted: the installed
-    /// services enter pending cancellation (restorable).
     /// Cancel one service not installed yet (after a partial visit, the
     /// product left out), leaving the work order and the rest as they are.
     async fn cancel_one(
@@ -853,13 +878,12 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.store
-            .write_work_order(&after, false, &subs, None, &[], &ev)
-            .await?;
-        self.announce(&after);
-        self.view(after).await
+        self.commit(after, &subs, None, &[], &ev).await
     }
 
+    /// The heart of S3: the report says installed; only a supervisor's
+    /// written override goes on, and then nothing is deleted: the installed
+    /// services enter pending cancellation (restorable).
     async fn cancel_installed(
         &self,
         actor: &Actor,
@@ -903,35 +927,31 @@ impl FieldService {
                 ),
             ));
         }
-        let mut changed = Vec::new();
-        for l in report.lines.iter().filter(|l| l.installed) {
-            if let Some(mut sub) = self.store.subscription(l.subscription_id).await?
-                && sub.status == SubscriptionStatus::Active
-            {
-                sub.status = SubscriptionStatus::PendingCancellation;
-                sub.version += 1;
-                changed.push(sub);
-            }
-        }
+        let installed: Vec<SubscriptionId> = report
+            .lines
+            .iter()
+            .filter(|l| l.installed)
+            .map(|l| l.subscription_id)
+            .collect();
+        let changed = self
+            .moved(
+                &installed,
+                SubscriptionStatus::Active,
+                SubscriptionStatus::PendingCancellation,
+            )
+            .await?;
         if changed.is_empty() {
             return Err(DomainError::Conflict(
                 "none of what the report says is installed is active any more: nothing to cancel"
                     .into(),
             ));
         }
-        let subs: Vec<SubscriptionWrite> = changed
-            .iter()
-            .map(|sub| SubscriptionWrite {
-                sub,
-                insert: false,
-                event: self.event(
-                    actor,
-                    sub.id,
-                    "pending_cancellation",
-                    format!("Pending cancellation by override: {reason}"),
-                ),
-            })
-            .collect();
+        let subs = self.writes(
+            actor,
+            &changed,
+            "pending_cancellation",
+            &format!("Pending cancellation by override: {reason}"),
+        );
         let mut after = before.clone();
         after.version += 1;
         let until = self
@@ -1144,11 +1164,7 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.store
-            .write_work_order(&after, false, &subs, Some(&report), &[], &ev)
-            .await?;
-        self.announce(&after);
-        self.view(after).await
+        self.commit(after, &subs, Some(&report), &[], &ev).await
     }
 
     /// Bring back what an override put in pending cancellation: the same
@@ -1177,34 +1193,24 @@ impl FieldService {
                     .strftime("%-d %b %Y")
             )));
         }
-        let mut changed = Vec::new();
-        for s in &before.subscriptions {
-            if let Some(mut sub) = self.store.subscription(*s).await?
-                && sub.status == SubscriptionStatus::PendingCancellation
-            {
-                sub.status = SubscriptionStatus::Active;
-                sub.version += 1;
-                changed.push(sub);
-            }
-        }
+        let changed = self
+            .moved(
+                &before.subscriptions,
+                SubscriptionStatus::PendingCancellation,
+                SubscriptionStatus::Active,
+            )
+            .await?;
         if changed.is_empty() {
             return Err(DomainError::Conflict(
                 "nothing of this work order is pending cancellation".into(),
             ));
         }
-        let subs: Vec<SubscriptionWrite> = changed
-            .iter()
-            .map(|sub| SubscriptionWrite {
-                sub,
-                insert: false,
-                event: self.event(
-                    actor,
-                    sub.id,
-                    "restored",
-                    "Restored: the cancellation was undone".into(),
-                ),
-            })
-            .collect();
+        let subs = self.writes(
+            actor,
+            &changed,
+            "restored",
+            "Restored: the cancellation was undone",
+        );
         let mut after = before.clone();
         after.grace_until = None;
         after.version += 1;
@@ -1217,10 +1223,6 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.store
-            .write_work_order(&after, false, &subs, None, &[], &ev)
-            .await?;
-        self.announce(&after);
-        self.view(after).await
+        self.commit(after, &subs, None, &[], &ev).await
     }
 }
