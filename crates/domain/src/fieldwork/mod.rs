@@ -2,6 +2,7 @@
 //! structured completion report that drives the services, and cancelling
 //! that a misread remark cannot turn into a lost install.
 
+mod cancel;
 pub mod model;
 pub mod rules;
 mod service;

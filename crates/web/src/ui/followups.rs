@@ -280,20 +280,6 @@ async fn new_form(
     .await
 }
 
-fn opt_id<T: std::str::FromStr>(
-    f: &Fields,
-    k: &str,
-    field: &str,
-) -> Result<Option<T>, DomainError> {
-    match f.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| DomainError::invalid(field, "choose one")),
-    }
-}
-
 fn opt_text(f: &Fields, k: &str) -> Option<String> {
     f.get(k)
         .map(|v| v.trim().to_string())
@@ -325,10 +311,10 @@ async fn create(
         Ok(NewFollowUp {
             account_id: account,
             person_id: super::id_of(&f, "person_id", "person_id")?,
-            contact_point_id: opt_id(&f, "contact_point_id", "contact_point_id")?,
-            owner_id: opt_id(&f, "owner_id", "owner_id")?,
-            case_id: opt_id(&f, "case_id", "case_id")?,
-            interaction_id: opt_id(&f, "interaction_id", "interaction_id")?,
+            contact_point_id: super::opt_id(&f, "contact_point_id", "contact_point_id")?,
+            owner_id: super::opt_id(&f, "owner_id", "owner_id")?,
+            case_id: super::opt_id(&f, "case_id", "case_id")?,
+            interaction_id: super::opt_id(&f, "interaction_id", "interaction_id")?,
             purpose: text(&f, "purpose"),
             due_on: text(&f, "due_on"),
             window_start: opt_text(&f, "window_start"),

@@ -350,6 +350,22 @@ pub fn text(f: &Fields, k: &str) -> String {
 }
 
 /// A chosen id; anything else is "choose one" at `field`.
+/// An optional id from a form's select ("" is none); anything else that
+/// does not parse is said at `field`.
+pub fn opt_id<T: std::str::FromStr>(
+    f: &Fields,
+    k: &str,
+    field: &str,
+) -> Result<Option<T>, DomainError> {
+    match f.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| DomainError::invalid(field, "choose one")),
+    }
+}
+
 pub fn id_of<T: std::str::FromStr>(f: &Fields, k: &str, field: &str) -> Result<T, DomainError> {
     f.get(k)
         .and_then(|v| v.trim().parse().ok())

@@ -195,25 +195,11 @@ async fn new_form(
     .await
 }
 
-fn opt_id<T: std::str::FromStr>(
-    f: &Fields,
-    k: &str,
-    field: &str,
-) -> Result<Option<T>, DomainError> {
-    match f.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| DomainError::invalid(field, "choose one")),
-    }
-}
-
 /// The form as an order: lines with an item chosen, in order.
 fn parse(f: &Fields) -> Result<NewOrder, DomainError> {
     let mut lines = Vec::new();
     for i in 0..FORM_LINES {
-        let Some(product_id) = opt_id(
+        let Some(product_id) = super::opt_id(
             f,
             &format!("product_{i}"),
             &format!("lines[{i}].product_id"),
@@ -237,10 +223,10 @@ fn parse(f: &Fields) -> Result<NewOrder, DomainError> {
     Ok(NewOrder {
         lines,
         fulfilment: text(f, "fulfilment"),
-        office_id: opt_id(f, "office_id", "office_id")?,
-        location_id: opt_id(f, "location_id", "location_id")?,
-        case_id: opt_id(f, "case_id", "case_id")?,
-        interaction_id: opt_id(f, "interaction_id", "interaction_id")?,
+        office_id: super::opt_id(f, "office_id", "office_id")?,
+        location_id: super::opt_id(f, "location_id", "location_id")?,
+        case_id: super::opt_id(f, "case_id", "case_id")?,
+        interaction_id: super::opt_id(f, "interaction_id", "interaction_id")?,
         free_reason: f.get("free_reason").cloned(),
         if_not_allowed: f.get("if_not_allowed").cloned(),
         idempotency_key: text(f, "_key"),
