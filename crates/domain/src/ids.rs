@@ -64,4 +64,7 @@ id_type!(
     OrderId,
     OrderLineId,
     WorkOrderId,
+    EquipmentId,
+    PortingOrderId,
+    MoveId,
 );

@@ -52,6 +52,7 @@ pub mod ledger;
 pub mod live;
 pub mod orders;
 pub mod reports;
+pub mod resources;
 pub mod routing;
 pub mod store;
 pub mod telephony;

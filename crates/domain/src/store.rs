@@ -777,6 +777,7 @@ pub trait FieldStore: Send + Sync {
         insert: bool,
         subs: &[SubscriptionWrite<'_>],
         report: Option<&crate::fieldwork::CompletionReport>,
+        res: &crate::resources::ResourceWrites,
         jobs: &[crate::jobs::NewJob],
         audit: &AuditEvent,
     ) -> Result<()>;
@@ -803,8 +804,89 @@ pub trait FieldStore: Send + Sync {
     async fn unassigned_work_orders(&self, limit: u32) -> Result<Vec<crate::fieldwork::WorkOrder>>;
 }
 
+/// Phone numbers, equipment and port orders.
+#[async_trait]
+pub trait ResourceStore: Send + Sync {
+    /// Numbers in `[lo, hi)` matching `like` that are available, or whose
+    /// reservation or aging ended by `now`; by number.
+    async fn search_numbers(
+        &self,
+        lo: &str,
+        hi: &str,
+        like: &str,
+        now: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::resources::PhoneNumber>>;
+    async fn phone_number(&self, number: &str) -> Result<Option<crate::resources::PhoneNumber>>;
+    /// Numbers whose account is this one (assigned, reserved, aging,
+    /// porting in), by number (at most 500).
+    async fn account_numbers(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<crate::resources::PhoneNumber>>;
+    /// Numbers held by these subscriptions (assigned, or aging for them).
+    async fn subscription_numbers(
+        &self,
+        subs: &[SubscriptionId],
+    ) -> Result<Vec<crate::resources::PhoneNumber>>;
+    /// Newest first.
+    async fn resource_history(
+        &self,
+        subject: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::resources::ResourceEvent>>;
+    /// Numbers and equipment (version 1 inserts, others update where the
+    /// stored version is one less, else `Conflict`), with the audit row.
+    async fn write_resources(
+        &self,
+        w: &crate::resources::ResourceWrites,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// All or nothing; a number already held names its line.
+    async fn import_numbers(
+        &self,
+        rows: &[crate::resources::ImportNumberRow],
+        now: jiff::Timestamp,
+        actor_name: &str,
+    ) -> Result<u64>;
+    async fn equipment_by_serial(
+        &self,
+        serial: &str,
+    ) -> Result<Option<crate::resources::Equipment>>;
+    /// Assigned to or pending return from this account.
+    async fn account_equipment(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<crate::resources::Equipment>>;
+    async fn import_equipment(
+        &self,
+        rows: &[crate::resources::ImportEquipmentRow],
+        now: jiff::Timestamp,
+        actor_name: &str,
+    ) -> Result<u64>;
+    async fn write_porting_order(
+        &self,
+        p: &crate::resources::PortingOrder,
+        insert: bool,
+        res: &crate::resources::ResourceWrites,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn porting_order(
+        &self,
+        id: PortingOrderId,
+    ) -> Result<Option<crate::resources::PortingOrder>>;
+    /// An account's (newest first) or, without one, the open ones by their
+    /// next date.
+    async fn porting_orders(
+        &self,
+        account: Option<AccountId>,
+        limit: u32,
+    ) -> Result<Vec<crate::resources::PortingOrder>>;
+}
+
 pub trait Store:
     FieldStore
+    + ResourceStore
     + OrderStore
     + CustomerStore
     + AuditStore
@@ -824,6 +906,7 @@ pub trait Store:
 }
 impl<T> Store for T where
     T: FieldStore
+        + ResourceStore
         + OrderStore
         + CustomerStore
         + AuditStore

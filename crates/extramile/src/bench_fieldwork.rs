@@ -146,7 +146,7 @@ pub async fn run(
                 .summary("bench".to_string())
                 .build();
             store
-                .write_work_order(&w, true, &[], None, &[], &ev)
+                .write_work_order(&w, true, &[], None, &Default::default(), &[], &ev)
                 .await
                 .map_err(e)?;
         }

@@ -21,6 +21,9 @@ pub struct FileConfig {
     pub max_connections: Option<i64>,
     pub trusted_proxies: Option<String>,
     pub time_zone: Option<String>,
+    pub cancellation_grace_days: Option<i64>,
+    pub number_aging_residential_days: Option<i64>,
+    pub number_aging_business_days: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +46,10 @@ pub struct Config {
     /// The provider's IANA time zone: staff see times in it unless they
     /// choose their own.
     pub time_zone: String,
+    /// Days a cancelled service can be restored (1–365, 30).
+    pub cancellation_grace_days: i64,
+    /// How long a cancelled service's numbers age (47 CFR 52.15(f)).
+    pub aging: extramile_domain::resources::rules::AgingPolicy,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:extramile.db";
@@ -145,7 +152,27 @@ impl Config {
         jiff::tz::TimeZone::get(time_zone.trim()).map_err(|_| {
             format!("time_zone: unknown time zone \"{time_zone}\"; use a name like America/Chicago")
         })?;
+        let cancellation_grace_days = bounded(
+            "CANCELLATION_GRACE_DAYS",
+            f.cancellation_grace_days,
+            30,
+            1..=365,
+        )? as i64;
+        let aging = extramile_domain::resources::rules::AgingPolicy::new(
+            number(
+                "NUMBER_AGING_RESIDENTIAL_DAYS",
+                f.number_aging_residential_days,
+                90,
+            )?,
+            number(
+                "NUMBER_AGING_BUSINESS_DAYS",
+                f.number_aging_business_days,
+                365,
+            )?,
+        )?;
         Ok(Self {
+            cancellation_grace_days,
+            aging,
             time_zone: time_zone.trim().to_string(),
             money,
             metrics_token,

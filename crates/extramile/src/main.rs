@@ -11,6 +11,7 @@ mod bench_work;
 mod bench_writes;
 mod config;
 mod demo;
+mod import_cli;
 mod serve;
 mod staff_cli;
 
@@ -83,6 +84,11 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Import numbers or equipment from a CSV file (all or nothing).
+    Import {
+        #[command(subcommand)]
+        command: import_cli::ImportCommand,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
@@ -150,6 +156,7 @@ fn state(store: Arc<SqlStore>, config: &Config) -> AppState {
     st.trusted_proxies.clone_from(&config.trusted_proxies);
     let zone = jiff::tz::TimeZone::get(&config.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     st.with_calendar(zone, &config.region)
+        .with_field_settings(config.cancellation_grace_days, config.aging)
 }
 
 /// A provider billing in another currency than the seeded one gets the
@@ -229,6 +236,10 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             staff_cli::tokens(&state(store, &config), command).await
         }
         Command::Bench { command } => bench::run(command, &config).await,
+        Command::Import { command } => {
+            let store = open(&config).await?;
+            import_cli::run(&state(store, &config), command).await
+        }
         Command::DemoLoad { customers, quiet } => {
             let loader = SqlStore::open(
                 &config.database_url,

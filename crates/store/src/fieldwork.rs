@@ -201,6 +201,7 @@ impl FieldStore for SqlStore {
         insert: bool,
         subs: &[SubscriptionWrite<'_>],
         report: Option<&CompletionReport>,
+        res: &extramile_domain::resources::ResourceWrites,
         jobs: &[extramile_domain::jobs::NewJob],
         audit: &AuditEvent,
     ) -> Result<()> {
@@ -294,6 +295,7 @@ impl FieldStore for SqlStore {
                 sqlx::query("INSERT INTO completion_reports (work_order_id, report_json, filed_at) VALUES ($1, $2, $3)")
                     .bind(w.id.0).bind(json.as_str()).bind(ts_to_micros(r.filed_at)).execute(&mut *tx).await.map_err(db_err)?;
             }
+            crate::resources::write_resource_rows!(&mut *tx, res)?;
             insert_jobs!(&mut *tx, jobs)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)

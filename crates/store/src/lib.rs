@@ -23,6 +23,7 @@ mod lookup;
 mod orders;
 mod records;
 mod reports;
+mod resources;
 mod routing;
 mod rows;
 mod telephony;

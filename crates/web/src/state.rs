@@ -28,6 +28,7 @@ pub struct AppState {
     pub feedback: extramile_domain::feedback::FeedbackService,
     pub orders: extramile_domain::orders::OrderService,
     pub field: extramile_domain::fieldwork::FieldService,
+    pub resources: extramile_domain::resources::ResourceService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -76,6 +77,10 @@ impl AppState {
             jiff::tz::TimeZone::UTC,
         );
         Self {
+            resources: extramile_domain::resources::ResourceService::new(
+                store.clone(),
+                clock.clone(),
+            ),
             field: extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone())
                 .with_notifier(hub.clone()),
             orders,
@@ -102,6 +107,20 @@ impl AppState {
             trusted_proxies: Vec::new(),
             time_zone: jiff::tz::TimeZone::UTC,
         }
+    }
+
+    /// The grace period of cancellations and how long numbers age.
+    pub fn with_field_settings(
+        mut self,
+        grace_days: i64,
+        aging: extramile_domain::resources::rules::AgingPolicy,
+    ) -> Self {
+        self.field = self
+            .field
+            .clone()
+            .with_grace_days(grace_days)
+            .with_aging(aging);
+        self
     }
 
     /// The provider's zone and calendar region: "today" for follow-ups of

@@ -12,6 +12,7 @@ use crate::customers::model::SubscriptionStatus;
 use crate::customers::values::optional_text;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::resources::ResourceWrites;
 use crate::store::SubscriptionWrite;
 
 impl FieldService {
@@ -46,8 +47,12 @@ impl FieldService {
                 }
                 if !r.numbers.is_empty() {
                     words.push_str(&format!(
-                        "; numbers kept for this account meanwhile: {}",
-                        r.numbers.join(", ")
+                        "; numbers to age (quarantined to this account, no one else can have them): {}",
+                        r.numbers
+                            .iter()
+                            .map(|n| crate::resources::rules::display(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 Ok(words)
@@ -118,7 +123,15 @@ impl FieldService {
             .after(&after)
             .build();
         self.store
-            .write_work_order(&after, false, &subs, None, &[], &ev)
+            .write_work_order(
+                &after,
+                false,
+                &subs,
+                None,
+                &ResourceWrites::default(),
+                &[],
+                &ev,
+            )
             .await?;
         self.announce(&after);
         Ok(None)
@@ -222,7 +235,8 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, None, &[], &ev).await
+        self.commit(after, &subs, None, &ResourceWrites::default(), &[], &ev)
+            .await
     }
 
     /// Cancel one service not installed yet (after a partial visit, the
@@ -289,7 +303,8 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, None, &[], &ev).await
+        self.commit(after, &subs, None, &ResourceWrites::default(), &[], &ev)
+            .await
     }
 
     /// The heart of S3: the report says installed; only a supervisor's
@@ -376,6 +391,15 @@ impl FieldService {
             until,
         )
         .keyed(format!("finalise:{}", before.id));
+        let res = self
+            .resources_moved(
+                actor,
+                &before,
+                Some(&report),
+                false,
+                "Services cancelled by override",
+            )
+            .await?;
         let ev = change(actor, "override_cancel", "work_order", before.id.0)
             .account(Some(before.account_id))
             .summary(format!("Override: cancelled although {said}"))
@@ -389,6 +413,7 @@ impl FieldService {
                 false,
                 &subs,
                 None,
+                &res,
                 std::slice::from_ref(&finalise),
                 &ev,
             )
@@ -441,18 +466,24 @@ impl FieldService {
             "restored",
             "Restored: the cancellation was undone",
         );
+        let report = self.store.completion_report(id).await?;
+        let res = self
+            .resources_moved(actor, &before, report.as_ref(), true, "Restored")
+            .await?;
         let mut after = before.clone();
         after.grace_until = None;
         after.version += 1;
         let ev = change(actor, "restore", "work_order", id.0)
             .account(Some(before.account_id))
             .summary(format!(
-                "Restored {} service(s) of the work order",
-                changed.len()
+                "Restored {} service(s), {} number(s) and {} piece(s) of equipment of the work order",
+                changed.len(),
+                res.numbers.len(),
+                res.equipment.len()
             ))
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, None, &[], &ev).await
+        self.commit(after, &subs, None, &res, &[], &ev).await
     }
 }

@@ -10,6 +10,7 @@ use crate::customers::model::{Subscription, SubscriptionEvent, SubscriptionStatu
 use crate::customers::values::optional_text;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::resources::{EquipmentState, EquipmentWrite, NumberState, NumberWrite, ResourceWrites};
 use crate::store::{Store, SubscriptionWrite};
 use crate::time::Clock;
 use jiff::civil::{Date, Time};
@@ -97,6 +98,8 @@ pub struct FieldService {
     notifier: crate::live::SharedNotifier,
     /// How long services put in pending cancellation can come back.
     pub(super) grace: jiff::SignedDuration,
+    /// How long a cancelled service's numbers stay with its account.
+    pub(super) aging: crate::resources::rules::AgingPolicy,
 }
 
 /// One technician's day on the dispatch board.
@@ -133,7 +136,15 @@ impl FieldService {
             clock,
             notifier: Arc::new(crate::live::Silent),
             grace: jiff::SignedDuration::from_hours(24 * 30),
+            aging: Default::default(),
         }
+    }
+
+    /// Number aging (settings `number_aging_residential_days`,
+    /// `number_aging_business_days`).
+    pub fn with_aging(mut self, aging: crate::resources::rules::AgingPolicy) -> Self {
+        self.aging = aging;
+        self
     }
 
     /// The grace period in days (setting `cancellation_grace_days`).
@@ -282,11 +293,12 @@ impl FieldService {
         after: WorkOrder,
         subs: &[SubscriptionWrite<'_>],
         report: Option<&CompletionReport>,
+        res: &ResourceWrites,
         jobs: &[crate::jobs::NewJob],
         ev: &crate::audit::AuditEvent,
     ) -> Result<WorkOrderView> {
         self.store
-            .write_work_order(&after, false, subs, report, jobs, ev)
+            .write_work_order(&after, false, subs, report, res, jobs, ev)
             .await?;
         self.announce(&after);
         self.view(after).await
@@ -490,7 +502,15 @@ impl FieldService {
             .after(&w)
             .build();
         self.store
-            .write_work_order(&w, true, &writes, None, &[], &ev)
+            .write_work_order(
+                &w,
+                true,
+                &writes,
+                None,
+                &ResourceWrites::default(),
+                &[],
+                &ev,
+            )
             .await?;
         self.announce(&w);
         self.view(w).await
@@ -601,7 +621,8 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &[], None, &[], &ev).await
+        self.commit(after, &[], None, &ResourceWrites::default(), &[], &ev)
+            .await
     }
 
     /// The technician's completion report: the structured part decides the
@@ -725,24 +746,22 @@ impl FieldService {
                 format!("say whether {name} was installed (every service of the work order)"),
             ));
         }
-        let clean = |v: &[String], what: &str| -> Result<Vec<String>> {
-            v.iter()
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .map(|x| {
-                    if x.len() > 40 {
-                        Err(DomainError::invalid(what, "at most 40 characters each"))
-                    } else {
-                        Ok(x)
-                    }
-                })
-                .collect()
-        };
+        let res = self
+            .report_resources(actor, &before, &lines, &input)
+            .await?;
         let report = CompletionReport {
             work_order_id: id,
             lines,
-            equipment_serials: clean(&input.equipment_serials, "equipment_serials")?,
-            numbers: clean(&input.numbers, "numbers")?,
+            equipment_serials: res
+                .equipment
+                .iter()
+                .map(|e| e.equipment.serial.clone())
+                .collect(),
+            numbers: res
+                .numbers
+                .iter()
+                .map(|n| n.number.number.clone())
+                .collect(),
             signed_by: optional_text("signed_by", input.signed_by.as_deref(), 100)?,
             remark: optional_text("remark", input.remark.as_deref(), 2000)?,
             filed_by: me,
@@ -782,6 +801,254 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, Some(&report), &[], &ev).await
+        self.commit(after, &subs, Some(&report), &res, &[], &ev)
+            .await
+    }
+
+    /// The numbers and equipment a report names, checked and moved to the
+    /// account: a number must be free for it (an aging one only for its
+    /// previous account), a serial in stock. Errors name the entry.
+    async fn report_resources(
+        &self,
+        actor: &Actor,
+        w: &WorkOrder,
+        lines: &[ReportLine],
+        input: &CompletionInput,
+    ) -> Result<ResourceWrites> {
+        use crate::resources::rules as r;
+        let now = self.now();
+        let mut out = ResourceWrites::default();
+        let installed: Vec<&ReportLine> = lines.iter().filter(|l| l.installed).collect();
+        let mut phone = None;
+        for l in &installed {
+            if let Some(sub) = self.store.subscription(l.subscription_id).await?
+                && let Some(p) = self.store.product(sub.product_id).await?
+                && p.kind == crate::customers::model::ProductKind::Phone
+            {
+                phone = Some(sub.id);
+                break;
+            }
+        }
+        let numbers: Vec<&String> = input
+            .numbers
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .collect();
+        for (i, raw) in numbers.iter().enumerate() {
+            let field = format!("numbers[{i}]");
+            let e164 = r::nanp(&field, raw)?;
+            if out.numbers.iter().any(|n| n.number.number == e164) {
+                return Err(DomainError::invalid(&field, "named twice"));
+            }
+            let Some(sub) = phone else {
+                return Err(DomainError::invalid(
+                    &field,
+                    "no phone service is installed in this report to activate it on",
+                ));
+            };
+            let n = self.store.phone_number(&e164).await?.ok_or_else(|| {
+                DomainError::invalid(
+                    &field,
+                    format!("{} is not in the number inventory", r::display(&e164)),
+                )
+            })?;
+            r::may_take(&n, w.account_id, now).map_err(|e| match e {
+                DomainError::Conflict(m) => DomainError::invalid(&field, m),
+                e => e,
+            })?;
+            let mut after = n.clone();
+            after.state = NumberState::Assigned;
+            after.account_id = Some(w.account_id);
+            after.subscription_id = Some(sub);
+            after.since = None;
+            after.until = None;
+            after.note = None;
+            after.version += 1;
+            after.updated_at = now;
+            out.numbers.push(NumberWrite {
+                event: crate::resources::ResourceEvent {
+                    subject: e164.clone(),
+                    at: now,
+                    kind: "assigned".into(),
+                    description: format!("Activated for {} (completion report)", w.account_number),
+                    account_id: Some(w.account_id),
+                    actor_name: actor.name.clone(),
+                },
+                number: after,
+            });
+        }
+        let serials: Vec<&String> = input
+            .equipment_serials
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .collect();
+        for (i, raw) in serials.iter().enumerate() {
+            let field = format!("equipment_serials[{i}]");
+            let serial = crate::resources::normal_serial(raw);
+            if serial.len() > 40 {
+                return Err(DomainError::invalid(&field, "at most 40 characters"));
+            }
+            if out.equipment.iter().any(|e| e.equipment.serial == serial) {
+                return Err(DomainError::invalid(&field, "named twice"));
+            }
+            if installed.is_empty() {
+                return Err(DomainError::invalid(
+                    &field,
+                    "nothing was installed to leave it with",
+                ));
+            }
+            let e = self
+                .store
+                .equipment_by_serial(&serial)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::invalid(&field, format!("serial {serial} is not in the inventory"))
+                })?;
+            if e.state != EquipmentState::InStock {
+                return Err(DomainError::invalid(
+                    &field,
+                    format!(
+                        "{} {serial} is not in stock ({}{})",
+                        e.model,
+                        e.state.as_str().replace('_', " "),
+                        if e.account_id.is_some_and(|a| a != w.account_id) {
+                            ", with another account"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            let mut after = e.clone();
+            after.state = EquipmentState::Assigned;
+            after.account_id = Some(w.account_id);
+            after.location_id = Some(w.location_id);
+            after.subscription_id = installed.first().map(|l| l.subscription_id);
+            after.office_id = None;
+            after.van_staff_id = None;
+            after.condition = None;
+            after.version += 1;
+            after.updated_at = now;
+            out.equipment.push(EquipmentWrite {
+                event: crate::resources::ResourceEvent {
+                    subject: serial.clone(),
+                    at: now,
+                    kind: "assigned".into(),
+                    description: format!(
+                        "Left with {} at {} (completion report)",
+                        w.account_number, w.address
+                    ),
+                    account_id: Some(w.account_id),
+                    actor_name: actor.name.clone(),
+                },
+                equipment: after,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Numbers and equipment of a work order moved between states (aging
+    /// on an override, back on a restore), with their history lines.
+    pub(super) async fn resources_moved(
+        &self,
+        actor: &Actor,
+        w: &WorkOrder,
+        report: Option<&CompletionReport>,
+        back: bool,
+        words: &str,
+    ) -> Result<ResourceWrites> {
+        let now = self.now();
+        let mut out = ResourceWrites::default();
+        let business = self
+            .store
+            .account(w.account_id)
+            .await?
+            .is_some_and(|a| a.account_type == crate::customers::model::AccountType::Business);
+        for n in self.store.subscription_numbers(&w.subscriptions).await? {
+            if n.account_id != Some(w.account_id) {
+                continue;
+            }
+            let mut after = n.clone();
+            match (back, n.state) {
+                (false, NumberState::Assigned) => {
+                    let days = self.aging.days(business);
+                    after.state = NumberState::Aging;
+                    after.since = Some(now);
+                    after.until = Some(
+                        now.checked_add(jiff::SignedDuration::from_hours(24 * days))
+                            .unwrap_or(now),
+                    );
+                }
+                (true, NumberState::Aging) if n.until.is_none_or(|u| u > now) => {
+                    after.state = NumberState::Assigned;
+                    after.since = None;
+                    after.until = None;
+                }
+                _ => continue,
+            }
+            after.version += 1;
+            after.updated_at = now;
+            let say = if back {
+                format!("{words}: assigned again")
+            } else {
+                format!(
+                    "{words}: aging, quarantined to {} until {}",
+                    w.account_number,
+                    after
+                        .until
+                        .map(|u| u
+                            .to_zoned(jiff::tz::TimeZone::UTC)
+                            .strftime("%-d %b %Y")
+                            .to_string())
+                        .unwrap_or_default()
+                )
+            };
+            out.numbers.push(NumberWrite {
+                event: crate::resources::ResourceEvent {
+                    subject: n.number.clone(),
+                    at: now,
+                    kind: after.state.as_str().into(),
+                    description: say,
+                    account_id: Some(w.account_id),
+                    actor_name: actor.name.clone(),
+                },
+                number: after,
+            });
+        }
+        for serial in report
+            .map(|r| r.equipment_serials.as_slice())
+            .unwrap_or_default()
+        {
+            let Some(e) = self.store.equipment_by_serial(serial).await? else {
+                continue;
+            };
+            if e.account_id != Some(w.account_id) {
+                continue;
+            }
+            let mut after = e.clone();
+            match (back, e.state) {
+                (false, EquipmentState::Assigned) => after.state = EquipmentState::PendingReturn,
+                (true, EquipmentState::PendingReturn) => after.state = EquipmentState::Assigned,
+                _ => continue,
+            }
+            after.version += 1;
+            after.updated_at = now;
+            out.equipment.push(EquipmentWrite {
+                event: crate::resources::ResourceEvent {
+                    subject: e.serial.clone(),
+                    at: now,
+                    kind: after.state.as_str().into(),
+                    description: if back {
+                        format!("{words}: with the customer again")
+                    } else {
+                        format!("{words}: to be collected")
+                    },
+                    account_id: Some(w.account_id),
+                    actor_name: actor.name.clone(),
+                },
+                equipment: after,
+            });
+        }
+        Ok(out)
     }
 }

@@ -15,6 +15,7 @@ mod orders;
 mod picklists;
 mod records;
 pub mod reports;
+mod resources;
 mod routing;
 mod telephony;
 pub mod work;
@@ -60,6 +61,8 @@ use utoipa::OpenApi;
         reports::report, reports::records,
         feedback::survey, feedback::list, feedback::create, feedback::confirm, feedback::staff,
         fieldwork::create, fieldwork::list, fieldwork::get, fieldwork::schedule, fieldwork::step, fieldwork::report, fieldwork::restore,
+        resources::search, resources::number, resources::number_step, resources::holdings, resources::equipment, resources::equipment_step,
+        resources::porting_list, resources::porting_create, resources::porting_get, resources::porting_step,
         orders::offices, orders::add_office, orders::put_office, orders::list, orders::place, orders::get, orders::step,
     ),
     components(schemas(
@@ -68,6 +71,11 @@ use utoipa::OpenApi;
         extramile_domain::fieldwork::Measurement, extramile_domain::fieldwork::CompletionInput, extramile_domain::fieldwork::ReportLineInput,
         extramile_domain::fieldwork::NewWorkOrder, extramile_domain::fieldwork::ScheduleInput, extramile_domain::fieldwork::WorkOrderStep,
         extramile_domain::fieldwork::WorkOrderView, extramile_domain::fieldwork::ServiceLine, fieldwork::RestoreInput,
+        extramile_domain::resources::PhoneNumber, extramile_domain::resources::NumberState, extramile_domain::resources::NumberView,
+        extramile_domain::resources::ResourceEvent, extramile_domain::resources::NumberStep, extramile_domain::resources::Holdings,
+        extramile_domain::resources::Equipment, extramile_domain::resources::EquipmentState, extramile_domain::resources::Condition,
+        extramile_domain::resources::EquipmentView, extramile_domain::resources::EquipmentStep, extramile_domain::resources::PortingOrder,
+        extramile_domain::resources::PortState, extramile_domain::resources::NewPortingOrder, extramile_domain::resources::PortStep,
         extramile_domain::orders::Office, extramile_domain::orders::OfficeInput, extramile_domain::orders::OfficeView,
         extramile_domain::orders::Order, extramile_domain::orders::OrderLine, extramile_domain::orders::OrderView,
         extramile_domain::orders::OrderState, extramile_domain::orders::Fulfilment, extramile_domain::orders::NewOrder,
@@ -187,6 +195,27 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/work-orders/{id}/steps", post(fieldwork::step))
         .route("/api/v1/work-orders/{id}/report", post(fieldwork::report))
         .route("/api/v1/work-orders/{id}/restore", post(fieldwork::restore))
+        .route("/api/v1/numbers", get(resources::search))
+        .route("/api/v1/numbers/{number}", get(resources::number))
+        .route(
+            "/api/v1/numbers/{number}/steps",
+            post(resources::number_step),
+        )
+        .route("/api/v1/accounts/{id}/holdings", get(resources::holdings))
+        .route("/api/v1/equipment/{serial}", get(resources::equipment))
+        .route(
+            "/api/v1/equipment/{serial}/steps",
+            post(resources::equipment_step),
+        )
+        .route(
+            "/api/v1/porting-orders",
+            get(resources::porting_list).post(resources::porting_create),
+        )
+        .route("/api/v1/porting-orders/{id}", get(resources::porting_get))
+        .route(
+            "/api/v1/porting-orders/{id}/steps",
+            post(resources::porting_step),
+        )
         .route(
             "/api/v1/offices",
             get(orders::offices).post(orders::add_office),

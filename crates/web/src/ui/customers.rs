@@ -202,6 +202,8 @@ struct AccountPage {
     /// Services pending cancellation, and the work order that can restore
     /// them with until when.
     pending_cancel: Option<(usize, String, String)>,
+    /// Numbers and equipment the customer holds.
+    holdings: Vec<super::resources::HoldingRow>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -293,7 +295,10 @@ async fn account(
             w.and_then(|w| w.grace_until).map(when).unwrap_or_default(),
         )
     });
+    let holdings =
+        super::resources::holding_rows(&s.resources.holdings(&actor, v.account.id).await?);
     let page = AccountPage {
+        holdings,
         pending_cancel,
         work_orders: work_orders
             .iter()

@@ -541,6 +541,11 @@ async fn act(
                         .unwrap_or_default();
                     DomainError::invalid("lines", format!("{name}: {message}"))
                 }
+                DomainError::Invalid { field, message }
+                    if field.starts_with("numbers[") || field.starts_with("equipment_serials[") =>
+                {
+                    DomainError::invalid(field.split('[').next().unwrap_or_default(), message)
+                }
                 other => other,
             };
             let (status, said) = super::refusal_at(&e, STEP_FIELDS, &mut typed);

@@ -21,6 +21,7 @@ mod picklists;
 mod profile;
 mod records;
 mod reports;
+mod resources;
 mod session;
 mod staff;
 mod work;
@@ -550,6 +551,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(feedback::router())
         .merge(orders::router())
         .merge(fieldwork::router())
+        .merge(resources::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

@@ -1,0 +1,71 @@
+-- Issue 12: phone numbers and equipment as resources with their history;
+-- port-in orders.
+
+CREATE TABLE phone_numbers (
+    -- E.164 (North American numbering): the key and the search order.
+    number TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    -- Reserved for, assigned to, quarantined to (aging), porting in for.
+    account_id BLOB REFERENCES accounts(id),
+    subscription_id BLOB REFERENCES subscriptions(id),
+    since_at BIGINT,
+    -- Reserved until / aging until.
+    until_at BIGINT,
+    note TEXT,
+    version BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+-- Search: available numbers of an area code, by number.
+CREATE INDEX phone_numbers_state ON phone_numbers(state, number);
+CREATE INDEX phone_numbers_account ON phone_numbers(account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX phone_numbers_subscription ON phone_numbers(subscription_id) WHERE subscription_id IS NOT NULL;
+
+CREATE TABLE equipment (
+    id BLOB PRIMARY KEY,
+    serial TEXT NOT NULL UNIQUE,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    office_id BLOB REFERENCES offices(id),
+    van_staff_id BLOB REFERENCES staff_users(id),
+    account_id BLOB REFERENCES accounts(id),
+    location_id BLOB REFERENCES service_locations(id),
+    subscription_id BLOB REFERENCES subscriptions(id),
+    condition TEXT,
+    version BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX equipment_account ON equipment(account_id) WHERE account_id IS NOT NULL;
+
+-- History of numbers (by number) and equipment (by serial).
+CREATE TABLE resource_events (
+    id BLOB PRIMARY KEY,
+    subject TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    account_id BLOB REFERENCES accounts(id),
+    actor_name TEXT NOT NULL
+);
+CREATE INDEX resource_events_subject ON resource_events(subject, at);
+
+CREATE TABLE porting_orders (
+    id BLOB PRIMARY KEY,
+    account_id BLOB NOT NULL REFERENCES accounts(id),
+    case_id BLOB NOT NULL REFERENCES cases(id),
+    donor TEXT NOT NULL,
+    -- The numbers as a JSON list (each is also a phone_numbers row).
+    numbers TEXT NOT NULL,
+    loa_received BOOLEAN NOT NULL,
+    donor_account TEXT NOT NULL,
+    donor_pin TEXT,
+    requested_date TEXT NOT NULL,
+    foc_date TEXT,
+    state TEXT NOT NULL,
+    reject_reason TEXT,
+    created_by BLOB NOT NULL REFERENCES staff_users(id),
+    created_at BIGINT NOT NULL,
+    version BIGINT NOT NULL
+);
+-- The specialists' queue: open ones by date.
+CREATE INDEX porting_orders_open ON porting_orders(requested_date) WHERE state NOT IN ('completed', 'cancelled');
+CREATE INDEX porting_orders_account ON porting_orders(account_id, created_at);

@@ -1,0 +1,705 @@
+//! Numbers, equipment and port orders in the console: number search and
+//! reservation, a number's or a serial's page with its history and what
+//! may be done by hand, and the number-porting queue.
+
+use super::{Fields, Shell, Typed, UiError, path_id, render, text, when};
+use crate::auth::CurrentUser;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use extramile_domain::DomainError;
+use extramile_domain::access::{Action, allowed};
+use extramile_domain::ids::{AccountId, CaseId, PortingOrderId};
+use extramile_domain::resources::rules::display;
+use extramile_domain::resources::*;
+use serde::Deserialize;
+
+/// A number or a piece of equipment as the account page lists it.
+pub struct HoldingRow {
+    pub href: String,
+    pub label: String,
+    pub state: String,
+    pub words: String,
+}
+
+fn until(t: Option<jiff::Timestamp>) -> String {
+    t.map(when).unwrap_or_default()
+}
+
+pub fn holding_rows(h: &Holdings) -> Vec<HoldingRow> {
+    let mut out: Vec<HoldingRow> = h
+        .numbers
+        .iter()
+        .map(|n| HoldingRow {
+            href: format!("/numbers/{}", n.number),
+            label: display(&n.number),
+            state: n.state.as_str().into(),
+            words: match n.state {
+                NumberState::Aging => format!(
+                    "aging: kept for this account until {} (no one else can have it)",
+                    until(n.until)
+                ),
+                NumberState::Reserved => format!("reserved until {}", until(n.until)),
+                NumberState::PortingIn => "porting in".into(),
+                s => s.as_str().replace('_', " "),
+            },
+        })
+        .collect();
+    out.extend(h.equipment.iter().map(|e| HoldingRow {
+        href: format!("/equipment/{}", e.serial),
+        label: format!("{} {}", e.model, e.serial),
+        state: e.state.as_str().into(),
+        words: match e.state {
+            EquipmentState::PendingReturn => "to be collected".into(),
+            s => s.as_str().replace('_', " "),
+        },
+    }));
+    out
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    area_code: Option<String>,
+    pattern: Option<String>,
+    account: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "numbers.html")]
+struct NumbersPage {
+    shell: Shell,
+    area_code: String,
+    pattern: String,
+    /// Reserving for this account: (id, "EM… name").
+    account: Option<(String, String)>,
+    /// (number, as written, version)
+    results: Vec<(String, String, i64)>,
+    searched: bool,
+    error: Option<String>,
+}
+
+async fn numbers(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    let account = match q.account.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => {
+            let id: AccountId = path_id(a, "account")?;
+            let acc = s
+                .store
+                .account(id)
+                .await?
+                .ok_or_else(|| UiError(DomainError::NotFound("account".into())))?;
+            Some((id.to_string(), format!("{} {}", acc.number, acc.name)))
+        }
+        None => None,
+    };
+    let searched = q.area_code.is_some() || q.pattern.is_some();
+    let (results, error, status) = if searched {
+        match s
+            .resources
+            .search(
+                &actor,
+                q.area_code.as_deref(),
+                q.pattern.as_deref(),
+                Some(20),
+            )
+            .await
+        {
+            Ok(r) => (
+                r.iter()
+                    .map(|n| (n.number.clone(), display(&n.number), n.version))
+                    .collect(),
+                None,
+                StatusCode::OK,
+            ),
+            Err(e) => {
+                let (st, said) = super::refusal(&e);
+                (Vec::new(), Some(said), st)
+            }
+        }
+    } else {
+        (Vec::new(), None, StatusCode::OK)
+    };
+    let page = NumbersPage {
+        shell: Shell::of(&u),
+        area_code: q.area_code.unwrap_or_default(),
+        pattern: q.pattern.unwrap_or_default(),
+        account,
+        results,
+        searched,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "resource.html")]
+struct ResourcePage {
+    shell: Shell,
+    /// "number" or "equipment"
+    what: &'static str,
+    title: String,
+    key: String,
+    state: String,
+    facts: Vec<(String, String)>,
+    account: Option<(String, String)>,
+    version: i64,
+    history: Vec<(String, String, String)>,
+    /// (verb, button words, needs: "reason" | "return" | "stock" | "")
+    actions: Vec<(&'static str, &'static str, &'static str)>,
+    offices: Vec<(String, String)>,
+    vans: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+fn history_rows(h: &[ResourceEvent]) -> Vec<(String, String, String)> {
+    h.iter()
+        .map(|e| (when(e.at), e.description.clone(), e.actor_name.clone()))
+        .collect()
+}
+
+async fn account_link(
+    s: &AppState,
+    id: Option<AccountId>,
+) -> Result<Option<(String, String)>, UiError> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(s.store
+        .account(id)
+        .await?
+        .map(|a| (a.id.to_string(), format!("{} {}", a.number, a.name))))
+}
+
+async fn number_page(
+    s: &AppState,
+    u: &CurrentUser,
+    n: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    let v = s.resources.number(&actor, n).await?;
+    let edit = allowed(actor.role, Action::EditCustomer);
+    let admin = allowed(actor.role, Action::ManageCatalog);
+    let mut actions = Vec::new();
+    match v.effective_state {
+        NumberState::Reserved if edit => actions.push(("available", "Release the reservation", "")),
+        NumberState::Available if admin => {
+            actions.push(("administrative", "Hold for administration", "reason"))
+        }
+        NumberState::Administrative if admin => {
+            actions.push(("available", "Make it available", ""))
+        }
+        NumberState::Assigned if edit => actions.push(("ported_out", "Port it out", "reason")),
+        _ => {}
+    }
+    let mut facts = vec![(
+        "State".to_string(),
+        v.effective_state.as_str().replace('_', " "),
+    )];
+    if let Some(t) = v
+        .number
+        .until
+        .filter(|_| v.effective_state != NumberState::Available)
+    {
+        facts.push((
+            if v.number.state == NumberState::Aging {
+                "Aging until".into()
+            } else {
+                "Reserved until".into()
+            },
+            when(t),
+        ));
+    }
+    if let Some(t) = v.number.since {
+        facts.push(("Aging since".into(), when(t)));
+    }
+    if let Some(note) = &v.number.note {
+        facts.push(("Note".into(), note.clone()));
+    }
+    let page = ResourcePage {
+        shell: Shell::of(u),
+        what: "numbers",
+        title: display(&v.number.number),
+        key: v.number.number.clone(),
+        state: v.effective_state.as_str().into(),
+        facts,
+        account: account_link(s, v.number.account_id).await?,
+        version: v.number.version,
+        history: history_rows(&v.history),
+        actions,
+        offices: Vec::new(),
+        vans: Vec::new(),
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn number_show(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(n): Path<String>,
+) -> Result<Response, UiError> {
+    number_page(&s, &u, &n, StatusCode::OK, None).await
+}
+
+async fn number_act(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path((n, verb)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, UiError> {
+    let account = match text(&f, "account_id").trim() {
+        "" => None,
+        a => Some(path_id::<AccountId>(a, "account")?),
+    };
+    let r = s
+        .resources
+        .number_step(
+            &u.actor(),
+            &n,
+            NumberStep {
+                to: verb,
+                version: text(&f, "version").trim().parse().unwrap_or(0),
+                account_id: account,
+                hours: None,
+                reason: f.get("reason").cloned(),
+            },
+        )
+        .await;
+    match r {
+        Ok(v) => {
+            let back = text(&f, "back");
+            Ok(Redirect::to(&if super::site_path(&back) {
+                back
+            } else {
+                format!("/numbers/{}", v.number.number)
+            })
+            .into_response())
+        }
+        Err(e) => {
+            let (status, said) = super::refusal(&e);
+            number_page(&s, &u, &n, status, Some(said)).await
+        }
+    }
+}
+
+async fn places(
+    s: &AppState,
+    u: &CurrentUser,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), UiError> {
+    let actor = u.actor();
+    let offices = s
+        .orders
+        .offices(&actor)
+        .await?
+        .into_iter()
+        .map(|o| (o.office.id.to_string(), o.office.name))
+        .collect();
+    let vans = s
+        .staff
+        .directory(&actor)
+        .await?
+        .into_iter()
+        .filter(|x| x.active && x.role == extramile_domain::admin::StaffRole::Technician)
+        .map(|x| (x.id.to_string(), format!("{}'s van", x.name)))
+        .collect();
+    Ok((offices, vans))
+}
+
+async fn equipment_page(
+    s: &AppState,
+    u: &CurrentUser,
+    serial: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    let v = s.resources.equipment(&actor, serial).await?;
+    let e = &v.equipment;
+    let edit = allowed(actor.role, Action::EditCustomer);
+    let mut actions = Vec::new();
+    if edit {
+        match e.state {
+            EquipmentState::Assigned | EquipmentState::PendingReturn => {
+                actions.push(("returned", "Record its return", "return"))
+            }
+            EquipmentState::Returned => {
+                if e.condition != Some(Condition::Faulty) {
+                    actions.push(("in_stock", "Put back in stock", "stock"));
+                }
+                actions.push(("retired", "Retire it", "reason"));
+            }
+            EquipmentState::InStock => {
+                actions.push(("in_stock", "Move the stock", "stock"));
+                actions.push(("retired", "Retire it", "reason"));
+            }
+            EquipmentState::Retired => {}
+        }
+    }
+    let (offices, vans) = places(s, u).await?;
+    let mut facts = vec![
+        ("Model".to_string(), e.model.clone()),
+        ("State".into(), e.state.as_str().replace('_', " ")),
+    ];
+    if let Some(o) = e.office_id {
+        facts.push((
+            "At".into(),
+            offices
+                .iter()
+                .find(|x| x.0 == o.to_string())
+                .map(|x| x.1.clone())
+                .unwrap_or_default(),
+        ));
+    }
+    if let Some(t) = e.van_staff_id {
+        facts.push((
+            "In".into(),
+            vans.iter()
+                .find(|x| x.0 == t.to_string())
+                .map(|x| x.1.clone())
+                .unwrap_or_default(),
+        ));
+    }
+    if let Some(c) = e.condition {
+        facts.push(("Came back".into(), c.as_str().into()));
+    }
+    let page = ResourcePage {
+        shell: Shell::of(u),
+        what: "equipment",
+        title: format!("{} {}", e.model, e.serial),
+        key: e.serial.clone(),
+        state: e.state.as_str().into(),
+        facts,
+        account: account_link(s, e.account_id).await?,
+        version: e.version,
+        history: history_rows(&v.history),
+        actions,
+        offices,
+        vans,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn equipment_show(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(serial): Path<String>,
+) -> Result<Response, UiError> {
+    equipment_page(&s, &u, &serial, StatusCode::OK, None).await
+}
+
+async fn equipment_act(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path((serial, verb)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, UiError> {
+    // One select names an office or a van: "office:ID" or "van:ID".
+    let place = text(&f, "place");
+    let (office_id, van_staff_id) = match place.split_once(':') {
+        Some(("office", id)) => (Some(path_id(id, "office")?), None),
+        Some(("van", id)) => (None, Some(path_id(id, "technician")?)),
+        _ => (None, None),
+    };
+    let r = s
+        .resources
+        .equipment_step(
+            &u.actor(),
+            &serial,
+            EquipmentStep {
+                to: verb,
+                version: text(&f, "version").trim().parse().unwrap_or(0),
+                condition: f.get("condition").cloned().filter(|c| !c.is_empty()),
+                office_id,
+                van_staff_id,
+                reason: f.get("reason").cloned(),
+            },
+        )
+        .await;
+    match r {
+        Ok(v) => Ok(Redirect::to(&format!("/equipment/{}", v.equipment.serial)).into_response()),
+        Err(e) => {
+            let e = match e {
+                DomainError::Invalid { field, message } => DomainError::invalid(
+                    field.clone(),
+                    format!(
+                        "{}: {message}",
+                        match field.as_str() {
+                            "office_id" | "van_staff_id" => "Where",
+                            "condition" => "Condition",
+                            "reason" => "Why",
+                            f => f,
+                        }
+                    ),
+                ),
+                e => e,
+            };
+            let (status, said) = super::refusal(&e);
+            equipment_page(&s, &u, &serial, status, Some(said)).await
+        }
+    }
+}
+
+/// A port order as the queue lists it.
+pub struct PortRow {
+    pub id: String,
+    pub account: String,
+    pub account_id: String,
+    pub numbers: String,
+    pub donor: String,
+    pub state: String,
+    pub requested: String,
+    pub foc: String,
+}
+
+fn port_row(p: &PortingOrder) -> PortRow {
+    PortRow {
+        id: p.id.to_string(),
+        account: format!("{} {}", p.account_number, p.account_name),
+        account_id: p.account_id.to_string(),
+        numbers: p
+            .numbers
+            .iter()
+            .map(|n| display(n))
+            .collect::<Vec<_>>()
+            .join(", "),
+        donor: p.donor.clone(),
+        state: p.state.as_str().into(),
+        requested: p.requested_date.strftime("%a %-d %b %Y").to_string(),
+        foc: p
+            .foc_date
+            .map(|d| d.strftime("%a %-d %b %Y").to_string())
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "porting.html")]
+struct PortingPage {
+    shell: Shell,
+    rows: Vec<PortRow>,
+    /// Starting one from a case: (case id, "the case's subject").
+    case: Option<(String, String)>,
+    typed: Typed,
+    error: Option<String>,
+}
+
+const PORT_FIELDS: super::FieldMap = &[
+    ("donor", "donor", "Donor provider"),
+    ("numbers", "numbers", "Numbers"),
+    (
+        "donor_account",
+        "donor_account",
+        "Account number at the donor",
+    ),
+    ("donor_pin", "donor_pin", "PIN at the donor"),
+    ("requested_date", "requested_date", "Requested date"),
+    ("case_id", "case_id", "Case"),
+];
+
+#[derive(Deserialize, Default)]
+struct PortQuery {
+    case: Option<String>,
+}
+
+async fn porting_page(
+    s: &AppState,
+    u: &CurrentUser,
+    case: Option<CaseId>,
+    status: StatusCode,
+    typed: Typed,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    let rows = s
+        .resources
+        .porting_orders(&actor, None)
+        .await?
+        .iter()
+        .map(port_row)
+        .collect();
+    let case = match case {
+        Some(c) => {
+            let (c, _) = s
+                .store
+                .case(c)
+                .await?
+                .ok_or_else(|| UiError(DomainError::NotFound("case".into())))?;
+            Some((c.id.to_string(), c.title.clone()))
+        }
+        None => None,
+    };
+    let page = PortingPage {
+        shell: Shell::of(u),
+        rows,
+        case,
+        typed,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn porting(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<PortQuery>,
+) -> Result<Response, UiError> {
+    let case = match q.case.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(path_id(c, "case")?),
+        None => None,
+    };
+    porting_page(&s, &u, case, StatusCode::OK, Typed::default(), None).await
+}
+
+async fn porting_create(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Form(f): Form<Fields>,
+) -> Result<Response, UiError> {
+    let case: Option<CaseId> = text(&f, "case_id").parse().ok();
+    let r = match case {
+        None => Err(DomainError::invalid(
+            "case_id",
+            "start a port-in from its case",
+        )),
+        Some(c) => {
+            s.resources
+                .create_porting(
+                    &u.actor(),
+                    NewPortingOrder {
+                        case_id: c,
+                        donor: text(&f, "donor"),
+                        numbers: text(&f, "numbers")
+                            .split([',', '\n'])
+                            .map(|x| x.trim().to_string())
+                            .filter(|x| !x.is_empty())
+                            .collect(),
+                        loa_received: f.get("loa_received").is_some_and(|v| v == "yes"),
+                        donor_account: text(&f, "donor_account"),
+                        donor_pin: f.get("donor_pin").cloned().filter(|p| !p.is_empty()),
+                        requested_date: text(&f, "requested_date"),
+                    },
+                )
+                .await
+        }
+    };
+    match r {
+        Ok(p) => Ok(Redirect::to(&format!("/porting/{}", p.id)).into_response()),
+        Err(e) => {
+            let e = match e {
+                DomainError::Invalid { field, message } if field.starts_with("numbers[") => {
+                    DomainError::invalid("numbers", message)
+                }
+                e => e,
+            };
+            let mut typed = Typed(f.clone());
+            let (status, said) = super::refusal_at(&e, PORT_FIELDS, &mut typed);
+            porting_page(&s, &u, case, status, typed, Some(said)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "porting_order.html")]
+struct PortOrderPage {
+    shell: Shell,
+    p: PortingOrder,
+    row: PortRow,
+    /// (to, button words)
+    steps: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn port_order_page(
+    s: &AppState,
+    u: &CurrentUser,
+    id: PortingOrderId,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let actor = u.actor();
+    let p = s.resources.porting_order(&actor, id).await?;
+    let mut steps = Vec::new();
+    if allowed(actor.role, Action::EditCustomer) {
+        use PortState::*;
+        for (to, words) in [
+            (Submitted, "Submit to the donor"),
+            (Pending, "The donor acknowledged it"),
+            (Scheduled, "Set the FOC date"),
+            (Completed, "Ported: numbers are ours"),
+            (Rejected, "The donor rejected it"),
+            (Cancelled, "Cancel the port"),
+        ] {
+            if extramile_domain::resources::rules::port_allowed(p.state, to) {
+                steps.push((to.as_str(), words));
+            }
+        }
+    }
+    let page = PortOrderPage {
+        shell: Shell::of(u),
+        row: port_row(&p),
+        p,
+        steps,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn porting_show(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    port_order_page(&s, &u, path_id(&id, "port order")?, StatusCode::OK, None).await
+}
+
+async fn porting_act(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path((id, verb)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, UiError> {
+    let id: PortingOrderId = path_id(&id, "port order")?;
+    let r = s
+        .resources
+        .porting_step(
+            &u.actor(),
+            id,
+            PortStep {
+                to: verb,
+                version: text(&f, "version").trim().parse().unwrap_or(0),
+                foc_date: f.get("foc_date").cloned().filter(|d| !d.is_empty()),
+                reason: f.get("reason").cloned(),
+                loa_received: f.get("loa_received").map(|v| v == "yes"),
+                subscription_id: None,
+            },
+        )
+        .await;
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/porting/{id}")).into_response()),
+        Err(e) => {
+            let (status, said) = super::refusal(&e);
+            port_order_page(&s, &u, id, status, Some(said)).await
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/numbers", get(numbers))
+        .route("/numbers/{n}", get(number_show))
+        .route("/numbers/{n}/{verb}", post(number_act))
+        .route("/equipment/{serial}", get(equipment_show))
+        .route("/equipment/{serial}/{verb}", post(equipment_act))
+        .route("/porting", get(porting).post(porting_create))
+        .route("/porting/{id}", get(porting_show))
+        .route("/porting/{id}/{verb}", post(porting_act))
+}
