@@ -65,6 +65,7 @@ async fn world_at(
         ],
     )
     .await;
+    let admin_state = state.clone();
     let app = router(state);
     let id_of = |token: String| {
         let app = app.clone();
@@ -78,6 +79,43 @@ async fn world_at(
         id_of(t[4].clone()).await,
         id_of(t[1].clone()).await,
     );
+    // The inventory: a hundred numbers in 217 and equipment in Tess's van.
+    let system = extramile_domain::audit::Actor::system();
+    admin_state
+        .resources
+        .import_numbers(
+            &system,
+            &[extramile_domain::resources::ImportNumberRow {
+                line: 2,
+                first: 12175550100,
+                last: 12175550199,
+                note: None,
+            }],
+        )
+        .await
+        .unwrap();
+    let van = Some(extramile_domain::ids::StaffId(tess_id.parse().unwrap()));
+    let kit: Vec<_> = ["RTR-88213", "STB-55102", "RTR-88214", "STB-55103"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| extramile_domain::resources::ImportEquipmentRow {
+            line: i as u64 + 2,
+            serial: s.to_string(),
+            model: if s.starts_with("RTR") {
+                "Router AX3000"
+            } else {
+                "Set-top box 4K"
+            }
+            .into(),
+            office_id: None,
+            van_staff_id: van,
+        })
+        .collect();
+    admin_state
+        .resources
+        .import_equipment(&system, &kit)
+        .await
+        .unwrap();
     let mut products = Vec::new();
     for (code, name, kind) in [
         ("INET100", "Internet 100", "internet"),
@@ -333,14 +371,181 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
         );
         assert!(
             said.contains("equipment to collect: RTR-88213, STB-55102")
-                && said.contains("+12175550143"),
+                && said.contains("numbers to age (quarantined to this account, no one else can have them): (217) 555-0143"),
             "{said}"
+        );
+        // Before: the number and the equipment are the customer's.
+        let holdings = |w: &World| {
+            let app = w.app.clone();
+            let token = w.maya.clone();
+            let uri = format!("/api/v1/accounts/{}/holdings", w.account);
+            async move { call(&app, &token, "GET", &uri, None).await.1 }
+        };
+        let h = holdings(&w).await;
+        assert_eq!(h["numbers"][0]["number"], "+12175550143", "{h}");
+        assert_eq!(h["numbers"][0]["state"], "assigned");
+        assert_eq!(
+            h["numbers"][0]["subscription_id"],
+            json!(subs[2]),
+            "on the phone service"
+        );
+        let kit: Vec<(String, String)> = h["equipment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["serial"].as_str().unwrap().into(),
+                    e["state"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kit,
+            [
+                ("RTR-88213".to_string(), "assigned".to_string()),
+                ("STB-55102".into(), "assigned".into())
+            ]
         );
         over["confirm"] = json!(true);
         let (s, v) = post(&w, &w.sue, &format!("/api/v1/work-orders/{id}/steps"), over).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert!(v["work_order"]["grace_until"].is_string(), "{v}");
         assert_eq!(statuses(&v), ["pending_cancellation"; 3]);
+        // The number ages, quarantined to this account; the equipment is
+        // to be collected.
+        let h = holdings(&w).await;
+        assert_eq!(h["numbers"][0]["state"], "aging", "{h}");
+        assert!(h["numbers"][0]["until"].is_string());
+        assert_eq!(h["equipment"][0]["state"], "pending_return");
+        assert_eq!(h["equipment"][1]["state"], "pending_return");
+        // Nobody else can have the number meanwhile: not offered in a
+        // search, not reserved, not activated by another install.
+        let (_, found) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            "/api/v1/numbers?area_code=217&pattern=0143",
+            None,
+        )
+        .await;
+        assert_eq!(found, json!([]), "an aging number is not offered");
+        let (_, p2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/people",
+            json!({"given_name": "Ola", "family_name": "Berg"}),
+        )
+        .await;
+        let (_, a2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/accounts",
+            json!({"holder_id": p2["person"]["id"]}),
+        )
+        .await;
+        let a2 = a2["id"].as_str().unwrap().to_string();
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/+12175550143/steps",
+            json!({"to": "reserved", "version": 3, "account_id": a2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("quarantined to its previous account"),
+            "{e}"
+        );
+        let (_, l2) = post(&w, &w.maya, &format!("/api/v1/accounts/{a2}/locations"), json!({"line1": "2 Oak St", "city": "Springfield", "region": "IL", "postcode": "62702"})).await;
+        let (_, o2) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{a2}/work-orders"),
+            json!({"kind": "install", "location_id": l2["id"], "product_ids": [w.products[2]]}),
+        )
+        .await;
+        let o2id = o2["work_order"]["id"].as_str().unwrap().to_string();
+        let o2sub = o2["services"][0]["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{o2id}/schedule"), json!({"version": 1, "day": "2026-12-03", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{o2id}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{o2id}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{o2id}/report"), json!({"version": 4, "lines": [{"subscription_id": o2sub, "installed": true}], "numbers": ["(217) 555-0143"], "equipment_serials": ["RTR-88213"]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "numbers[0]", "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("quarantined to its previous account"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{o2id}/report"), json!({"version": 4, "lines": [{"subscription_id": o2sub, "installed": true}], "numbers": ["(217) 555-0144"], "equipment_serials": ["RTR-88213"]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "equipment_serials[0]", "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("not in stock (pending return, with another account)"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{o2id}/report"), json!({"version": 4, "lines": [{"subscription_id": o2sub, "installed": true}], "numbers": ["(217) 555-0144"], "equipment_serials": ["NOPE-1"]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("serial NOPE-1 is not in the inventory"),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{o2id}/report"), json!({"version": 4, "lines": [{"subscription_id": o2sub, "installed": true}], "numbers": ["(217) 555-0999"]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("not in the number inventory"),
+            "{e}"
+        );
+        let (_, still) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{o2id}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            still["work_order"]["state"], "on_site",
+            "nothing changed by refused reports"
+        );
+        let (s, v2) = post(&w, &w.tess, &format!("/api/v1/work-orders/{o2id}/report"), json!({"version": 4, "lines": [{"subscription_id": o2sub, "installed": true}], "numbers": ["(217) 555-0144"], "equipment_serials": ["rtr-88214"]})).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a free number and a serial in stock: {v2}"
+        );
+        assert_eq!(v2["report"]["numbers"][0], "+12175550144");
+        assert_eq!(v2["report"]["equipment_serials"][0], "RTR-88214");
         // One action restores the same services.
         let (s, v) = post(
             &w,
@@ -358,6 +563,32 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
             .map(|s| s["subscription_id"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(same, subs, "the same subscriptions come back");
+        // …with the same number and the same equipment.
+        let h = holdings(&w).await;
+        assert_eq!(h["numbers"][0]["number"], "+12175550143", "{h}");
+        assert_eq!(h["numbers"][0]["state"], "assigned");
+        assert_eq!(h["numbers"][0]["subscription_id"], json!(subs[2]));
+        assert_eq!(h["equipment"][0]["state"], "assigned");
+        assert_eq!(h["equipment"][1]["state"], "assigned");
+        let (_, n) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            "/api/v1/numbers/(217)%20555-0143",
+            None,
+        )
+        .await;
+        let kinds: Vec<&str> = n["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["assigned", "aging", "assigned"],
+            "its history, newest first: {n}"
+        );
         let (s, _) = post(
             &w,
             &w.maya,
@@ -389,7 +620,10 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
             text.contains("Override: cancelled although the completion report"),
             "{text}"
         );
-        assert!(text.contains("Restored 3 service(s)"), "{text}");
+        assert!(
+            text.contains("Restored 3 service(s), 1 number(s) and 2 piece(s) of equipment"),
+            "{text}"
+        );
     }
 }
 
@@ -1154,5 +1388,254 @@ async fn overridden_again_after_a_restore_the_job_waits_for_the_new_end() {
         )
         .await;
         assert_eq!(statuses(&v), ["cancelled"]);
+    }
+}
+
+#[tokio::test]
+async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let get = |uri: String| {
+            let app = w.app.clone();
+            let token = w.maya.clone();
+            async move { call(&app, &token, "GET", &uri, None).await }
+        };
+        // Search by area code and pattern.
+        let (s, found) = get("/api/v1/numbers?area_code=217&pattern=01??".into()).await;
+        assert_eq!(s, StatusCode::OK, "{found}");
+        let list: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(list.len(), 20);
+        assert_eq!(list[0], "+12175550100");
+        assert_eq!(list[19], "+12175550119");
+        let (_, none) = get("/api/v1/numbers?area_code=217&pattern=7777".into()).await;
+        assert_eq!(none, json!([]));
+        let (s, e) = get("/api/v1/numbers?area_code=017".into()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "area_code");
+        let (s, e) = get("/api/v1/numbers?pattern=5%25".into()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "pattern");
+
+        // Reserve for the account: others cannot have it; release it.
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550150/steps",
+            json!({"to": "reserved", "version": 1, "account_id": w.account}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["number"]["state"], "reserved");
+        assert_eq!(v["history"][0]["kind"], "reserved");
+        let (_, gone) = get("/api/v1/numbers?area_code=217&pattern=0150".into()).await;
+        assert_eq!(gone, json!([]), "a reserved number is not offered");
+        let (_, h) = get(format!("/api/v1/accounts/{}/holdings", w.account)).await;
+        assert_eq!(h["numbers"][0]["state"], "reserved", "{h}");
+        let (_, p2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/people",
+            json!({"given_name": "Ola", "family_name": "Berg"}),
+        )
+        .await;
+        let (_, a2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/accounts",
+            json!({"holder_id": p2["person"]["id"]}),
+        )
+        .await;
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550150/steps",
+            json!({"to": "reserved", "version": 2, "account_id": a2["id"]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "reserved for another account");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550150/steps",
+            json!({"to": "reserved", "version": 1, "account_id": w.account}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "a stale version");
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550150/steps",
+            json!({"to": "reserved", "version": 2, "account_id": w.account, "hours": 9999}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "hours");
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550150/steps",
+            json!({"to": "available", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550151/steps",
+            json!({"to": "administrative", "version": 1, "reason": "test line"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "administration is for admins");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550151/steps",
+            json!({"to": "assigned", "version": 1}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "assigned only by a completion report or a port"
+        );
+        let (s, _) = get("/api/v1/numbers/2175559999".into()).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // Equipment: by serial, with its history; steps its state allows.
+        let (s, e) = get("/api/v1/equipment/stb-55103".into()).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        assert_eq!(e["equipment"]["state"], "in_stock");
+        assert_eq!(e["equipment"]["van_staff_id"], json!(w.tess_id));
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/equipment/STB-55103/steps",
+            json!({"to": "returned", "version": 1, "condition": "good"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "nothing to return from stock");
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/equipment/STB-55103/steps",
+            json!({"to": "retired", "version": 1}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "reason");
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            "/api/v1/equipment/STB-55103/steps",
+            json!({"to": "retired", "version": 1, "reason": "cracked case"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["equipment"]["state"], "retired");
+        let kinds: Vec<&str> = v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["retired", "in_stock"]);
+
+        // Port-in tied to a case; the number-porting queue by date.
+        let (_, case) = post(&w, &w.maya, "/api/v1/cases", json!({"account_id": w.account, "title": "Keep my old number", "category": "technical"})).await;
+        let case = case["case"]["id"].as_str().unwrap().to_string();
+        let port = json!({"case_id": case, "donor": "Old Telco", "numbers": ["(512) 555-0101"], "donor_account": "OT-5521", "donor_pin": "7342", "requested_date": "2020-01-01"});
+        let (s, e) = post(&w, &w.maya, "/api/v1/porting-orders", port.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "requested_date", "{e}");
+        let mut ours = port.clone();
+        ours["requested_date"] = json!("2099-01-05");
+        ours["numbers"] = json!(["(217) 555-0101"]);
+        let (s, e) = post(&w, &w.maya, "/api/v1/porting-orders", ours).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "numbers[0]");
+        assert!(
+            e["detail"].as_str().unwrap().contains("already ours"),
+            "{e}"
+        );
+        let mut good = port.clone();
+        good["requested_date"] = json!("2099-01-05");
+        let (s, p) = post(&w, &w.maya, "/api/v1/porting-orders", good).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        assert_eq!(p["state"], "unconfirmed");
+        assert_eq!(p["pin_hint"], "••••42");
+        assert!(p.get("donor_pin").is_none(), "the PIN is never sent back");
+        let pid = p["id"].as_str().unwrap().to_string();
+        let (_, n) = get("/api/v1/numbers/5125550101".into()).await;
+        assert_eq!(n["number"]["state"], "porting_in");
+        let step = |to: &str, version: i64, extra: Value| {
+            let mut b = json!({"to": to, "version": version});
+            for (k, v) in extra.as_object().unwrap() {
+                b[k] = v.clone();
+            }
+            b
+        };
+        let uri = format!("/api/v1/porting-orders/{pid}/steps");
+        let (s, e) = post(&w, &w.maya, &uri, step("submitted", 1, json!({}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "loa_received");
+        let (s, _) = post(&w, &w.maya, &uri, step("completed", 1, json!({}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "not before the donor scheduled it");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &uri,
+            step("submitted", 1, json!({"loa_received": true})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = post(&w, &w.maya, &uri, step("pending", 2, json!({}))).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, e) = post(&w, &w.maya, &uri, step("scheduled", 3, json!({}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "foc_date");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &uri,
+            step("scheduled", 3, json!({"foc_date": "2099-01-07"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, queue) = get("/api/v1/porting-orders".into()).await;
+        assert_eq!(queue[0]["id"], json!(pid), "{queue}");
+        assert_eq!(queue[0]["foc_date"], "2099-01-07");
+        let (s, done) = post(&w, &w.maya, &uri, step("completed", 4, json!({}))).await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        let (_, n) = get("/api/v1/numbers/5125550101".into()).await;
+        assert_eq!(n["number"]["state"], "assigned");
+        assert_eq!(n["number"]["account_id"], json!(w.account));
+        let (_, queue) = get("/api/v1/porting-orders".into()).await;
+        assert_eq!(queue, json!([]), "done: off the queue");
+        let (_, mine) = get(format!("/api/v1/porting-orders?account_id={}", w.account)).await;
+        assert_eq!(mine[0]["state"], "completed");
+        // Port out to another provider.
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/5125550101/steps",
+            json!({"to": "ported_out", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "reason");
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/5125550101/steps",
+            json!({"to": "ported_out", "version": 2, "reason": "Big Cell"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["number"]["state"], "ported_out");
     }
 }

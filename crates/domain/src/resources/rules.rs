@@ -204,8 +204,9 @@ pub fn check_port(from: PortState, to: PortState) -> Result<()> {
 }
 
 /// A search pattern of digits and wildcards (`*` any run, `?` or `x` one
-/// digit) as SQL LIKE over the 10 national digits; plain digits match
-/// anywhere.
+/// digit) as SQL LIKE over the 10 national digits: plain digits match
+/// anywhere, a pattern with wildcards matches the end of the number
+/// ("01??" ends in 01 and two digits; ten characters are the whole number).
 pub fn like_pattern(input: &str) -> Result<String> {
     let t: String = input.chars().filter(|c| !" -().".contains(*c)).collect();
     if t.is_empty() {
@@ -231,7 +232,7 @@ pub fn like_pattern(input: &str) -> Result<String> {
     Ok(if t.chars().all(|c| c.is_ascii_digit()) {
         format!("+1%{body}%")
     } else {
-        format!("+1{body}")
+        format!("+1%{body}")
     })
 }
 
@@ -386,8 +387,9 @@ mod tests {
     #[test]
     fn patterns() {
         assert_eq!(like_pattern("7777").unwrap(), "+1%7777%");
-        assert_eq!(like_pattern("512*7777").unwrap(), "+1512%7777");
-        assert_eq!(like_pattern("512555????").unwrap(), "+1512555____");
+        assert_eq!(like_pattern("512*7777").unwrap(), "+1%512%7777");
+        assert_eq!(like_pattern("512555????").unwrap(), "+1%512555____");
+        assert_eq!(like_pattern("01??").unwrap(), "+1%01__");
         assert_eq!(like_pattern("").unwrap(), "+1%");
         assert!(like_pattern("12345678901").is_err());
         assert!(like_pattern("5%5").is_err());
