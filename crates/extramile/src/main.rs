@@ -201,6 +201,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             demo::routing::ensure(&st).await?;
             demo::money::ensure(&st).await?;
             demo::followups::ensure(&st, &store, &config.region).await?;
+            demo::inventory::ensure(&st).await?;
             if loaded > 0 {
                 eprintln!(
                     "loaded {loaded} customers in {:.1}s",

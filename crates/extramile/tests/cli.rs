@@ -221,3 +221,130 @@ fn the_demo_starts_in_any_provider_currency() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn numbers_and_equipment_import_all_or_nothing_naming_line_and_column() {
+    let db = db();
+    let dir = std::env::temp_dir().join(format!("extramile-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let out = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "tess@example.com",
+            "--role",
+            "technician",
+            "--name",
+            "Tess Tech",
+        ],
+        "a long password here\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // A bad row anywhere: nothing of the file goes in.
+    let bad = file(
+        "bad.csv",
+        "first,last,note\n+12175550000,+12175550999,block A\n(512) 555-0100,,single\n12345,,\n",
+    );
+    let out = run(&db, &["import", "numbers", &bad], "");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 4, column first: a North American number has 10 digits"),
+        "{err}"
+    );
+    let overlap = file(
+        "overlap.csv",
+        "first,last\n+12175550000,+12175550999\n+12175550500,+12175550600\n",
+    );
+    let out = run(&db, &["import", "numbers", &overlap], "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3, column first: overlaps the range on line 2"),
+        "{err}"
+    );
+    let good = file(
+        "good.csv",
+        "first,last,note\n+12175550000,+12175550999,block A\n(512) 555-0100,,single\n",
+    );
+    let out = run(&db, &["import", "numbers", &good], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 1001 numbers from 2 range(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let again = file(
+        "again.csv",
+        "first,last\n+13125550000,+13125550009\n+12175550990,+12175551010\n",
+    );
+    let out = run(&db, &["import", "numbers", &again], "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "line 3, column first: (217) 555-0990 is already in the inventory; nothing was imported"
+        ),
+        "{err}"
+    );
+    // The first range of that file did not go in either.
+    let first_only = file("first.csv", "first,last\n+13125550000,+13125550009\n");
+    let out = run(&db, &["import", "numbers", &first_only], "");
+    assert!(
+        text(&out.stdout).contains("imported 10 numbers"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let no_header = file("nohead.csv", "number\n+12175550000\n");
+    let out = run(&db, &["import", "numbers", &no_header], "");
+    assert!(
+        text(&out.stderr).contains("line 1: the header has no column \"first\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let kit = file(
+        "kit.csv",
+        "serial,model,van\nRTR-1,Router AX3000,tess@example.com\nRTR-2,Router AX3000,nobody@example.com\nrtr-1,Router AX3000,tess@example.com\n",
+    );
+    let out = run(&db, &["import", "equipment", &kit], "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3, column van: no technician with the e-mail \"nobody@example.com\""),
+        "{err}"
+    );
+    let dup = file(
+        "dup.csv",
+        "serial,model,van\nRTR-1,Router AX3000,tess@example.com\nrtr-1,Router AX3000,tess@example.com\n",
+    );
+    let out = run(&db, &["import", "equipment", &dup], "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3, column serial: RTR-1 is on line 2 too"),
+        "{err}"
+    );
+    let kit = file(
+        "kit2.csv",
+        "serial,model,van\nRTR-1,Router AX3000,tess@example.com\nSTB-1,Set-top box,tess@example.com\n",
+    );
+    let out = run(&db, &["import", "equipment", &kit], "");
+    assert!(
+        text(&out.stdout).contains("imported 2 pieces of equipment"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&db, &["import", "equipment", &kit], "");
+    assert!(
+        text(&out.stderr).contains(
+            "line 2, column serial: RTR-1 is already in the inventory; nothing was imported"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}

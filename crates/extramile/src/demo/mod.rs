@@ -13,6 +13,7 @@ use std::collections::HashSet;
 mod data;
 pub mod followups;
 mod generate;
+pub mod inventory;
 pub mod money;
 pub mod routing;
 pub use data::STAFF;
