@@ -781,6 +781,18 @@ pub trait FieldStore: Send + Sync {
         jobs: &[crate::jobs::NewJob],
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// An install order with its lines, its work order, the pending
+    /// services and the numbers it holds, in one transaction; `Some` (the
+    /// first order) when this staff user's key was used meanwhile.
+    async fn place_install_order(
+        &self,
+        order: &crate::orders::Order,
+        key: &str,
+        w: &crate::fieldwork::WorkOrder,
+        subs: &[SubscriptionWrite<'_>],
+        res: &crate::resources::ResourceWrites,
+        audit: &[AuditEvent],
+    ) -> Result<Option<OrderId>>;
     async fn work_order(&self, id: WorkOrderId) -> Result<Option<crate::fieldwork::WorkOrder>>;
     /// Newest first (at most `limit`).
     async fn account_work_orders(

@@ -192,6 +192,117 @@ impl SqlStore {
     }
 }
 
+/// A work order's rows in `$tx`: the work order (inserted or updated under
+/// its version), the double-booking check, its subscriptions with their
+/// history, technicians, report, numbers and equipment, and the order it
+/// carries out following it. Returns from the caller on a refusal.
+macro_rules! work_order_rows {
+    ($self:ident, $tx:ident, $w:expr, $insert:expr, $subs:expr, $report:expr, $report_json:expr, $res:expr) => {
+        let (w, insert, subs, report, report_json, res) = ($w, $insert, $subs, $report, &$report_json, $res);
+        let tx = &mut $tx;
+            if insert {
+                sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version, grace_until) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")
+                    .bind(w.id.0).bind(w.account_id.0).bind(w.location_id.0).bind(w.kind.as_str()).bind(w.order_id.map(|x| x.0)).bind(w.case_id.map(|x| x.0))
+                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref())
+                    .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version).bind(w.grace_until.map(ts_to_micros))
+                    .execute(&mut **tx).await.map_err(db_err)?;
+            } else {
+                let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9, grace_until = $10 WHERE id = $11 AND version = $12")
+                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref()).bind(w.version)
+                    .bind(w.grace_until.map(ts_to_micros)).bind(w.id.0).bind(w.version - 1)
+                    .execute(&mut **tx).await.map_err(db_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(crate::customers::stale("work order"));
+                }
+                sqlx::query("DELETE FROM work_order_technicians WHERE work_order_id = $1").bind(w.id.0).execute(&mut **tx).await.map_err(db_err)?;
+            }
+            // A technician is booked once at a time, checked again here
+            // where two dispatchers' writes take turns (PostgreSQL locks
+            // the technicians' rows; SQLite has one writer).
+            if let (WorkOrderState::Scheduled, Some(day), Some(ws), Some(we)) = (w.state, w.day, w.window_start, w.window_end)
+                && !w.technicians.is_empty()
+            {
+                let list = (1..=w.technicians.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                if matches!(&$self.db, crate::Db::Postgres(_)) {
+                    let mut q = sqlx::query(AssertSqlSafe(format!("SELECT id FROM staff_users WHERE id IN ({list}) ORDER BY id FOR UPDATE")));
+                    for t in &w.technicians { q = q.bind(t.0); }
+                    q.execute(&mut **tx).await.map_err(db_err)?;
+                }
+                let n = w.technicians.len();
+                let mut q = sqlx::query_as::<_, (Option<String>, Option<String>, i64)>(AssertSqlSafe(format!(
+                    "SELECT o.window_start, o.window_end, o.minutes FROM work_order_technicians t JOIN work_orders o ON o.id = t.work_order_id \
+                     WHERE t.staff_id IN ({list}) AND t.day = ${} AND o.state <> 'cancelled' AND o.id <> ${}", n + 1, n + 2)));
+                for t in &w.technicians { q = q.bind(t.0); }
+                let others = q.bind(day.to_string()).bind(w.id.0).fetch_all(&mut **tx).await.map_err(db_err)?;
+                let mine = rules::busy(ws, we, w.minutes);
+                for (s, e, m) in others {
+                    let (Some(s), Some(e)) = (s.and_then(|x| x.parse().ok()), e.and_then(|x| x.parse().ok())) else { continue };
+                    if rules::overlaps(mine, rules::busy(s, e, m)) {
+                        $tx.rollback().await.map_err(db_err)?;
+                        return Err(DomainError::Conflict(
+                            "another visit was booked for this technician at that time just now: reload the board and choose another window".into(),
+                        ));
+                    }
+                }
+            }
+            // Subscriptions first: the work order's list refers to them.
+            for s in subs {
+                let x = s.sub;
+                if s.insert {
+                    sqlx::query("INSERT INTO subscriptions (id, account_id, location_id, product_id, status, start_date, version) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(x.id.0).bind(x.account_id.0).bind(x.location_id.0).bind(x.product_id.0).bind(x.status.as_str()).bind(x.start_date.to_string()).bind(x.version)
+                        .execute(&mut **tx).await.map_err(db_err)?;
+                } else {
+                    let done = sqlx::query("UPDATE subscriptions SET status = $1, version = $2 WHERE id = $3 AND version = $4")
+                        .bind(x.status.as_str()).bind(x.version).bind(x.id.0).bind(x.version - 1)
+                        .execute(&mut **tx).await.map_err(db_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(crate::customers::stale("service"));
+                    }
+                }
+                let e = &s.event;
+                sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, kind, description, actor_name) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(e.id.0).bind(e.subscription_id.0).bind(ts_to_micros(e.at)).bind(e.kind.as_str()).bind(e.description.as_str()).bind(e.actor_name.as_str())
+                    .execute(&mut **tx).await.map_err(db_err)?;
+            }
+            if insert {
+                for (i, s) in w.subscriptions.iter().enumerate() {
+                    sqlx::query("INSERT INTO work_order_subscriptions (work_order_id, subscription_id, position) VALUES ($1, $2, $3)")
+                        .bind(w.id.0).bind(s.0).bind(i as i64).execute(&mut **tx).await.map_err(db_err)?;
+                }
+            }
+            if let Some(day) = w.day {
+                for t in &w.technicians {
+                    sqlx::query("INSERT INTO work_order_technicians (work_order_id, staff_id, day) VALUES ($1, $2, $3)")
+                        .bind(w.id.0).bind(t.0).bind(day.to_string()).execute(&mut **tx).await.map_err(db_err)?;
+                }
+            }
+            if let (Some(r), Some(json)) = (report, &report_json) {
+                sqlx::query("INSERT INTO completion_reports (work_order_id, report_json, filed_at) VALUES ($1, $2, $3)")
+                    .bind(w.id.0).bind(json.as_str()).bind(ts_to_micros(r.filed_at)).execute(&mut **tx).await.map_err(db_err)?;
+            }
+            crate::resources::write_resource_rows!(&mut **tx, res)?;
+            // The order it carries out follows it: installed by the report,
+            // cancelled with it.
+            if let Some(order) = w.order_id {
+                let to = match w.state {
+                    WorkOrderState::Completed | WorkOrderState::PartiallyCompleted => Some("installed"),
+                    WorkOrderState::Cancelled => Some("cancelled"),
+                    _ => None,
+                };
+                if let Some(to) = to {
+                    sqlx::query("UPDATE orders SET state = $1, cancel_reason = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND state = 'placed'")
+                        .bind(to).bind(w.cancel_reason.as_deref().filter(|_| to == "cancelled"))
+                        .bind(ts_to_micros(extramile_domain::time::now())).bind(order.0)
+                        .execute(&mut **tx).await.map_err(db_err)?;
+                }
+            }
+    };
+}
+
 #[async_trait]
 impl FieldStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -211,94 +322,41 @@ impl FieldStore for SqlStore {
             .map_err(|e| DomainError::Store(e.to_string()))?;
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            if insert {
-                sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version, grace_until) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")
-                    .bind(w.id.0).bind(w.account_id.0).bind(w.location_id.0).bind(w.kind.as_str()).bind(w.order_id.map(|x| x.0)).bind(w.case_id.map(|x| x.0))
-                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
-                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref())
-                    .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version).bind(w.grace_until.map(ts_to_micros))
-                    .execute(&mut *tx).await.map_err(db_err)?;
-            } else {
-                let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9, grace_until = $10 WHERE id = $11 AND version = $12")
-                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
-                    .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref()).bind(w.version)
-                    .bind(w.grace_until.map(ts_to_micros)).bind(w.id.0).bind(w.version - 1)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(crate::customers::stale("work order"));
-                }
-                sqlx::query("DELETE FROM work_order_technicians WHERE work_order_id = $1").bind(w.id.0).execute(&mut *tx).await.map_err(db_err)?;
-            }
-            // A technician is booked once at a time, checked again here
-            // where two dispatchers' writes take turns (PostgreSQL locks
-            // the technicians' rows; SQLite has one writer).
-            if let (WorkOrderState::Scheduled, Some(day), Some(ws), Some(we)) = (w.state, w.day, w.window_start, w.window_end)
-                && !w.technicians.is_empty()
-            {
-                let list = (1..=w.technicians.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                if matches!(&self.db, crate::Db::Postgres(_)) {
-                    let mut q = sqlx::query(AssertSqlSafe(format!("SELECT id FROM staff_users WHERE id IN ({list}) ORDER BY id FOR UPDATE")));
-                    for t in &w.technicians { q = q.bind(t.0); }
-                    q.execute(&mut *tx).await.map_err(db_err)?;
-                }
-                let n = w.technicians.len();
-                let mut q = sqlx::query_as::<_, (Option<String>, Option<String>, i64)>(AssertSqlSafe(format!(
-                    "SELECT o.window_start, o.window_end, o.minutes FROM work_order_technicians t JOIN work_orders o ON o.id = t.work_order_id \
-                     WHERE t.staff_id IN ({list}) AND t.day = ${} AND o.state <> 'cancelled' AND o.id <> ${}", n + 1, n + 2)));
-                for t in &w.technicians { q = q.bind(t.0); }
-                let others = q.bind(day.to_string()).bind(w.id.0).fetch_all(&mut *tx).await.map_err(db_err)?;
-                let mine = rules::busy(ws, we, w.minutes);
-                for (s, e, m) in others {
-                    let (Some(s), Some(e)) = (s.and_then(|x| x.parse().ok()), e.and_then(|x| x.parse().ok())) else { continue };
-                    if rules::overlaps(mine, rules::busy(s, e, m)) {
-                        tx.rollback().await.map_err(db_err)?;
-                        return Err(DomainError::Conflict(
-                            "another visit was booked for this technician at that time just now: reload the board and choose another window".into(),
-                        ));
-                    }
-                }
-            }
-            // Subscriptions first: the work order's list refers to them.
-            for s in subs {
-                let x = s.sub;
-                if s.insert {
-                    sqlx::query("INSERT INTO subscriptions (id, account_id, location_id, product_id, status, start_date, version) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                        .bind(x.id.0).bind(x.account_id.0).bind(x.location_id.0).bind(x.product_id.0).bind(x.status.as_str()).bind(x.start_date.to_string()).bind(x.version)
-                        .execute(&mut *tx).await.map_err(db_err)?;
-                } else {
-                    let done = sqlx::query("UPDATE subscriptions SET status = $1, version = $2 WHERE id = $3 AND version = $4")
-                        .bind(x.status.as_str()).bind(x.version).bind(x.id.0).bind(x.version - 1)
-                        .execute(&mut *tx).await.map_err(db_err)?;
-                    if done.rows_affected() == 0 {
-                        return Err(crate::customers::stale("service"));
-                    }
-                }
-                let e = &s.event;
-                sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, kind, description, actor_name) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(e.id.0).bind(e.subscription_id.0).bind(ts_to_micros(e.at)).bind(e.kind.as_str()).bind(e.description.as_str()).bind(e.actor_name.as_str())
-                    .execute(&mut *tx).await.map_err(db_err)?;
-            }
-            if insert {
-                for (i, s) in w.subscriptions.iter().enumerate() {
-                    sqlx::query("INSERT INTO work_order_subscriptions (work_order_id, subscription_id, position) VALUES ($1, $2, $3)")
-                        .bind(w.id.0).bind(s.0).bind(i as i64).execute(&mut *tx).await.map_err(db_err)?;
-                }
-            }
-            if let Some(day) = w.day {
-                for t in &w.technicians {
-                    sqlx::query("INSERT INTO work_order_technicians (work_order_id, staff_id, day) VALUES ($1, $2, $3)")
-                        .bind(w.id.0).bind(t.0).bind(day.to_string()).execute(&mut *tx).await.map_err(db_err)?;
-                }
-            }
-            if let (Some(r), Some(json)) = (report, &report_json) {
-                sqlx::query("INSERT INTO completion_reports (work_order_id, report_json, filed_at) VALUES ($1, $2, $3)")
-                    .bind(w.id.0).bind(json.as_str()).bind(ts_to_micros(r.filed_at)).execute(&mut *tx).await.map_err(db_err)?;
-            }
-            crate::resources::write_resource_rows!(&mut *tx, res)?;
+            work_order_rows!(self, tx, w, insert, subs, report, report_json, res);
             insert_jobs!(&mut *tx, jobs)?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn place_install_order(
+        &self,
+        order: &extramile_domain::orders::Order,
+        key: &str,
+        w: &WorkOrder,
+        subs: &[SubscriptionWrite<'_>],
+        res: &extramile_domain::resources::ResourceWrites,
+        audit: &[AuditEvent],
+    ) -> Result<Option<OrderId>> {
+        let report: Option<&CompletionReport> = None;
+        let report_json: Option<String> = None;
+        write!(&self.db, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let first: Option<Uuid> = sqlx::query_scalar("SELECT id FROM orders WHERE created_by = $1 AND idem_key = $2")
+                .bind(order.created_by.0).bind(key).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            if let Some(first) = first {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(Some(first.into()));
+            }
+            crate::orders::insert_order_rows!(&mut *tx, order, key);
+            crate::orders::insert_order_lines!(&mut *tx, order);
+            work_order_rows!(self, tx, w, true, subs, report, report_json, res);
+            for ev in audit {
+                insert_audit!(&mut *tx, ev)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(None)
         })
     }
 

@@ -138,6 +138,33 @@ fn assemble(orders: Vec<OrderRow>, lines: Vec<LineRow>) -> Result<Vec<Order>> {
         .collect()
 }
 
+/// An order's row (with its create key) in a transaction.
+macro_rules! insert_order_rows {
+    ($conn:expr, $o:expr, $key:expr) => {
+        let (o, key): (&extramile_domain::orders::Order, &str) = ($o, $key);
+            sqlx::query("INSERT INTO orders (id, account_id, case_id, interaction_id, fulfilment, office_id, location_id, state, currency, cancel_reason, tracking, created_by, created_by_name, created_at, updated_at, version, idem_key) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                .bind(o.id.0).bind(o.account_id.0).bind(o.case_id.map(|c| c.0)).bind(o.interaction_id.map(|i| i.0)).bind(o.fulfilment.as_str())
+                .bind(o.office_id.map(|x| x.0)).bind(o.location_id.map(|x| x.0)).bind(o.state.as_str()).bind(o.currency.as_str())
+                .bind(o.cancel_reason.as_deref()).bind(o.tracking.as_deref()).bind(o.created_by.0).bind(o.created_by_name.as_str())
+                .bind(ts_to_micros(o.created_at)).bind(ts_to_micros(o.updated_at)).bind(o.version).bind(key)
+                .execute(&mut *$conn).await.map_err(db_err)?;
+    };
+}
+/// An order's lines (after the charges they refer to).
+macro_rules! insert_order_lines {
+    ($conn:expr, $o:expr) => {
+        let o: &extramile_domain::orders::Order = $o;
+            for (i, l) in o.lines.iter().enumerate() {
+                sqlx::query("INSERT INTO order_lines (id, order_id, position, product_id, product_name, quantity, unit_price_minor, charge_entry_id, free_asked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(l.id.0).bind(o.id.0).bind(i as i64).bind(l.product_id.0).bind(l.product_name.as_str()).bind(l.quantity)
+                    .bind(l.unit_price_minor).bind(l.charge_entry_id.map(|c| c.0)).bind(l.free_asked)
+                    .execute(&mut *$conn).await.map_err(db_err)?;
+            }
+    };
+}
+pub(crate) use {insert_order_lines, insert_order_rows};
+
 #[async_trait]
 impl OrderStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -204,13 +231,7 @@ impl OrderStore for SqlStore {
                 tx.rollback().await.map_err(db_err)?;
                 return Ok(PlaceOutcome::Existing(first.into()));
             }
-            sqlx::query("INSERT INTO orders (id, account_id, case_id, interaction_id, fulfilment, office_id, location_id, state, currency, cancel_reason, tracking, created_by, created_by_name, created_at, updated_at, version, idem_key) \
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
-                .bind(o.id.0).bind(o.account_id.0).bind(o.case_id.map(|c| c.0)).bind(o.interaction_id.map(|i| i.0)).bind(o.fulfilment.as_str())
-                .bind(o.office_id.map(|x| x.0)).bind(o.location_id.map(|x| x.0)).bind(o.state.as_str()).bind(o.currency.as_str())
-                .bind(o.cancel_reason.as_deref()).bind(o.tracking.as_deref()).bind(o.created_by.0).bind(o.created_by_name.as_str())
-                .bind(ts_to_micros(o.created_at)).bind(ts_to_micros(o.updated_at)).bind(o.version).bind(key)
-                .execute(&mut *tx).await.map_err(db_err)?;
+            insert_order_rows!(&mut *tx, o, key);
             // Charges first: the lines and free items refer to them.
             for (e, guard) in entries {
                 let outcome = post_in_tx!(db, tx, e, &entry_audit(audit, e), guard, None)?;
@@ -230,12 +251,7 @@ impl OrderStore for SqlStore {
                     }
                 }
             }
-            for (i, l) in o.lines.iter().enumerate() {
-                sqlx::query("INSERT INTO order_lines (id, order_id, position, product_id, product_name, quantity, unit_price_minor, charge_entry_id, free_asked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind(l.id.0).bind(o.id.0).bind(i as i64).bind(l.product_id.0).bind(l.product_name.as_str()).bind(l.quantity)
-                    .bind(l.unit_price_minor).bind(l.charge_entry_id.map(|c| c.0)).bind(l.free_asked)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-            }
+            insert_order_lines!(&mut *tx, o);
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
             Ok(PlaceOutcome::Placed)

@@ -76,13 +76,15 @@ impl AppState {
             clock.clone(),
             jiff::tz::TimeZone::UTC,
         );
+        let field = extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone())
+            .with_notifier(hub.clone());
+        let orders = orders.with_field(field.clone());
         Self {
             resources: extramile_domain::resources::ResourceService::new(
                 store.clone(),
                 clock.clone(),
             ),
-            field: extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone())
-                .with_notifier(hub.clone()),
+            field,
             orders,
             reports: extramile_domain::reports::ReportService::new(store.clone(), clock.clone()),
             feedback: extramile_domain::feedback::FeedbackService::new(
@@ -120,6 +122,7 @@ impl AppState {
             .clone()
             .with_grace_days(grace_days)
             .with_aging(aging);
+        self.orders = self.orders.clone().with_field(self.field.clone());
         self
     }
 

@@ -885,30 +885,64 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
         let r = post_form(
             &w.app,
             &format!("/accounts/{}/work-orders", w.account),
-            &format!("kind=install&location_id={}", w.location),
+            &format!("kind=install&location_id={}&_key=s3-console", w.location),
             &maya,
         )
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             r.text
-                .contains("Services to install: choose what to install"),
+                .contains("Services to install: add at least one service"),
             "{}",
             r.text
         );
         let body = format!(
-            "kind=install&location_id={}&product_ids={}&product_ids={}&product_ids={}&access_notes=Side+gate",
+            "kind=install&location_id={}&product_ids={}&product_ids={}&product_ids={}&access_notes=Side+gate&_key=s3-console",
             w.location, w.products[0], w.products[1], w.products[2]
+        );
+        // A number that is not free is refused at its field; nothing placed.
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/work-orders", w.account),
+            &format!("{body}&numbers=%28217%29+555-0999"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text
+                .contains("New phone number: (217) 555-0999 is not in the number inventory"),
+            "{}",
+            r.text
         );
         let r = post_form(
             &w.app,
             &format!("/accounts/{}/work-orders", w.account),
-            &body,
+            &format!("{body}&numbers=%28217%29+555-0143"),
             &maya,
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let page_url = r.location.unwrap();
+        // A double submit is the same install order and work order.
+        let again = post_form(
+            &w.app,
+            &format!("/accounts/{}/work-orders", w.account),
+            &format!("{body}&numbers=%28217%29+555-0143"),
+            &maya,
+        )
+        .await;
+        assert_eq!(again.location.as_deref(), Some(page_url.as_str()));
+        let wo = get_page(&w.app, &page_url, &maya.0).await;
+        assert!(
+            wo.text.contains("id=\"wo-order\""),
+            "the work order links its install order"
+        );
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(
+            acc.text.contains("(217) 555-0143") && acc.text.contains("reserved until"),
+            "the number held for the install shows on the account"
+        );
         // The dispatcher schedules Tess and dispatches.
         let p = get_page(&w.app, &page_url, &dina.0).await;
         assert!(p.text.contains("id=\"schedule-form\""), "{}", p.text);
@@ -1637,5 +1671,224 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["number"]["state"], "ported_out");
+    }
+}
+
+#[tokio::test]
+async fn install_orders_hold_numbers_and_are_cancelled_through_their_work_order() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let orders = format!("/api/v1/accounts/{}/orders", w.account);
+        let lines = json!([{"product_id": w.products[0]}, {"product_id": w.products[1]}, {"product_id": w.products[2]}]);
+        let order = |key: &str, number: &str| json!({"fulfilment": "install", "location_id": w.location, "lines": lines, "numbers": [number], "idempotency_key": key, "access_notes": "Ring twice"});
+        let number = |n: &str| {
+            let app = w.app.clone();
+            let token = w.maya.clone();
+            let uri = format!("/api/v1/numbers/{n}");
+            async move { call(&app, &token, "GET", &uri, None).await.1 }
+        };
+        // Bad input first: nothing placed.
+        let (s, e) = post(&w, &w.maya, &orders, order("io-0", "(217) 555-0999")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "numbers[0]", "{e}");
+        let mut no_phone = order("io-0", "(217) 555-0160");
+        no_phone["lines"] = json!([{"product_id": w.products[0]}]);
+        let (s, e) = post(&w, &w.maya, &orders, no_phone).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "numbers", "{e}");
+        let mut twice = order("io-0", "(217) 555-0160");
+        twice["lines"] = json!([{"product_id": w.products[0]}, {"product_id": w.products[0]}]);
+        let (s, e) = post(&w, &w.maya, &orders, twice).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "lines[1].product_id", "{e}");
+        let (_, wos) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            None,
+        )
+        .await;
+        assert_eq!(wos, json!([]), "nothing was placed");
+
+        // One order of three services with a new number.
+        let (s, v) = post(&w, &w.maya, &orders, order("io-1", "(217) 555-0160")).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["order"]["fulfilment"], "install");
+        assert_eq!(v["order"]["state"], "placed");
+        assert_eq!(v["order"]["lines"].as_array().unwrap().len(), 3);
+        let oid = v["order"]["id"].as_str().unwrap().to_string();
+        let (s, again) = post(&w, &w.maya, &orders, order("io-1", "(217) 555-0160")).await;
+        assert_eq!(s, StatusCode::OK, "the same key answers the first");
+        assert_eq!(again["order"]["id"], json!(oid));
+        let n = number("2175550160").await;
+        assert_eq!(n["number"]["state"], "reserved", "{n}");
+        assert_eq!(n["number"]["account_id"], json!(w.account));
+        let (_, wos) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            None,
+        )
+        .await;
+        assert_eq!(wos.as_array().unwrap().len(), 1, "one work order: {wos}");
+        assert_eq!(wos[0]["order_id"], json!(oid));
+        assert_eq!(wos[0]["kind"], "install");
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            json!({"to": "ready", "version": 1}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("follows its work order"),
+            "{e}"
+        );
+
+        // Cancelled before the install: said first, then the services and
+        // the held number go with it.
+        let cancel =
+            json!({"to": "cancelled", "version": 1, "reason": "Customer changed their mind"});
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            cancel.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "confirm");
+        let said = e["detail"].as_str().unwrap();
+        assert!(
+            said.contains("Internet 100, TV Basic, Home Phone")
+                && said.contains("the install order ORD-")
+                && said.contains("released: (217) 555-0160"),
+            "{said}"
+        );
+        let mut yes = cancel.clone();
+        yes["confirm"] = json!(true);
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            yes.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["order"]["state"], "cancelled");
+        assert_eq!(v["order"]["cancel_reason"], "Customer changed their mind");
+        let (s, twice) = post(&w, &w.maya, &format!("/api/v1/orders/{oid}/steps"), yes).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a double click answers the first: {twice}"
+        );
+        let (_, wo) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{}", wos[0]["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+        assert_eq!(wo["work_order"]["state"], "cancelled");
+        assert_eq!(statuses(&wo), ["cancelled"; 3]);
+        assert_eq!(number("2175550160").await["number"]["state"], "available");
+
+        // Installed: the order follows the report, and a cancel is refused
+        // by it until a supervisor overrides.
+        let (_, v) = post(&w, &w.maya, &orders, order("io-2", "(217) 555-0161")).await;
+        let oid = v["order"]["id"].as_str().unwrap().to_string();
+        let (_, wos) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            None,
+        )
+        .await;
+        let wid = wos[0]["id"].as_str().unwrap().to_string();
+        let (_, wo) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{wid}"),
+            None,
+        )
+        .await;
+        let subs: Vec<String> = wo["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{wid}/schedule"), json!({"version": 1, "day": "2026-12-04", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, r) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": 4, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": true})).collect::<Vec<_>>(), "numbers": ["(217) 555-0161"], "equipment_serials": ["RTR-88213"], "remark": "Cancel everything, rude customer"})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (_, o) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/orders/{oid}"),
+            None,
+        )
+        .await;
+        assert_eq!(o["order"]["state"], "installed", "{o}");
+        assert_eq!(number("2175550161").await["number"]["state"], "assigned");
+        let version = o["order"]["version"].as_i64().unwrap();
+        let cancel = json!({"to": "cancelled", "version": version, "reason": "the remark says so", "confirm": true});
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            cancel.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Refused: the completion report of"),
+            "{e}"
+        );
+        let mut over = cancel.clone();
+        over["override_report"] = json!(true);
+        let (s, v) = post(&w, &w.sue, &format!("/api/v1/orders/{oid}/steps"), over).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["order"]["state"], "installed",
+            "the order keeps what happened"
+        );
+        let (_, wo) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{wid}"),
+            None,
+        )
+        .await;
+        assert_eq!(statuses(&wo), ["pending_cancellation"; 3]);
+        assert_eq!(number("2175550161").await["number"]["state"], "aging");
     }
 }

@@ -72,14 +72,33 @@ impl FieldService {
                         );
                     }
                 }
-                Ok(if pending.is_empty() {
-                    "This cancels the visit; no service changes".into()
+                let held: Vec<String> = self
+                    .held_numbers(w)
+                    .await?
+                    .iter()
+                    .map(|n| crate::resources::rules::display(&n.number))
+                    .collect();
+                let mut words = if pending.is_empty() {
+                    "This cancels the visit; no service changes".to_string()
                 } else {
                     format!(
                         "This cancels the visit and the services waiting for it: {}",
                         pending.join(", ")
                     )
-                })
+                };
+                if let Some(o) = w.order_id {
+                    words.push_str(&format!(
+                        " (the install order {} with it)",
+                        crate::orders::reference_of(o)
+                    ));
+                }
+                if !held.is_empty() {
+                    words.push_str(&format!(
+                        "; the numbers held for it are released: {}",
+                        held.join(", ")
+                    ));
+                }
+                Ok(words)
             }
         }
     }
@@ -228,6 +247,11 @@ impl FieldService {
             "cancelled",
             "Install cancelled before it took place",
         );
+        let res = if to == WorkOrderState::Cancelled {
+            self.release_held(actor, &before).await?
+        } else {
+            ResourceWrites::default()
+        };
         let ev = change(actor, to.as_str(), "work_order", id.0)
             .account(Some(before.account_id))
             .summary(format!("Work order {}", to.as_str().replace('_', " ")))
@@ -235,8 +259,7 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, None, &ResourceWrites::default(), &[], &ev)
-            .await
+        self.commit(after, &subs, None, &res, &[], &ev).await
     }
 
     /// Cancel one service not installed yet (after a partial visit, the

@@ -3,6 +3,7 @@
 //! that a misread remark cannot turn into a lost install.
 
 mod cancel;
+mod install;
 pub mod model;
 pub mod rules;
 mod service;

@@ -365,6 +365,76 @@ impl FieldService {
         account: AccountId,
         input: NewWorkOrder,
     ) -> Result<WorkOrderView> {
+        let (w, new_subs) = self.draft(actor, account, input, None).await?;
+        let writes = self.ordered(actor, &new_subs);
+        let ev = self.created_event(actor, &w, &new_subs);
+        self.store
+            .write_work_order(
+                &w,
+                true,
+                &writes,
+                None,
+                &ResourceWrites::default(),
+                &[],
+                &ev,
+            )
+            .await?;
+        self.announce(&w);
+        self.view(w).await
+    }
+
+    /// The pending services' writes with their first history line.
+    pub(super) fn ordered<'a>(
+        &self,
+        actor: &Actor,
+        new_subs: &'a [(Subscription, String)],
+    ) -> Vec<SubscriptionWrite<'a>> {
+        new_subs
+            .iter()
+            .map(|(s, name)| SubscriptionWrite {
+                sub: s,
+                insert: true,
+                event: self.event(
+                    actor,
+                    s.id,
+                    "ordered",
+                    format!("{name} ordered: pending its install"),
+                ),
+            })
+            .collect()
+    }
+
+    pub(super) fn created_event(
+        &self,
+        actor: &Actor,
+        w: &WorkOrder,
+        new_subs: &[(Subscription, String)],
+    ) -> crate::audit::AuditEvent {
+        let names: Vec<&str> = new_subs.iter().map(|(_, n)| n.as_str()).collect();
+        change(actor, "create", "work_order", w.id.0)
+            .account(Some(w.account_id))
+            .summary(format!(
+                "Work order: {}{}",
+                w.kind.as_str().replace('_', " "),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {}", names.join(", "))
+                }
+            ))
+            .after(w)
+            .build()
+    }
+
+    /// A work order checked and built, not written: with the pending
+    /// services an install makes (and their product names).
+    pub(super) async fn draft(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        input: NewWorkOrder,
+        order: Option<OrderId>,
+    ) -> Result<(WorkOrder, Vec<(Subscription, String)>)> {
         authorize(actor.role, Action::EditCustomer)?;
         let me = actor
             .id
@@ -454,7 +524,7 @@ impl FieldService {
             account_id: account,
             location_id: input.location_id,
             kind,
-            order_id: None,
+            order_id: order,
             case_id: input.case_id,
             subscriptions: subs,
             day: None,
@@ -474,46 +544,7 @@ impl FieldService {
             account_name: acc.name,
             address: loc.one_line(),
         };
-        let writes: Vec<SubscriptionWrite> = new_subs
-            .iter()
-            .map(|(s, name)| SubscriptionWrite {
-                sub: s,
-                insert: true,
-                event: self.event(
-                    actor,
-                    s.id,
-                    "ordered",
-                    format!("{name} ordered: pending its install"),
-                ),
-            })
-            .collect();
-        let names: Vec<&str> = new_subs.iter().map(|(_, n)| n.as_str()).collect();
-        let ev = change(actor, "create", "work_order", w.id.0)
-            .account(Some(account))
-            .summary(format!(
-                "Work order: {}{}",
-                kind.as_str().replace('_', " "),
-                if names.is_empty() {
-                    String::new()
-                } else {
-                    format!(" of {}", names.join(", "))
-                }
-            ))
-            .after(&w)
-            .build();
-        self.store
-            .write_work_order(
-                &w,
-                true,
-                &writes,
-                None,
-                &ResourceWrites::default(),
-                &[],
-                &ev,
-            )
-            .await?;
-        self.announce(&w);
-        self.view(w).await
+        Ok((w, new_subs))
     }
 
     /// Give it a day, an arrival window and technicians. Refused with the

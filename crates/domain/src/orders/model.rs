@@ -11,9 +11,10 @@ crate::str_enum!(OrderState {
     Ready => "ready",
     Collected => "collected",
     Shipped => "shipped",
+    Installed => "installed",
     Cancelled => "cancelled",
 });
-crate::str_enum!(Fulfilment { Pickup => "pickup", Ship => "ship" });
+crate::str_enum!(Fulfilment { Pickup => "pickup", Ship => "ship", Install => "install" });
 
 /// Where customers collect orders.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -109,11 +110,16 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
 }
 
+/// "ORD-3F9A2C": the last six hex digits of an order's id.
+pub fn reference_of(id: OrderId) -> String {
+    let s = id.0.simple().to_string().to_uppercase();
+    format!("ORD-{}", &s[s.len() - 6..])
+}
+
 impl Order {
     /// A short reference to read out: the last six hex digits of the id.
     pub fn reference(&self) -> String {
-        let s = self.id.0.simple().to_string().to_uppercase();
-        format!("ORD-{}", &s[s.len() - 6..])
+        reference_of(self.id)
     }
     /// What the bill charges for the order now.
     pub fn due_minor(&self) -> i64 {
@@ -156,9 +162,17 @@ pub struct NewOrder {
     /// Pickup: which office.
     #[serde(default)]
     pub office_id: Option<OfficeId>,
-    /// Shipping: which of the account's service locations.
+    /// Shipping: which of the account's service locations; installs:
+    /// where the services go.
     #[serde(default)]
     pub location_id: Option<LocationId>,
+    /// Installs: phone numbers to hold for the new phone service (E.164 or
+    /// as written; from the number search). Reserved until the install.
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    /// Installs: how the technician gets in.
+    #[serde(default)]
+    pub access_notes: Option<String>,
     #[serde(default)]
     pub case_id: Option<CaseId>,
     #[serde(default)]
@@ -189,6 +203,14 @@ pub struct OrderStep {
     /// Shipping: the carrier's reference.
     #[serde(default)]
     pub tracking: Option<String>,
+    /// Install orders: a supervisor cancelling what the completion report
+    /// says is installed.
+    #[serde(default)]
+    pub override_report: bool,
+    /// Install orders: cancelling is done only once confirmed (the answer
+    /// without it says what it would do).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// What placing an order led to.

@@ -4,9 +4,11 @@
 //! placed ──▶ ready ──▶ collected   (pickup at an office)
 //!   │          │  └──▶ shipped     (ship to a service location)
 //!   └──────────┴─────▶ cancelled (reason)
+//! placed ──▶ installed | cancelled  (install: follows its work order)
 //! ```
-//! Collected, shipped and cancelled are final. Cancelling takes back the
-//! charges still open on the bill.
+//! Collected, shipped, installed and cancelled are final. Cancelling takes
+//! back the charges still open on the bill; an install order is cancelled
+//! through its work order (guarded by the completion report).
 
 use super::model::*;
 use crate::error::{DomainError, Result};
@@ -17,6 +19,9 @@ pub const MAX_QUANTITY: i64 = 50;
 
 pub fn can_become(from: OrderState, to: OrderState, how: Fulfilment) -> bool {
     use OrderState::*;
+    if how == Fulfilment::Install {
+        return matches!((from, to), (Placed, Installed) | (Placed, Cancelled));
+    }
     match (from, to) {
         (Placed, Ready) => true,
         (Ready, Collected) => how == Fulfilment::Pickup,
@@ -32,7 +37,18 @@ pub fn check(from: OrderState, to: OrderState, how: Fulfilment) -> Result<()> {
         return Ok(());
     }
     let why = match (from, to) {
-        (OrderState::Collected | OrderState::Shipped | OrderState::Cancelled, _) => {
+        (_, OrderState::Ready | OrderState::Collected | OrderState::Shipped)
+            if how == Fulfilment::Install =>
+        {
+            "an install order follows its work order: the completion report installs it".into()
+        }
+        (
+            OrderState::Collected
+            | OrderState::Shipped
+            | OrderState::Installed
+            | OrderState::Cancelled,
+            _,
+        ) => {
             format!("this order is already {from}; it cannot become {to}")
         }
         (_, OrderState::Collected) if how == Fulfilment::Ship => {
@@ -138,6 +154,11 @@ mod tests {
                     "ship {from} -> {to}"
                 );
                 assert_eq!(
+                    can_become(*from, *to, Fulfilment::Install),
+                    [(Placed, Installed), (Placed, Cancelled)].contains(&(*from, *to)),
+                    "install {from} -> {to}"
+                );
+                assert_eq!(
                     check(*from, *to, Fulfilment::Pickup).is_ok(),
                     can_become(*from, *to, Fulfilment::Pickup)
                 );
@@ -153,6 +174,8 @@ mod tests {
         assert!(e.to_string().contains("shipped, not collected"), "{e}");
         let e = check(Placed, Shipped, Fulfilment::Ship).unwrap_err();
         assert!(e.to_string().contains("ready first"), "{e}");
+        let e = check(Placed, Ready, Fulfilment::Install).unwrap_err();
+        assert!(e.to_string().contains("follows its work order"), "{e}");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct OrderService {
     clock: Clock,
     /// The provider's zone: offices without their own.
     zone: TimeZone,
+    /// Install orders are placed and cancelled through field work.
+    field: Option<crate::fieldwork::FieldService>,
 }
 
 fn today() -> jiff::civil::Date {
@@ -50,7 +52,19 @@ impl OrderService {
             notifier,
             clock,
             zone,
+            field: None,
         }
+    }
+
+    pub fn with_field(mut self, field: crate::fieldwork::FieldService) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    fn field(&self) -> Result<&crate::fieldwork::FieldService> {
+        self.field
+            .as_ref()
+            .ok_or_else(|| DomainError::Store("install orders need field work".into()))
     }
 
     fn view_office(&self, o: Office) -> OfficeView {
@@ -224,6 +238,21 @@ impl OrderService {
         account_id: AccountId,
         input: NewOrder,
     ) -> Result<PlaceResult> {
+        if input.fulfilment.trim() == Fulfilment::Install.as_str() {
+            let (id, replayed) = self
+                .field()?
+                .place_install(actor, account_id, input)
+                .await?;
+            let order = self
+                .store
+                .order(id)
+                .await?
+                .ok_or_else(|| DomainError::NotFound("order".into()))?;
+            return Ok(PlaceResult::Placed {
+                view: self.view(actor, order).await?,
+                replayed,
+            });
+        }
         match self.place_once(actor, account_id, input.clone()).await? {
             Some(r) => Ok(r),
             // Someone gave on this account between the decision and the
@@ -284,6 +313,12 @@ impl OrderService {
                     ));
                 }
                 (Some(id), None)
+            }
+            Fulfilment::Install => {
+                return Err(DomainError::invalid(
+                    "fulfilment",
+                    "an install order holds services only",
+                ));
             }
             Fulfilment::Ship => {
                 let id = input.location_id.ok_or_else(|| {
@@ -580,6 +615,7 @@ impl OrderService {
                 match fulfilment {
                     Fulfilment::Pickup => "to collect at an office",
                     Fulfilment::Ship => "to ship",
+                    Fulfilment::Install => "to install",
                 }
             ))
             .reason(free_reason.clone())
@@ -719,6 +755,21 @@ impl OrderService {
             .await?
             .ok_or_else(|| DomainError::NotFound("order".into()))?;
         let to = OrderState::parse("to", input.to.trim())?;
+        if before.fulfilment == Fulfilment::Install && to == OrderState::Cancelled {
+            // Guarded by the completion report, through its work order.
+            if before.state != OrderState::Cancelled || input.version != before.version - 1 {
+                crate::error::expect_version("order", before.version, input.version)?;
+                self.field()?
+                    .cancel_install_order(actor, &before, input)
+                    .await?;
+            }
+            let after = self
+                .store
+                .order(id)
+                .await?
+                .ok_or_else(|| DomainError::NotFound("order".into()))?;
+            return self.view(actor, after).await;
+        }
         if before.state == to && input.version == before.version - 1 {
             // The same step twice (a double click): the first one stands.
             return self.view(actor, before).await;
@@ -744,6 +795,7 @@ impl OrderService {
             _ => {}
         }
         let words = match to {
+            OrderState::Installed => "installed".to_string(),
             OrderState::Ready => "ready".to_string(),
             OrderState::Collected => "collected".into(),
             OrderState::Shipped => match &after.tracking {

@@ -58,9 +58,13 @@ struct NewPage {
     services: Vec<(String, String)>,
     typed: Typed,
     error: Option<String>,
+    /// The form's create key: a double submit places one install order.
+    key: String,
 }
 
 const NEW_FIELDS: super::FieldMap = &[
+    ("lines", "product_ids", "Services to install"),
+    ("numbers", "numbers", "New phone number"),
     ("kind", "kind", "What"),
     ("location_id", "location_id", "Where"),
     ("product_ids", "product_ids", "Services to install"),
@@ -115,6 +119,10 @@ async fn new_page(
             .collect(),
         products,
         services,
+        key: match typed.get("_key") {
+            "" => super::fresh_key(),
+            k => k.to_string(),
+        },
         typed,
         error,
     };
@@ -175,12 +183,61 @@ async fn create(
             access_notes: f.get("access_notes").cloned(),
         })
     };
+    let actor = u.actor();
     let r = match parse() {
-        Ok(input) => s.field.create(&u.actor(), account, input).await,
+        // An install is an install order: its services, the number it
+        // holds, and the work order, placed together.
+        Ok(input) if input.kind.trim() == "install" => {
+            let placed = s
+                .orders
+                .place(
+                    &actor,
+                    account,
+                    extramile_domain::orders::NewOrder {
+                        lines: input
+                            .product_ids
+                            .iter()
+                            .map(|p| extramile_domain::orders::NewOrderLine {
+                                product_id: *p,
+                                quantity: None,
+                                free: false,
+                            })
+                            .collect(),
+                        fulfilment: "install".into(),
+                        location_id: Some(input.location_id),
+                        numbers: text(&f, "numbers")
+                            .split(',')
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty())
+                            .collect(),
+                        access_notes: input.access_notes,
+                        idempotency_key: text(&f, "_key"),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            match placed {
+                Ok(extramile_domain::orders::PlaceResult::Placed { view, .. }) => {
+                    s.field.for_account(&actor, account).await.map(|all| {
+                        all.into_iter()
+                            .find(|w| w.order_id == Some(view.order.id))
+                            .map(|w| w.id)
+                    })
+                }
+                Ok(_) => Err(DomainError::Conflict("nothing was placed".into())),
+                Err(e) => Err(e),
+            }
+        }
+        Ok(input) => s
+            .field
+            .create(&actor, account, input)
+            .await
+            .map(|v| Some(v.work_order.id)),
         Err(e) => Err(e),
     };
     match r {
-        Ok(v) => Ok(Redirect::to(&format!("/work-orders/{}", v.work_order.id)).into_response()),
+        Ok(Some(w)) => Ok(Redirect::to(&format!("/work-orders/{w}")).into_response()),
+        Ok(None) => Ok(Redirect::to(&format!("/accounts/{account}")).into_response()),
         Err(e) => {
             let mut typed = Typed(f.clone());
             let field = match &e {

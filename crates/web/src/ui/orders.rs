@@ -230,6 +230,8 @@ fn parse(f: &Fields) -> Result<NewOrder, DomainError> {
         free_reason: f.get("free_reason").cloned(),
         if_not_allowed: f.get("if_not_allowed").cloned(),
         idempotency_key: text(f, "_key"),
+        numbers: Vec::new(),
+        access_notes: None,
     })
 }
 
@@ -303,6 +305,10 @@ struct OrderPage {
     steps: Vec<(&'static str, &'static str)>,
     can_cancel: bool,
     hours_now: String,
+    /// Install orders: the work order that carries it out, and whether
+    /// this person may override what its report says.
+    work_order: Option<(String, String)>,
+    can_override: bool,
     error: Option<String>,
 }
 
@@ -360,7 +366,8 @@ async fn order_page(
         OrderState::ALL
             .iter()
             .filter(|to| {
-                **to != OrderState::Cancelled && rules::can_become(o.state, **to, o.fulfilment)
+                !matches!(**to, OrderState::Cancelled | OrderState::Installed)
+                    && rules::can_become(o.state, **to, o.fulfilment)
             })
             .map(|to| match to {
                 OrderState::Ready => ("ready", "Mark ready (picked and packed)"),
@@ -383,8 +390,20 @@ async fn order_page(
             .unwrap_or_default(),
         None => String::new(),
     };
+    let work_order = if o.fulfilment == Fulfilment::Install {
+        s.field
+            .for_account(&actor, o.account_id)
+            .await?
+            .into_iter()
+            .find(|w| w.order_id == Some(o.id))
+            .map(|w| (w.id.to_string(), w.state.as_str().replace('_', " ")))
+    } else {
+        None
+    };
     let page = OrderPage {
         shell: Shell::of(u),
+        can_override: allowed(actor.role, Action::DecideApprovals),
+        work_order,
         state: o.state.as_str().to_string(),
         lines,
         total: money(
@@ -414,7 +433,11 @@ async fn order_page(
             })
             .collect(),
         steps,
-        can_cancel: can_edit && rules::can_become(o.state, OrderState::Cancelled, o.fulfilment),
+        // An install order may always be asked to cancel: its work order
+        // decides (refused by what the completion report says).
+        can_cancel: can_edit
+            && (rules::can_become(o.state, OrderState::Cancelled, o.fulfilment)
+                || (o.fulfilment == Fulfilment::Install && o.state != OrderState::Cancelled)),
         hours_now,
         error,
         v,
@@ -443,6 +466,8 @@ async fn step(
         version,
         reason: f.get("reason").cloned(),
         tracking: f.get("tracking").cloned(),
+        override_report: f.get("override_report").is_some_and(|v| v == "yes"),
+        confirm: f.get("confirm").is_some_and(|v| v == "yes"),
     };
     match s.orders.step(&u.actor(), id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
@@ -451,6 +476,10 @@ async fn step(
                 DomainError::Invalid { field, message } if field == "reason" => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     format!("Why it is cancelled: {message}"),
+                ),
+                DomainError::Invalid { field, message } if field == "confirm" => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("Confirm: {message}"),
                 ),
                 DomainError::Invalid { field, message } if field == "tracking" => (
                     StatusCode::UNPROCESSABLE_ENTITY,
