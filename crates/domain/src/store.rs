@@ -771,6 +771,8 @@ pub trait FieldStore: Send + Sync {
     /// Insert (`insert`) or update where the stored version is
     /// `w.version - 1` (else `Conflict`), with the subscriptions it
     /// changes, its report when filed, and the audit event.
+    // Each argument is a part of the one transaction.
+    #[allow(clippy::too_many_arguments)]
     async fn write_work_order(
         &self,
         w: &crate::fieldwork::WorkOrder,

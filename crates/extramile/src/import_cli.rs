@@ -44,7 +44,7 @@ fn columns(
     Ok(found)
 }
 
-fn cell<'a>(rec: &'a csv::StringRecord, col: Option<usize>) -> &'a str {
+fn cell(rec: &csv::StringRecord, col: Option<usize>) -> &str {
     col.and_then(|c| rec.get(c)).unwrap_or("").trim()
 }
 

@@ -434,10 +434,9 @@ impl ResourceStore for SqlStore {
         match outcome? {
             Ok(n) => Ok(n),
             Err(line) => {
-                let r = rows
-                    .iter()
-                    .find(|r| r.line == line)
-                    .expect("the clashing row");
+                let Some(r) = rows.iter().find(|r| r.line == line) else {
+                    return Err(DomainError::Store("an import row went missing".into()));
+                };
                 let held = self
                     .numbers_where(
                         "number >= $1 AND number <= $2",

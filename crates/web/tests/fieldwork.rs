@@ -1892,3 +1892,169 @@ async fn install_orders_hold_numbers_and_are_cancelled_through_their_work_order(
         assert_eq!(number("2175550161").await["number"]["state"], "aging");
     }
 }
+
+/// An installed work order on the world's account: (work order id, its
+/// services).
+async fn installed(w: &World, number: &str, serial: &str) -> (String, Vec<String>) {
+    let v = install(w, &w.products).await;
+    let id = v["work_order"]["id"].as_str().unwrap().to_string();
+    let subs: Vec<String> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+        .collect();
+    let (s, e) = post(w, &w.dina, &format!("/api/v1/work-orders/{id}/schedule"), json!({"version": 1, "day": "2026-12-07", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    post(
+        w,
+        &w.tess,
+        &format!("/api/v1/work-orders/{id}/steps"),
+        json!({"to": "dispatched", "version": 2}),
+    )
+    .await;
+    post(
+        w,
+        &w.tess,
+        &format!("/api/v1/work-orders/{id}/steps"),
+        json!({"to": "on_site", "version": 3}),
+    )
+    .await;
+    let (s, r) = post(w, &w.tess, &format!("/api/v1/work-orders/{id}/report"), json!({"version": 4, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": true})).collect::<Vec<_>>(), "numbers": [number], "equipment_serials": [serial]})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    (id, subs)
+}
+
+#[tokio::test]
+async fn an_account_cancel_is_refused_by_the_report_and_an_override_stays_restorable() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (wid, _) = installed(&w, "(217) 555-0170", "RTR-88214").await;
+        let acc = |w: &World| {
+            let app = w.app.clone();
+            let token = w.maya.clone();
+            let uri = format!("/api/v1/accounts/{}", w.account);
+            async move { call(&app, &token, "GET", &uri, None).await.1["account"].clone() }
+        };
+        let version = acc(&w).await["version"].as_i64().unwrap();
+        // In the console: the reports are shown before anyone tries.
+        {
+            use common::{get_page, post_form, session};
+            let maya = session(&w.app, "maya@f.example").await;
+            let p = get_page(&w.app, &format!("/accounts/{}/cancel", w.account), &maya.0).await;
+            assert!(
+                p.text
+                    .contains("says Internet 100, TV Basic and Home Phone are installed"),
+                "{}",
+                p.text
+            );
+            let r = post_form(
+                &w.app,
+                &format!("/accounts/{}/cancel", w.account),
+                &format!("version={version}&reason=moving"),
+                &maya,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+            assert!(
+                r.text.contains("Refused: the completion report of"),
+                "{}",
+                r.text
+            );
+            assert!(
+                r.text.contains("value=\"moving\""),
+                "what was typed is kept"
+            );
+        }
+        // The plain status change is refused with what the report says.
+        let (s, e) = call(&w.app, &w.maya, "PATCH", &format!("/api/v1/accounts/{}", w.account), Some(json!({"version": version, "status": "pending_cancellation", "reason": "moving away"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("says Internet 100, TV Basic and Home Phone are installed"),
+            "{e}"
+        );
+        let uri = format!("/api/v1/accounts/{}/cancel", w.account);
+        let (s, e) = post(&w, &w.maya, &uri, json!({"version": version, "reason": "moving away", "override_report": true, "confirm": true})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "an agent cannot override: {e}");
+        let (s, e) = post(
+            &w,
+            &w.sue,
+            &uri,
+            json!({"version": version, "override_report": true, "confirm": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "reason");
+        let (s, e) = post(
+            &w,
+            &w.sue,
+            &uri,
+            json!({"version": version, "reason": "customer insists", "override_report": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "confirm");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("pending cancellation")
+                && e["detail"].as_str().unwrap().contains("(217) 555-0170"),
+            "{e}"
+        );
+        assert_eq!(acc(&w).await["status"], "active", "nothing changed yet");
+        let (s, a) = post(&w, &w.sue, &uri, json!({"version": version, "reason": "customer insists", "override_report": true, "confirm": true})).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        assert_eq!(a["status"], "pending_cancellation");
+        let (_, wo) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{wid}"),
+            None,
+        )
+        .await;
+        assert_eq!(statuses(&wo), ["pending_cancellation"; 3]);
+        let (_, n) = call(&w.app, &w.maya, "GET", "/api/v1/numbers/2175550170", None).await;
+        assert_eq!(n["number"]["state"], "aging");
+        // One restore brings back the services, the number, and the account.
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{wid}/restore"),
+            json!({"version": wo["work_order"]["version"]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(statuses(&v), ["active"; 3]);
+        assert_eq!(acc(&w).await["status"], "active");
+        // Without installed services a cancel needs only a reason and a
+        // confirmation (the other account).
+        let (_, p2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/people",
+            json!({"given_name": "Ola", "family_name": "Berg"}),
+        )
+        .await;
+        let (_, a2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/accounts",
+            json!({"holder_id": p2["person"]["id"]}),
+        )
+        .await;
+        let (s, a) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{}/cancel", a2["id"].as_str().unwrap()),
+            json!({"version": a2["version"], "reason": "duplicate account", "confirm": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        assert_eq!(a["status"], "pending_cancellation");
+    }
+}

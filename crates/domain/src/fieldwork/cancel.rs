@@ -25,6 +25,14 @@ impl FieldService {
         self.preview(&w, report.as_ref()).await
     }
 
+    pub(super) async fn cancel_preview_of(
+        &self,
+        w: &WorkOrder,
+        report: Option<&CompletionReport>,
+    ) -> Result<String> {
+        self.preview(w, report).await
+    }
+
     async fn preview(&self, w: &WorkOrder, report: Option<&CompletionReport>) -> Result<String> {
         let until = self
             .now()
@@ -342,19 +350,7 @@ impl FieldService {
         override_report: bool,
         confirm: bool,
     ) -> Result<WorkOrderView> {
-        let said = format!(
-            "the completion report of {} says {} {} installed",
-            report
-                .filed_at
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .strftime("%-d %b %Y"),
-            report.installed_words(),
-            if report.lines.iter().filter(|l| l.installed).count() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        );
+        let said = super::account::report_says(&report);
         if !override_report || !crate::access::allowed(actor.role, Action::DecideApprovals) {
             return Err(DomainError::Conflict(format!(
                 "Refused: {said}; a supervisor can override with a written reason"
@@ -376,6 +372,20 @@ impl FieldService {
                 ),
             ));
         }
+        self.override_installed(actor, before, report, reason).await
+    }
+
+    /// The override itself (checked and confirmed by the caller): the
+    /// installed services to pending cancellation for the grace period,
+    /// numbers aging, equipment to collect, and the job that ends it.
+    pub(super) async fn override_installed(
+        &self,
+        actor: &Actor,
+        before: WorkOrder,
+        report: CompletionReport,
+        reason: String,
+    ) -> Result<WorkOrderView> {
+        let said = super::account::report_says(&report);
         let installed: Vec<SubscriptionId> = report
             .lines
             .iter()
@@ -507,6 +517,8 @@ impl FieldService {
             .before(&before)
             .after(&after)
             .build();
-        self.commit(after, &subs, None, &res, &[], &ev).await
+        let view = self.commit(after, &subs, None, &res, &[], &ev).await?;
+        self.reopen_account(actor, before.account_id).await?;
+        Ok(view)
     }
 }

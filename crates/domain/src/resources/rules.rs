@@ -96,7 +96,7 @@ pub fn may_take(n: &PhoneNumber, account: AccountId, now: Timestamp) -> Result<(
         NumberState::PortedOut => Err(format!("{shown} was ported out to another provider")),
         NumberState::Administrative => Err(format!("{shown} is held for administration")),
     }
-    .map_err(|m| DomainError::Conflict(m))
+    .map_err(DomainError::Conflict)
 }
 
 /// The moves a person may make by hand (the rest follow from reports,

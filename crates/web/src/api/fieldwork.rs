@@ -143,3 +143,23 @@ pub async fn restore(
             .await?,
     ))
 }
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/cancel", request_body = AccountCancel, tag = "field work",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = extramile_domain::customers::model::Account, description = "Pending cancellation; installed services restorable from their work orders"),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem, description = "refused: a completion report says services are installed (a supervisor may override with a reason)"),
+        (status = 422, body = crate::error::Problem, description = "a reason is missing, or `confirm` (the detail says what it would do)")))]
+#[tracing::instrument(skip_all)]
+pub async fn cancel_account(
+    State(s): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AccountCancel>,
+) -> Res<Json<extramile_domain::customers::model::Account>> {
+    Ok(Json(
+        s.field
+            .cancel_account(&u.actor(), path_id(&id, "account")?, b)
+            .await?,
+    ))
+}

@@ -60,7 +60,7 @@ use utoipa::OpenApi;
         followups::holidays, followups::put_holiday, followups::delete_holiday, followups::jobs, followups::retry,
         reports::report, reports::records,
         feedback::survey, feedback::list, feedback::create, feedback::confirm, feedback::staff,
-        fieldwork::create, fieldwork::list, fieldwork::get, fieldwork::schedule, fieldwork::step, fieldwork::report, fieldwork::restore,
+        fieldwork::create, fieldwork::list, fieldwork::get, fieldwork::schedule, fieldwork::step, fieldwork::report, fieldwork::restore, fieldwork::cancel_account,
         resources::search, resources::number, resources::number_step, resources::holdings, resources::equipment, resources::equipment_step,
         resources::porting_list, resources::porting_create, resources::porting_get, resources::porting_step,
         orders::offices, orders::add_office, orders::put_office, orders::list, orders::place, orders::get, orders::step,
@@ -70,7 +70,7 @@ use utoipa::OpenApi;
         extramile_domain::fieldwork::NotDoneReason, extramile_domain::fieldwork::CompletionReport, extramile_domain::fieldwork::ReportLine,
         extramile_domain::fieldwork::Measurement, extramile_domain::fieldwork::CompletionInput, extramile_domain::fieldwork::ReportLineInput,
         extramile_domain::fieldwork::NewWorkOrder, extramile_domain::fieldwork::ScheduleInput, extramile_domain::fieldwork::WorkOrderStep,
-        extramile_domain::fieldwork::WorkOrderView, extramile_domain::fieldwork::ServiceLine, fieldwork::RestoreInput,
+        extramile_domain::fieldwork::WorkOrderView, extramile_domain::fieldwork::ServiceLine, fieldwork::RestoreInput, extramile_domain::fieldwork::AccountCancel,
         extramile_domain::resources::PhoneNumber, extramile_domain::resources::NumberState, extramile_domain::resources::NumberView,
         extramile_domain::resources::ResourceEvent, extramile_domain::resources::NumberStep, extramile_domain::resources::Holdings,
         extramile_domain::resources::Equipment, extramile_domain::resources::EquipmentState, extramile_domain::resources::Condition,
@@ -195,6 +195,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/work-orders/{id}/steps", post(fieldwork::step))
         .route("/api/v1/work-orders/{id}/report", post(fieldwork::report))
         .route("/api/v1/work-orders/{id}/restore", post(fieldwork::restore))
+        .route(
+            "/api/v1/accounts/{id}/cancel",
+            post(fieldwork::cancel_account),
+        )
         .route("/api/v1/numbers", get(resources::search))
         .route("/api/v1/numbers/{number}", get(resources::number))
         .route(

@@ -251,6 +251,22 @@ impl CustomerService {
         if let Some(s) = &input.status {
             after.status = AccountStatus::parse("status", s)?;
             rules::check_status_change(before.status, after.status, input.reason.as_deref())?;
+            // Cancelling what a completion report says is installed is
+            // refused here; a supervisor overrides through the account's
+            // cancel (which keeps everything restorable).
+            if after.status != before.status
+                && matches!(
+                    after.status,
+                    AccountStatus::PendingCancellation | AccountStatus::Closed
+                )
+            {
+                let found =
+                    crate::fieldwork::account::installed_on_account(self.store.as_ref(), id)
+                        .await?;
+                if !found.is_empty() {
+                    return Err(crate::fieldwork::account::refused(&found));
+                }
+            }
         }
         let ev = change(actor, "update", "account", id.0)
             .account(Some(id))
