@@ -50,6 +50,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod ledger;
 pub mod live;
+pub mod moves;
 pub mod orders;
 pub mod reports;
 pub mod resources;

@@ -898,8 +898,56 @@ pub trait ResourceStore: Send + Sync {
     ) -> Result<Vec<crate::resources::PortingOrder>>;
 }
 
+/// Moves, meter readings and the integration events they tell.
+#[async_trait]
+pub trait MoveStore: Send + Sync {
+    /// The move, its new location, the final reading (`value` in
+    /// thousandths), its visits and the audit rows in one transaction.
+    async fn create_move(
+        &self,
+        m: &crate::moves::Move,
+        new_location: Option<&crate::customers::model::ServiceLocation>,
+        reading_milli: Option<i64>,
+        visits: &[crate::fieldwork::WorkOrder],
+        audit: &[AuditEvent],
+    ) -> Result<()>;
+    /// Update where the stored version is `m.version - 1`, with the
+    /// subscriptions it moves (their location, under their versions), the
+    /// equipment, and an integration event `(kind, payload)`.
+    async fn write_move(
+        &self,
+        m: &crate::moves::Move,
+        subs: &[(
+            crate::customers::model::Subscription,
+            crate::customers::model::SubscriptionEvent,
+        )],
+        res: &crate::resources::ResourceWrites,
+        event: Option<(&str, &serde_json::Value)>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn move_by_id(&self, id: MoveId) -> Result<Option<crate::moves::Move>>;
+    /// Newest first.
+    async fn account_moves(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<crate::moves::Move>>;
+    /// The meter's latest reading (by date, then when recorded), in
+    /// thousandths with the reading.
+    async fn last_reading(
+        &self,
+        meter_id: &str,
+    ) -> Result<Option<(i64, crate::moves::MeterReading)>>;
+    async fn integration_events(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::moves::IntegrationEvent>>;
+}
+
 pub trait Store:
     FieldStore
+    + MoveStore
     + ResourceStore
     + OrderStore
     + CustomerStore
@@ -920,6 +968,7 @@ pub trait Store:
 }
 impl<T> Store for T where
     T: FieldStore
+        + MoveStore
         + ResourceStore
         + OrderStore
         + CustomerStore

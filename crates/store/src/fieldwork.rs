@@ -6,7 +6,6 @@ use crate::jobs::insert_jobs;
 use crate::{SqlStore, db_err, read, write};
 use async_trait::async_trait;
 use extramile_domain::audit::AuditEvent;
-use extramile_domain::fieldwork::rules;
 use extramile_domain::fieldwork::*;
 use extramile_domain::ids::*;
 use extramile_domain::store::{FieldStore, SubscriptionWrite};
@@ -60,7 +59,7 @@ struct Row {
     postcode: String,
 }
 
-fn hhmm(t: Option<jiff::civil::Time>) -> Option<String> {
+pub(crate) fn hhmm(t: Option<jiff::civil::Time>) -> Option<String> {
     t.map(|t| t.strftime("%H:%M").to_string())
 }
 
@@ -204,13 +203,13 @@ macro_rules! work_order_rows {
                 sqlx::query("INSERT INTO work_orders (id, account_id, location_id, kind, order_id, case_id, day, window_start, window_end, minutes, access_notes, state, not_completed_reason, cancel_reason, created_by, created_at, version, grace_until) \
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")
                     .bind(w.id.0).bind(w.account_id.0).bind(w.location_id.0).bind(w.kind.as_str()).bind(w.order_id.map(|x| x.0)).bind(w.case_id.map(|x| x.0))
-                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.day.map(|d| d.to_string())).bind($crate::fieldwork::hhmm(w.window_start)).bind($crate::fieldwork::hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
                     .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref())
                     .bind(w.created_by.0).bind(ts_to_micros(w.created_at)).bind(w.version).bind(w.grace_until.map(ts_to_micros))
                     .execute(&mut **tx).await.map_err(db_err)?;
             } else {
                 let done = sqlx::query("UPDATE work_orders SET day = $1, window_start = $2, window_end = $3, minutes = $4, access_notes = $5, state = $6, not_completed_reason = $7, cancel_reason = $8, version = $9, grace_until = $10 WHERE id = $11 AND version = $12")
-                    .bind(w.day.map(|d| d.to_string())).bind(hhmm(w.window_start)).bind(hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
+                    .bind(w.day.map(|d| d.to_string())).bind($crate::fieldwork::hhmm(w.window_start)).bind($crate::fieldwork::hhmm(w.window_end)).bind(w.minutes).bind(w.access_notes.as_deref())
                     .bind(w.state.as_str()).bind(w.not_completed_reason.map(|r| r.as_str())).bind(w.cancel_reason.as_deref()).bind(w.version)
                     .bind(w.grace_until.map(ts_to_micros)).bind(w.id.0).bind(w.version - 1)
                     .execute(&mut **tx).await.map_err(db_err)?;
@@ -237,10 +236,10 @@ macro_rules! work_order_rows {
                      WHERE t.staff_id IN ({list}) AND t.day = ${} AND o.state <> 'cancelled' AND o.id <> ${}", n + 1, n + 2)));
                 for t in &w.technicians { q = q.bind(t.0); }
                 let others = q.bind(day.to_string()).bind(w.id.0).fetch_all(&mut **tx).await.map_err(db_err)?;
-                let mine = rules::busy(ws, we, w.minutes);
+                let mine = extramile_domain::fieldwork::rules::busy(ws, we, w.minutes);
                 for (s, e, m) in others {
                     let (Some(s), Some(e)) = (s.and_then(|x| x.parse().ok()), e.and_then(|x| x.parse().ok())) else { continue };
-                    if rules::overlaps(mine, rules::busy(s, e, m)) {
+                    if extramile_domain::fieldwork::rules::overlaps(mine, extramile_domain::fieldwork::rules::busy(s, e, m)) {
                         $tx.rollback().await.map_err(db_err)?;
                         return Err(DomainError::Conflict(
                             "another visit was booked for this technician at that time just now: reload the board and choose another window".into(),
@@ -302,6 +301,7 @@ macro_rules! work_order_rows {
             }
     };
 }
+pub(crate) use work_order_rows;
 
 #[async_trait]
 impl FieldStore for SqlStore {

@@ -20,6 +20,7 @@ mod jobs;
 mod ledger;
 mod live;
 mod lookup;
+mod moves;
 mod orders;
 mod records;
 mod reports;

@@ -22,6 +22,33 @@ macro_rules! insert_sub_event {
     }};
 }
 
+/// A new service location's row in a transaction (its search terms are
+/// indexed by the caller).
+macro_rules! insert_location_row {
+    ($conn:expr, $l:expr) => {
+        let l: &extramile_domain::customers::model::ServiceLocation = $l;
+        sqlx::query(concat!(
+            "INSERT INTO service_locations (",
+            $crate::rows::location_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(l.id.0)
+        .bind(l.account_id.0)
+        .bind(l.line1.as_str())
+        .bind(l.line2.as_deref())
+        .bind(l.city.as_str())
+        .bind(l.region.as_deref())
+        .bind(l.postcode.as_str())
+        .bind(l.country.as_str())
+        .bind(l.version)
+        .bind(l.time_zone.as_deref())
+        .execute($conn)
+        .await
+        .map_err($crate::db_err)?;
+    };
+}
+pub(crate) use insert_location_row;
+
 impl SqlStore {
     pub(crate) async fn location_by_id(&self, id: LocationId) -> Result<Option<ServiceLocation>> {
         let row: Option<LocationRow> = read!(&self.db, p => sqlx::query_as(concat!("SELECT ", location_cols!(), " FROM service_locations WHERE id = $1"))
@@ -40,11 +67,7 @@ impl SqlStore {
         write!(&self.db, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             if new {
-                sqlx::query(concat!("INSERT INTO service_locations (", location_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-                    .bind(l.id.0).bind(l.account_id.0).bind(l.line1.as_str()).bind(l.line2.as_deref())
-                    .bind(l.city.as_str()).bind(l.region.as_deref()).bind(l.postcode.as_str()).bind(l.country.as_str()).bind(l.version)
-                    .bind(l.time_zone.as_deref())
-                    .execute(&mut *tx).await.map_err(db_err)?;
+                insert_location_row!(&mut *tx, l);
             } else {
                 let done = sqlx::query("UPDATE service_locations SET line1 = $1, line2 = $2, city = $3, region = $4, postcode = $5, version = $6, time_zone = $7 WHERE id = $8 AND version = $9")
                     .bind(l.line1.as_str()).bind(l.line2.as_deref()).bind(l.city.as_str()).bind(l.region.as_deref())

@@ -29,6 +29,7 @@ pub struct AppState {
     pub orders: extramile_domain::orders::OrderService,
     pub field: extramile_domain::fieldwork::FieldService,
     pub resources: extramile_domain::resources::ResourceService,
+    pub moves: extramile_domain::moves::MoveService,
     /// Live updates to signed-in browsers.
     pub hub: Arc<Hub>,
     pub store: Arc<dyn Store>,
@@ -79,7 +80,15 @@ impl AppState {
         let field = extramile_domain::fieldwork::FieldService::new(store.clone(), clock.clone())
             .with_notifier(hub.clone());
         let orders = orders.with_field(field.clone());
+        let moves = extramile_domain::moves::MoveService::new(
+            store.clone(),
+            field.clone(),
+            customers.clone(),
+            clock.clone(),
+            hub.clone(),
+        );
         Self {
+            moves,
             resources: extramile_domain::resources::ResourceService::new(
                 store.clone(),
                 clock.clone(),
@@ -123,6 +132,7 @@ impl AppState {
             .with_grace_days(grace_days)
             .with_aging(aging);
         self.orders = self.orders.clone().with_field(self.field.clone());
+        self.moves = self.moves.clone().with_field(self.field.clone());
         self
     }
 

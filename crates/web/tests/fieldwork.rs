@@ -27,6 +27,10 @@ struct World {
     account: String,
     location: String,
     products: Vec<String>,
+    /// A metered service (not among `products`).
+    energy: String,
+    admin: String,
+    tom: String,
 }
 
 async fn world(url: &str) -> World {
@@ -126,6 +130,8 @@ async fn world_at(
         assert_eq!(s, StatusCode::CREATED, "{p}");
         products.push(p["id"].as_str().unwrap().to_string());
     }
+    let (_, energy) = call(&app, &t[0], "POST", "/api/v1/products", Some(json!({"code": "POWER", "name": "Home Energy", "kind": "energy", "monthly_price_minor": 0, "currency": "USD"}))).await;
+    let energy = energy["id"].as_str().unwrap().to_string();
     let (_, p) = call(
         &app,
         &t[1],
@@ -156,6 +162,9 @@ async fn world_at(
         account,
         location: l["id"].as_str().unwrap().into(),
         products,
+        energy,
+        admin: t[0].clone(),
+        tom: t[4].clone(),
     };
     (w, runner)
 }
@@ -2056,5 +2065,370 @@ async fn an_account_cancel_is_refused_by_the_report_and_an_override_stays_restor
         .await;
         assert_eq!(s, StatusCode::OK, "{a}");
         assert_eq!(a["status"], "pending_cancellation");
+    }
+}
+
+#[tokio::test]
+async fn a_move_with_its_final_reading_visits_and_the_billing_system_told() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (wid, subs) = installed(&w, "(217) 555-0180", "RTR-88214").await;
+        let _ = wid;
+        let (s, power) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{}/subscriptions", w.account),
+            json!({"location_id": w.location, "product_id": w.energy}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{power}");
+        let power = power["id"].as_str().unwrap().to_string();
+        let today = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .date();
+        let uri = format!("/api/v1/accounts/{}/moves", w.account);
+        let mut all = subs.clone();
+        all.push(power.clone());
+        let base = json!({"from_location_id": w.location, "to_address": {"line1": "22 Oak Ave", "city": "Springfield", "region": "IL", "postcode": "62704"},
+            "move_date": today.to_string(), "subscription_ids": all,
+            "reading": {"meter_id": "MTR-7781", "value": "18342.5", "unit": "kWh"}});
+        // Bad input, each at its field; nothing is planned.
+        let with = |k: &str, v: Value| {
+            let mut b = base.clone();
+            b[k] = v;
+            b
+        };
+        let (s, e) = post(&w, &w.maya, &uri, with("move_date", json!("2020-01-01"))).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("move_date")),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.maya, &uri, with("reading", Value::Null)).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reading")),
+            "{e}"
+        );
+        assert!(e["detail"].as_str().unwrap().contains("Home Energy"), "{e}");
+        let (s, e) = post(&w, &w.maya, &uri, with("to_location_id", json!(w.location))).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("to_location_id")),
+            "{e}"
+        );
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &uri,
+            with(
+                "to_address",
+                json!({"line1": "", "city": "Springfield", "postcode": "62704"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("to_address.line1")),
+            "{e}"
+        );
+        let later = today.checked_add(jiff::Span::new().days(3)).unwrap();
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &uri,
+            with("start_date", json!(later.to_string())),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("start_date")),
+            "{e}"
+        );
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("a gap: no service for 3 days"),
+            "{e}"
+        );
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &uri,
+            with(
+                "reading",
+                json!({"meter_id": "MTR-7781", "value": "18,342", "unit": "kWh"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reading.value")),
+            "{e}"
+        );
+        let (_, none) = call(&w.app, &w.maya, "GET", &uri, None).await;
+        assert_eq!(none, json!([]), "nothing planned");
+
+        // Planned: the reading kept, a disconnect and a connect visit.
+        let (s, m) = post(&w, &w.maya, &uri, base.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        assert_eq!(m["state"], "planned");
+        assert_eq!(m["reading"]["value"], "18342.5");
+        assert_eq!(m["disconnect_state"], "requested");
+        assert_eq!(m["connect_state"], "requested");
+        assert!(
+            m["status"]
+                .as_str()
+                .unwrap()
+                .starts_with("Moving from 14 Elm St"),
+            "{m}"
+        );
+        let mid = m["id"].as_str().unwrap().to_string();
+        // A second move of the same meter with a lower reading is refused.
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &uri,
+            with(
+                "reading",
+                json!({"meter_id": "MTR-7781", "value": "18000", "unit": "kWh"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reading.value")),
+            "{e}"
+        );
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("below the meter's last reading (18342.5 kWh on"),
+            "{e}"
+        );
+        // Not completed before the connect visit is done.
+        let step = format!("/api/v1/moves/{mid}/steps");
+        let (s, e) = post(&w, &w.maya, &step, json!({"to": "completed", "version": 1})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("the connect visit at 22 Oak Ave"),
+            "{e}"
+        );
+        let connect = m["connect_work_order_id"].as_str().unwrap().to_string();
+        let (_, c) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{connect}"),
+            None,
+        )
+        .await;
+        assert_eq!(c["work_order"]["kind"], "reconnect");
+        assert!(
+            c["work_order"]["address"]
+                .as_str()
+                .unwrap()
+                .starts_with("22 Oak Ave"),
+            "{c}"
+        );
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{connect}/schedule"), json!({"version": 1, "day": "2026-12-08", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tom_id]})).await;
+        let tom = w.tom.clone();
+        for (to, v) in [("dispatched", 2), ("on_site", 3)] {
+            let (s, e) = post(
+                &w,
+                &w.dina,
+                &format!("/api/v1/work-orders/{connect}/steps"),
+                json!({"to": to, "version": v}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{e}");
+        }
+        let (s, r) = post(&w, &tom, &format!("/api/v1/work-orders/{connect}/report"), json!({"version": 4, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": true})).collect::<Vec<_>>()})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, done) = post(&w, &w.maya, &step, json!({"to": "completed", "version": 1})).await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        assert_eq!(done["state"], "completed");
+        assert!(
+            done["status"]
+                .as_str()
+                .unwrap()
+                .starts_with("Moved to 22 Oak Ave"),
+            "{done}"
+        );
+        let (s, again) = post(&w, &w.maya, &step, json!({"to": "completed", "version": 1})).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a double click answers the first: {again}"
+        );
+        // The services, the equipment and the number are at the new address.
+        let to = done["to_location_id"].as_str().unwrap();
+        let (_, acc) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}", w.account),
+            None,
+        )
+        .await;
+        for s in acc["subscriptions"].as_array().unwrap() {
+            if all.contains(&s["subscription"]["id"].as_str().unwrap().to_string()) {
+                assert_eq!(s["subscription"]["location_id"], json!(to), "{s}");
+            }
+        }
+        let (_, h) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/holdings", w.account),
+            None,
+        )
+        .await;
+        assert_eq!(h["equipment"][0]["location_id"], json!(to));
+        assert_eq!(
+            h["numbers"][0]["state"], "assigned",
+            "the number goes with the phone"
+        );
+        // The billing system reads move.completed with the final reading.
+        let (s, _) = call(&w.app, &w.maya, "GET", "/api/v1/integration-events", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, ev) = call(
+            &w.app,
+            &w.admin,
+            "GET",
+            "/api/v1/integration-events?after=0",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{ev}");
+        let ev = ev.as_array().unwrap();
+        assert_eq!(ev.len(), 1, "told once");
+        assert_eq!(ev[0]["kind"], "move.completed");
+        assert_eq!(ev[0]["payload"]["final_reading"]["value"], "18342.5");
+        assert_eq!(ev[0]["payload"]["final_reading"]["meter_id"], "MTR-7781");
+        assert_eq!(ev[0]["payload"]["numbers"][0], "+12175550180");
+        let seq = ev[0]["seq"].as_i64().unwrap();
+        let (_, rest) = call(
+            &w.app,
+            &w.admin,
+            "GET",
+            &format!("/api/v1/integration-events?after={seq}"),
+            None,
+        )
+        .await;
+        assert_eq!(rest, json!([]));
+
+        // A planned move cancelled calls off its visits.
+        let back = json!({"from_location_id": to, "to_location_id": w.location, "move_date": today.to_string(), "subscription_ids": [subs[0]]});
+        let (s, m2) = post(&w, &w.maya, &uri, back).await;
+        assert_eq!(s, StatusCode::CREATED, "{m2}");
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/moves/{}/steps", m2["id"].as_str().unwrap()),
+            json!({"to": "cancelled", "version": 1}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+        );
+        let (s, c2) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/moves/{}/steps", m2["id"].as_str().unwrap()),
+            json!({"to": "cancelled", "version": 1, "reason": "staying"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c2}");
+        assert_eq!(c2["disconnect_state"], "cancelled");
+        assert_eq!(c2["connect_state"], "cancelled");
+    }
+}
+
+#[tokio::test]
+async fn a_move_planned_in_the_console_with_errors_at_their_field() {
+    use common::{get_page, post_form, session};
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (s, power) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{}/subscriptions", w.account),
+            json!({"location_id": w.location, "product_id": w.energy}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{power}");
+        let power = power["id"].as_str().unwrap().to_string();
+        let maya = session(&w.app, "maya@f.example").await;
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(acc.text.contains("id=\"move-from-account\""));
+        let form = get_page(
+            &w.app,
+            &format!("/accounts/{}/moves/new", w.account),
+            &maya.0,
+        )
+        .await;
+        assert!(
+            form.text.contains("Home Energy at 14 Elm St"),
+            "{}",
+            form.text
+        );
+        let today = jiff::Zoned::now().date();
+        let body = format!(
+            "from_location_id={}&to_location_id=new&to_line1=22+Oak+Ave&to_city=Springfield&to_postcode=62704&move_date={today}&subscription_ids={power}",
+            w.location
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/moves", w.account),
+            &body,
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Final meter reading: a final reading of the meter at the old address is needed for Home Energy"), "{}", r.text);
+        assert!(
+            r.text.contains("value=\"22 Oak Ave\""),
+            "what was typed is kept"
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/moves", w.account),
+            &format!("{body}&meter_id=MTR-1&reading_value=12.x&reading_unit=kWh"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("Reading: a number like 18342.5"),
+            "{}",
+            r.text
+        );
+        let r = post_form(
+            &w.app,
+            &format!("/accounts/{}/moves", w.account),
+            &format!("{body}&meter_id=MTR-1&reading_value=1200.25&reading_unit=kWh"),
+            &maya,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page_url = r.location.unwrap();
+        let p = get_page(&w.app, &page_url, &maya.0).await;
+        assert!(p.text.contains("1200.25 kWh on meter MTR-1"), "{}", p.text);
+        assert!(p.text.contains("Moving from 14 Elm St"), "{}", p.text);
+        // Energy needs no visit: it completes on the day.
+        let r = post_form(&w.app, &format!("{page_url}/completed"), "version=1", &maya).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let acc = get_page(&w.app, &format!("/accounts/{}", w.account), &maya.0).await;
+        assert!(
+            acc.text.contains("Moved to 22 Oak Ave"),
+            "one status on the 360"
+        );
     }
 }

@@ -428,7 +428,7 @@ impl FieldService {
 
     /// A work order checked and built, not written: with the pending
     /// services an install makes (and their product names).
-    pub(super) async fn draft(
+    pub(crate) async fn draft(
         &self,
         actor: &Actor,
         account: AccountId,

@@ -11,6 +11,7 @@ mod fieldwork;
 pub mod followups;
 mod interactions;
 pub mod ledger;
+mod moves;
 mod orders;
 mod picklists;
 mod records;
@@ -63,6 +64,7 @@ use utoipa::OpenApi;
         fieldwork::create, fieldwork::list, fieldwork::get, fieldwork::schedule, fieldwork::step, fieldwork::report, fieldwork::restore, fieldwork::cancel_account,
         resources::search, resources::number, resources::number_step, resources::holdings, resources::equipment, resources::equipment_step,
         resources::porting_list, resources::porting_create, resources::porting_get, resources::porting_step,
+        moves::create, moves::list, moves::get, moves::step, moves::events,
         orders::offices, orders::add_office, orders::put_office, orders::list, orders::place, orders::get, orders::step,
     ),
     components(schemas(
@@ -76,6 +78,8 @@ use utoipa::OpenApi;
         extramile_domain::resources::Equipment, extramile_domain::resources::EquipmentState, extramile_domain::resources::Condition,
         extramile_domain::resources::EquipmentView, extramile_domain::resources::EquipmentStep, extramile_domain::resources::PortingOrder,
         extramile_domain::resources::PortState, extramile_domain::resources::NewPortingOrder, extramile_domain::resources::PortStep,
+        extramile_domain::moves::Move, extramile_domain::moves::MoveView, extramile_domain::moves::MoveState, extramile_domain::moves::MeterReading,
+        extramile_domain::moves::NewMove, extramile_domain::moves::ReadingInput, extramile_domain::moves::MoveStep, extramile_domain::moves::IntegrationEvent,
         extramile_domain::orders::Office, extramile_domain::orders::OfficeInput, extramile_domain::orders::OfficeView,
         extramile_domain::orders::Order, extramile_domain::orders::OrderLine, extramile_domain::orders::OrderView,
         extramile_domain::orders::OrderState, extramile_domain::orders::Fulfilment, extramile_domain::orders::NewOrder,
@@ -199,6 +203,13 @@ pub fn router() -> Router<AppState> {
             "/api/v1/accounts/{id}/cancel",
             post(fieldwork::cancel_account),
         )
+        .route(
+            "/api/v1/accounts/{id}/moves",
+            get(moves::list).post(moves::create),
+        )
+        .route("/api/v1/moves/{id}", get(moves::get))
+        .route("/api/v1/moves/{id}/steps", post(moves::step))
+        .route("/api/v1/integration-events", get(moves::events))
         .route("/api/v1/numbers", get(resources::search))
         .route("/api/v1/numbers/{number}", get(resources::number))
         .route(

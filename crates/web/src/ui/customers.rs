@@ -204,6 +204,8 @@ struct AccountPage {
     pending_cancel: Option<(usize, String, String)>,
     /// Numbers and equipment the customer holds.
     holdings: Vec<super::resources::HoldingRow>,
+    /// Moves, newest first: (id, the one status line, state).
+    moves: Vec<(String, String, String)>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -297,7 +299,22 @@ async fn account(
     });
     let holdings =
         super::resources::holding_rows(&s.resources.holdings(&actor, v.account.id).await?);
+    let moves = s
+        .moves
+        .for_account(&actor, v.account.id)
+        .await?
+        .into_iter()
+        .take(5)
+        .map(|m| {
+            (
+                m.r#move.id.to_string(),
+                m.status,
+                m.r#move.state.as_str().to_string(),
+            )
+        })
+        .collect();
     let page = AccountPage {
+        moves,
         holdings,
         pending_cancel,
         work_orders: work_orders

@@ -14,6 +14,7 @@ pub(crate) mod followups;
 mod forms;
 mod interactions;
 mod money;
+mod moves;
 mod operations;
 mod orders;
 mod panel;
@@ -552,6 +553,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(orders::router())
         .merge(fieldwork::router())
         .merge(resources::router())
+        .merge(moves::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
 }

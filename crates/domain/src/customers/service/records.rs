@@ -78,7 +78,24 @@ impl CustomerService {
             .account(account_id)
             .await?
             .ok_or_else(|| not_found("account"))?;
-        let loc = ServiceLocation {
+        let loc = self.location_from(account_id, input)?;
+        let ev = change(actor, "create", "service_location", loc.id.0)
+            .account(Some(account_id))
+            .summary(format!("Added service location {}", loc.one_line()))
+            .after(&loc)
+            .build();
+        self.store.insert_location(&loc, &ev).await?;
+        Ok(loc)
+    }
+
+    /// A new service location checked and built, not written (a move
+    /// writes it with itself).
+    pub fn location_from(
+        &self,
+        account_id: AccountId,
+        input: NewLocation,
+    ) -> Result<ServiceLocation> {
+        Ok(ServiceLocation {
             id: LocationId::new(),
             account_id,
             line1: required_text("line1", &input.line1, 200)?,
@@ -100,14 +117,7 @@ impl CustomerService {
                     Some(z.to_string())
                 }
             },
-        };
-        let ev = change(actor, "create", "service_location", loc.id.0)
-            .account(Some(account_id))
-            .summary(format!("Added service location {}", loc.one_line()))
-            .after(&loc)
-            .build();
-        self.store.insert_location(&loc, &ev).await?;
-        Ok(loc)
+        })
     }
 
     pub async fn update_location(

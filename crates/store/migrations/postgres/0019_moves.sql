@@ -1,0 +1,45 @@
+-- Issue 12: moves with their final reading, meter readings, and the
+-- integration events the billing system reads.
+
+CREATE TABLE moves (
+    id UUID PRIMARY KEY,
+    account_id UUID NOT NULL REFERENCES accounts(id),
+    from_location_id UUID NOT NULL REFERENCES service_locations(id),
+    to_location_id UUID NOT NULL REFERENCES service_locations(id),
+    move_date TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    -- The subscriptions that move and the final reading, as JSON.
+    subscriptions TEXT NOT NULL,
+    reading TEXT,
+    disconnect_work_order_id UUID REFERENCES work_orders(id),
+    connect_work_order_id UUID REFERENCES work_orders(id),
+    state TEXT NOT NULL,
+    cancel_reason TEXT,
+    created_by UUID NOT NULL REFERENCES staff_users(id),
+    created_at BIGINT NOT NULL,
+    completed_at BIGINT,
+    version BIGINT NOT NULL
+);
+CREATE INDEX moves_account ON moves(account_id, created_at);
+
+-- Every reading taken, by meter: a new one is compared with the last.
+CREATE TABLE meter_readings (
+    id UUID PRIMARY KEY,
+    meter_id TEXT NOT NULL,
+    account_id UUID NOT NULL REFERENCES accounts(id),
+    location_id UUID NOT NULL REFERENCES service_locations(id),
+    value_milli BIGINT NOT NULL,
+    reading TEXT NOT NULL,
+    read_on TEXT NOT NULL,
+    recorded_at BIGINT NOT NULL,
+    move_id UUID REFERENCES moves(id)
+);
+CREATE INDEX meter_readings_meter ON meter_readings(meter_id, read_on, recorded_at);
+
+CREATE TABLE integration_events (
+    seq BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    account_id UUID REFERENCES accounts(id),
+    payload TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
