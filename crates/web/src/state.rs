@@ -106,7 +106,9 @@ impl AppState {
             customers: customers.clone(),
             staff: StaffService::new(store.clone(), SigninPolicy::default()),
             interactions,
-            cases: CaseService::new(store.clone()).with_notifier(hub.clone()),
+            cases: CaseService::new(store.clone())
+                .with_notifier(hub.clone())
+                .with_clock(clock.clone()),
             consults: ConsultService::new(store.clone()).with_notifier(hub.clone()),
             routing: RoutingService::new(store.clone(), clock, hub.clone()),
             telephony: TelephonyService::new(store.clone(), customers, hub.clone()),

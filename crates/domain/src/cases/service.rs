@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct CaseService {
     pub(super) store: Arc<dyn Store>,
     notifier: crate::live::SharedNotifier,
+    /// Opening times and the waiting clock read it (tests move it).
+    clock: crate::time::Clock,
 }
 
 fn clock(done: Option<Timestamp>, due: Timestamp, now: Timestamp) -> ClockState {
@@ -63,7 +65,13 @@ impl CaseService {
         Self {
             store,
             notifier: Arc::new(crate::live::Silent),
+            clock: crate::time::system_clock(),
         }
+    }
+
+    pub fn with_clock(mut self, clock: crate::time::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Publish case changes to the owners' screens.
@@ -140,7 +148,7 @@ impl CaseService {
                 .await?,
             title: required_text("title", &input.title, 200)?,
             description: optional_text("description", input.description.as_deref(), 4000)?,
-            opened_at: crate::time::now(),
+            opened_at: (self.clock)(),
             first_response_at: None,
             resolved_at: None,
             confirmed_by_customer: false,
@@ -170,7 +178,7 @@ impl CaseService {
         }
         self.announce(&c, None);
         // Answer with what was just written: a new case is unresolved.
-        let now = crate::time::now();
+        let now = (self.clock)();
         Ok(CaseView {
             sla: sla_view(&c, now),
             interactions: input.interaction_id.into_iter().collect(),
@@ -186,7 +194,7 @@ impl CaseService {
             .case(id)
             .await?
             .ok_or_else(|| DomainError::NotFound("case".into()))?;
-        let now = crate::time::now();
+        let now = (self.clock)();
         let fcr = if case.resolved_at.is_some() {
             let later = self
                 .store
@@ -256,7 +264,7 @@ impl CaseService {
         after.status = to;
         after.version += 1;
         if after.first_response_at.is_none() {
-            after.first_response_at = Some(crate::time::now());
+            after.first_response_at = Some((self.clock)());
         }
         if before.status == CaseStatus::Resolved && to == CaseStatus::Open {
             after.resolved_at = None;
@@ -300,7 +308,7 @@ impl CaseService {
             }
             _ => {}
         }
-        let now = crate::time::now();
+        let now = (self.clock)();
         let mut after = before.clone();
         after.status = CaseStatus::Resolved;
         after.resolved_at = Some(now);
