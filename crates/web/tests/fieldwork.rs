@@ -2469,18 +2469,43 @@ async fn s3_the_install_cancelled_by_mistake_over_four_days() {
             "numbers": ["(217) 555-0143"], "idempotency_key": "s3-install"})).await;
         assert_eq!(s, StatusCode::CREATED, "{o}");
         let order = o["order"]["id"].as_str().unwrap().to_string();
-        let wos = get(&w.maya, format!("/api/v1/accounts/{}/work-orders", w.account)).await;
+        let wos = get(
+            &w.maya,
+            format!("/api/v1/accounts/{}/work-orders", w.account),
+        )
+        .await;
         let wid = wos[0]["id"].as_str().unwrap().to_string();
-        assert_eq!(wos[0]["case_id"], json!(case_id), "the work order belongs to the case");
+        assert_eq!(
+            wos[0]["case_id"],
+            json!(case_id),
+            "the work order belongs to the case"
+        );
         let (s, _) = post(&w, &w.dina, &format!("/api/v1/work-orders/{wid}/schedule"), json!({"version": 1, "day": "2026-12-02", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
         assert_eq!(s, StatusCode::OK);
 
         // Day 2, Wednesday: Tess installs everything and vents in the remark.
         now.store(at("2026-12-02T14:00:00Z"), Ordering::SeqCst);
-        post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/steps"), json!({"to": "dispatched", "version": 2})).await;
-        post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/steps"), json!({"to": "on_site", "version": 3})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
         let wo = get(&w.tess, format!("/api/v1/work-orders/{wid}")).await;
-        let subs: Vec<String> = wo["services"].as_array().unwrap().iter().map(|s| s["subscription_id"].as_str().unwrap().to_string()).collect();
+        let subs: Vec<String> = wo["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
         let (s, r) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": 4,
             "lines": [{"subscription_id": subs[0], "installed": true, "measurements": [{"name": "downstream", "value": "940", "unit": "Mbit/s"}]},
                       {"subscription_id": subs[1], "installed": true}, {"subscription_id": subs[2], "installed": true}],
@@ -2488,56 +2513,128 @@ async fn s3_the_install_cancelled_by_mistake_over_four_days() {
             "remark": "Customer kept me waiting and shouted. Cancel this account, never again."})).await;
         assert_eq!(s, StatusCode::OK, "{r}");
         assert_eq!(r["work_order"]["state"], "completed");
-        assert_eq!(get(&w.maya, format!("/api/v1/orders/{order}")).await["order"]["state"], "installed");
+        assert_eq!(
+            get(&w.maya, format!("/api/v1/orders/{order}")).await["order"]["state"],
+            "installed"
+        );
 
         // The dispatcher reads the remark and tries to cancel the order.
-        let ov = get(&w.dina, format!("/api/v1/orders/{order}")).await["order"]["version"].as_i64().unwrap();
+        let ov = get(&w.dina, format!("/api/v1/orders/{order}")).await["order"]["version"]
+            .as_i64()
+            .unwrap();
         let (s, e) = post(&w, &w.dina, &format!("/api/v1/orders/{order}/steps"), json!({"to": "cancelled", "version": ov, "reason": "technician says cancel", "confirm": true})).await;
         assert_eq!(s, StatusCode::CONFLICT, "{e}");
         assert!(e["detail"].as_str().unwrap().contains("the completion report of 2 Dec 2026 says Internet 100, TV Basic and Home Phone are installed; a supervisor can override"), "{e}");
 
         // Suppose a supervisor overrides on the account: nothing is deleted.
-        let av = get(&w.sue, format!("/api/v1/accounts/{}", w.account)).await["account"]["version"].as_i64().unwrap();
+        let av = get(&w.sue, format!("/api/v1/accounts/{}", w.account)).await["account"]["version"]
+            .as_i64()
+            .unwrap();
         let (s, a) = post(&w, &w.sue, &format!("/api/v1/accounts/{}/cancel", w.account), json!({"version": av, "reason": "dispatcher relayed the remark", "override_report": true, "confirm": true})).await;
         assert_eq!(s, StatusCode::OK, "{a}");
         assert_eq!(a["status"], "pending_cancellation");
         let acc = get(&w.maya, format!("/api/v1/accounts/{}", w.account)).await;
-        let states: Vec<&str> = acc["subscriptions"].as_array().unwrap().iter().map(|s| s["subscription"]["status"].as_str().unwrap()).collect();
+        let states: Vec<&str> = acc["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription"]["status"].as_str().unwrap())
+            .collect();
         assert_eq!(states, ["pending_cancellation"; 3], "{acc}");
         let num = get(&w.maya, "/api/v1/numbers/2175550143".into()).await;
         assert_eq!(num["number"]["state"], "aging");
-        assert_eq!(num["number"]["account_id"], json!(w.account), "quarantined to this account");
-        assert_eq!(num["number"]["until"], "2027-03-02T14:00:00Z", "90 days for a residential number");
+        assert_eq!(
+            num["number"]["account_id"],
+            json!(w.account),
+            "quarantined to this account"
+        );
+        assert_eq!(
+            num["number"]["until"], "2027-03-02T14:00:00Z",
+            "90 days for a residential number"
+        );
 
         // Day 3, Thursday: another customer cannot take the number; Hana
         // calls about it and Maya brings in the number-porting specialists.
         now.store(at("2026-12-03T16:00:00Z"), Ordering::SeqCst);
-        let (_, p2) = post(&w, &w.maya, "/api/v1/people", json!({"given_name": "Ola", "family_name": "Berg"})).await;
-        let (_, a2) = post(&w, &w.maya, "/api/v1/accounts", json!({"holder_id": p2["person"]["id"]})).await;
-        let (s, e) = post(&w, &w.maya, "/api/v1/numbers/2175550143/steps", json!({"to": "reserved", "version": num["number"]["version"], "account_id": a2["id"]})).await;
+        let (_, p2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/people",
+            json!({"given_name": "Ola", "family_name": "Berg"}),
+        )
+        .await;
+        let (_, a2) = post(
+            &w,
+            &w.maya,
+            "/api/v1/accounts",
+            json!({"holder_id": p2["person"]["id"]}),
+        )
+        .await;
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550143/steps",
+            json!({"to": "reserved", "version": num["number"]["version"], "account_id": a2["id"]}),
+        )
+        .await;
         assert_eq!(s, StatusCode::CONFLICT, "{e}");
-        let cv = get(&w.maya, format!("/api/v1/cases/{case_id}")).await["case"]["version"].as_i64().unwrap();
+        let cv = get(&w.maya, format!("/api/v1/cases/{case_id}")).await["case"]["version"]
+            .as_i64()
+            .unwrap();
         let (s, c) = post(&w, &w.maya, &format!("/api/v1/cases/{case_id}/escalate"), json!({"version": cv, "team_id": w.porting_team, "note": "Customer's new number shows as aging after a mistaken cancel; keep it for her"})).await;
         assert_eq!(s, StatusCode::OK, "{c}");
         // The specialist sees it but the case stays Maya's.
-        let (s, _) = post(&w, &w.nina, &format!("/api/v1/cases/{case_id}/escalate"), json!({"version": cv + 1, "team_id": w.porting_team, "note": "taking it"})).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "only the owner or a supervisor changes the case");
+        let (s, _) = post(
+            &w,
+            &w.nina,
+            &format!("/api/v1/cases/{case_id}/escalate"),
+            json!({"version": cv + 1, "team_id": w.porting_team, "note": "taking it"}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "only the owner or a supervisor changes the case"
+        );
         let n = get(&w.nina, "/api/v1/numbers/2175550143".into()).await;
-        assert!(n["history"].as_array().unwrap().iter().any(|e| e["kind"] == "aging"), "{n}");
+        assert!(
+            n["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "aging"),
+            "{n}"
+        );
 
         // Day 4, Friday: one action restores all three services, the same
         // equipment, the same number, and the account.
         now.store(at("2026-12-04T16:00:00Z"), Ordering::SeqCst);
         let wo = get(&w.maya, format!("/api/v1/work-orders/{wid}")).await;
-        let (s, v) = post(&w, &w.maya, &format!("/api/v1/work-orders/{wid}/restore"), json!({"version": wo["work_order"]["version"]})).await;
+        let (s, v) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{wid}/restore"),
+            json!({"version": wo["work_order"]["version"]}),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(statuses(&v), ["active"; 3]);
-        let same: Vec<String> = v["services"].as_array().unwrap().iter().map(|s| s["subscription_id"].as_str().unwrap().to_string()).collect();
+        let same: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(same, subs, "the same subscriptions");
         let h = get(&w.maya, format!("/api/v1/accounts/{}/holdings", w.account)).await;
         assert_eq!(h["numbers"][0]["number"], "+12175550143");
         assert_eq!(h["numbers"][0]["state"], "assigned");
-        let kit: Vec<(&str, &str)> = h["equipment"].as_array().unwrap().iter().map(|e| (e["serial"].as_str().unwrap(), e["state"].as_str().unwrap())).collect();
+        let kit: Vec<(&str, &str)> = h["equipment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["serial"].as_str().unwrap(), e["state"].as_str().unwrap()))
+            .collect();
         assert_eq!(kit, [("RTR-88213", "assigned"), ("STB-55102", "assigned")]);
         let acc = get(&w.maya, format!("/api/v1/accounts/{}", w.account)).await;
         assert_eq!(acc["account"]["status"], "active");
@@ -2546,10 +2643,23 @@ async fn s3_the_install_cancelled_by_mistake_over_four_days() {
         let c = get(&w.maya, format!("/api/v1/cases/{case_id}")).await;
         assert_eq!(c["case"]["owner_id"], json!(w.maya_id), "{c}");
         assert_eq!(c["case"]["escalated_to"], json!(w.porting_team));
-        assert_eq!(c["sla"]["customer_waiting_secs"], 3 * 86_400 + 3_600, "Tuesday 15:00 to Friday 16:00");
+        assert_eq!(
+            c["sla"]["customer_waiting_secs"],
+            3 * 86_400 + 3_600,
+            "Tuesday 15:00 to Friday 16:00"
+        );
         // The subscription history tells all four days.
-        let text = get(&w.sue, format!("/api/v1/audit?account_id={}", w.account)).await.to_string();
-        for said in ["Install order", "Completion report: completed", "pending cancellation", "Escalated to Number porting", "Restored 3 service(s), 1 number(s) and 2 piece(s) of equipment", "active again (restored)"] {
+        let text = get(&w.sue, format!("/api/v1/audit?account_id={}", w.account))
+            .await
+            .to_string();
+        for said in [
+            "Install order",
+            "Completion report: completed",
+            "pending cancellation",
+            "Escalated to Number porting",
+            "Restored 3 service(s), 1 number(s) and 2 piece(s) of equipment",
+            "active again (restored)",
+        ] {
             assert!(text.contains(said), "{said}: {text}");
         }
     }

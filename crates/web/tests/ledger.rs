@@ -194,18 +194,19 @@ async fn s1_the_waiver_becomes_a_credit_on_the_next_bill() {
 }
 
 #[tokio::test]
-async fn s5_an_overpayment_is_flagged_and_refunded_once() {
+async fn s5_an_overpayment_refunded_once_the_move_with_its_final_reading_and_the_compliment() {
     for url in testing::databases().await {
         let (state, t) = state_with_staff(
             &url,
             &[
                 ("maya@t.example", "agent", None),
                 ("pbx@t.example", "integration", None),
+                ("ada@t.example", "admin", None),
             ],
         )
         .await;
         let app = router(state);
-        let (maya, billing) = (&t[0], &t[1]);
+        let (maya, billing, admin) = (&t[0], &t[1], &t[2]);
         let acct = new_account(&app, maya).await;
         for (kind, amount, id) in [("charge", 4999, "i1"), ("payment", 12000, "p1")] {
             call(&app, billing, "POST", &format!("/api/v1/accounts/{acct}/ledger/billing"), Some(json!({"kind": kind, "amount_minor": amount, "currency": "USD", "external_id": id, "memo": kind}))).await;
@@ -279,6 +280,74 @@ async fn s5_an_overpayment_is_flagged_and_refunded_once() {
                 view["overpayment_minor"].as_i64()
             ),
             (Some(0), None)
+        );
+
+        // The move to the new address on a date with a final reading; the
+        // billing system is told when it is done.
+        let (_, energy) = call(&app, admin, "POST", "/api/v1/products", Some(json!({"code": "POWER", "name": "Home Energy", "kind": "energy", "monthly_price_minor": 0, "currency": "USD"}))).await;
+        let (_, old) = call(&app, maya, "POST", &format!("/api/v1/accounts/{acct}/locations"), Some(json!({"line1": "5 Birch Rd", "city": "Springfield", "region": "IL", "postcode": "62701"}))).await;
+        let (s, sub) = call(
+            &app,
+            maya,
+            "POST",
+            &format!("/api/v1/accounts/{acct}/subscriptions"),
+            Some(json!({"location_id": old["id"], "product_id": energy["id"]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{sub}");
+        let today = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .date();
+        let (s, m) = call(&app, maya, "POST", &format!("/api/v1/accounts/{acct}/moves"), Some(json!({
+            "from_location_id": old["id"], "to_address": {"line1": "9 Lake View", "city": "Shelbyville", "region": "IL", "postcode": "62565"},
+            "move_date": today.to_string(), "subscription_ids": [sub["id"]],
+            "reading": {"meter_id": "E-55120", "value": "40211.7", "unit": "kWh"}}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        assert_eq!(m["reading"]["meter_id"], "E-55120");
+        let (s, done) = call(
+            &app,
+            maya,
+            "POST",
+            &format!("/api/v1/moves/{}/steps", m["id"].as_str().unwrap()),
+            Some(json!({"to": "completed", "version": 1})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        let (_, ev) = call(
+            &app,
+            billing,
+            "GET",
+            "/api/v1/integration-events?after=0",
+            None,
+        )
+        .await;
+        assert_eq!(ev[0]["kind"], "move.completed", "{ev}");
+        assert_eq!(ev[0]["payload"]["final_reading"]["value"], "40211.7");
+        // David thanks the company publicly; Maya records it against her name.
+        let (_, me) = call(&app, maya, "GET", "/api/v1/me", None).await;
+        let (s, k) = call(&app, maya, "POST", "/api/v1/kudos", Some(json!({"kind": "compliment", "source": "social", "link": "https://social.example/david/7", "words": "Maya refunded me on the spot and sorted the move. Thank you!", "staff_ids": [me["id"]], "account_id": acct}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        // Counted once someone other than the recorder confirms it.
+        let (s, _) = call(
+            &app,
+            admin,
+            "POST",
+            &format!("/api/v1/kudos/{}/confirm", k["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, mine) = call(
+            &app,
+            maya,
+            "GET",
+            &format!("/api/v1/staff/{}/feedback", me["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+        assert!(
+            mine.to_string().contains("refunded me on the spot"),
+            "{mine}"
         );
     }
 }
