@@ -821,13 +821,11 @@ pub trait FieldStore: Send + Sync {
 /// Phone numbers, equipment and port orders.
 #[async_trait]
 pub trait ResourceStore: Send + Sync {
-    /// Numbers in `[lo, hi)` matching `like` that are available, or whose
-    /// reservation or aging ended by `now`; by number.
+    /// Numbers in the plan's ranges matching its pattern that are
+    /// available, or whose reservation or aging ended by `now`; by number.
     async fn search_numbers(
         &self,
-        lo: &str,
-        hi: &str,
-        like: &str,
+        plan: &crate::resources::rules::NumberSearch,
         now: jiff::Timestamp,
         limit: u32,
     ) -> Result<Vec<crate::resources::PhoneNumber>>;

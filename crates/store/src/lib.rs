@@ -45,6 +45,10 @@ pub enum Db {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        /// Copies the write-ahead log into the database in the background,
+        /// so no writer pays for it (a commit that triggered SQLite's own
+        /// checkpoint took 5–7 ms instead of 1).
+        checkpoint: SqlitePool,
     },
     Postgres(PgPool),
 }
@@ -128,6 +132,31 @@ impl Default for Options {
     }
 }
 
+/// A passive checkpoint four times a second on its own connection: it
+/// never blocks the writer or readers; once it has copied everything, the
+/// next commit starts the log over. Ends when the store is closed.
+fn spawn_checkpoints(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(error = %e, "write-ahead log checkpoint failed");
+            }
+        }
+    });
+}
+
 impl SqlStore {
     /// Open (creating a SQLite file when needed) and migrate.
     pub async fn open(url: &str, opts: &Options) -> Result<Self, DomainError> {
@@ -162,7 +191,7 @@ impl SqlStore {
                 .pragma("threads", "2");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(o.clone())
+                .connect_with(o.clone().pragma("wal_autocheckpoint", "0"))
                 .await
                 .map_err(db_err)?;
             sqlx::migrate!("migrations/sqlite")
@@ -171,10 +200,20 @@ impl SqlStore {
                 .map_err(|e| DomainError::Store(e.to_string()))?;
             let read = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
-                .connect_with(o.read_only(true))
+                .connect_with(o.clone().read_only(true))
                 .await
                 .map_err(db_err)?;
-            Db::Sqlite { read, write }
+            let checkpoint = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(o.clone())
+                .await
+                .map_err(db_err)?;
+            spawn_checkpoints(checkpoint.clone());
+            Db::Sqlite {
+                read,
+                write,
+                checkpoint,
+            }
         };
         let creates = match &db {
             Db::Sqlite { write, .. } => Some(batch::Batcher::start(write.clone())),
@@ -206,18 +245,35 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Refresh planner statistics after a bulk load.
+    /// Refresh planner statistics after a bulk load, and (SQLite) write
+    /// what the load left in the log into the database now rather than
+    /// beside the next requests.
     pub async fn analyze(&self) -> Result<(), DomainError> {
         write!(&self.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ()))
             .map_err(db_err)?;
+        if let Db::Sqlite { checkpoint, .. } = &self.db {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(checkpoint)
+                .await
+                .map_err(db_err)?;
+        }
         Ok(())
     }
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite {
+                read,
+                write,
+                checkpoint,
+            } => {
                 read.close().await;
                 write.close().await;
+                // Whatever is left in the log goes into the database.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(checkpoint)
+                    .await;
+                checkpoint.close().await;
             }
             Db::Postgres(p) => p.close().await,
         }

@@ -5,6 +5,7 @@ use crate::{SqlStore, db_err, read, write};
 use async_trait::async_trait;
 use extramile_domain::audit::AuditEvent;
 use extramile_domain::ids::*;
+use extramile_domain::resources::rules;
 use extramile_domain::resources::*;
 use extramile_domain::store::ResourceStore;
 use extramile_domain::time::{micros_to_ts, ts_to_micros};
@@ -153,7 +154,7 @@ macro_rules! write_resource_rows {
             for w in &res.numbers {
                 let n = &w.number;
                 let q = if n.version == 1 {
-                    sqlx::query("INSERT INTO phone_numbers (state, account_id, subscription_id, since_at, until_at, note, version, updated_at, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    sqlx::query("INSERT INTO phone_numbers (state, account_id, subscription_id, since_at, until_at, note, version, updated_at, number, rev) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 } else {
                     sqlx::query("UPDATE phone_numbers SET state = $1, account_id = $2, subscription_id = $3, since_at = $4, until_at = $5, note = $6, version = $7, updated_at = $8 WHERE number = $9 AND version = $10")
                 };
@@ -167,7 +168,11 @@ macro_rules! write_resource_rows {
                     .bind(n.version)
                     .bind(us(n.updated_at))
                     .bind(n.number.as_str());
-                let q = if n.version == 1 { q } else { q.bind(n.version - 1) };
+                let q = if n.version == 1 {
+                    q.bind(extramile_domain::resources::rules::reversed(&n.number))
+                } else {
+                    q.bind(n.version - 1)
+                };
                 match q.execute(&mut *$conn).await {
                     Ok(done) if done.rows_affected() == 1 => {}
                     Ok(_) => {
@@ -273,28 +278,60 @@ impl ResourceStore for SqlStore {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn search_numbers(
         &self,
-        lo: &str,
-        hi: &str,
-        like: &str,
+        plan: &rules::NumberSearch,
         now: jiff::Timestamp,
         limit: u32,
     ) -> Result<Vec<PhoneNumber>> {
         let limit = i64::from(limit.clamp(1, 200));
-        let sql = format!(
-            "SELECT {NUMBER_COLS} FROM phone_numbers WHERE state = 'available' AND number >= $1 AND number < $2 AND number LIKE $3 ORDER BY number LIMIT {limit}"
-        );
-        let mut out: Vec<NumberRow> =
-            read!(&self.db, p => sqlx::query_as::<_, NumberRow>(AssertSqlSafe(sql.clone()))
-            .bind(lo).bind(hi).bind(like).fetch_all(p).await)
-            .map_err(db_err)?;
+        // Fixed last digits read the reversed index; otherwise the range of
+        // numbers (an area code, an exchange) is read in order.
+        let (rev_cond, rev_lo, rev_hi) = match &plan.rev {
+            Some((a, b)) => (" AND rev >= $4 AND rev < $5", a.clone(), b.clone()),
+            None => ("", String::new(), String::new()),
+        };
+        let n = if plan.rev.is_some() { 6 } else { 4 };
+        // SQLite would walk the area code by number; the last digits are
+        // far more selective (PostgreSQL's statistics see that itself).
+        let table = match (&self.db, plan.rev.is_some()) {
+            (crate::Db::Sqlite { .. }, true) => "phone_numbers INDEXED BY phone_numbers_rev",
+            _ => "phone_numbers",
+        };
+        let available = if matches!(&self.db, crate::Db::Postgres(_)) && plan.rev.is_none() {
+            // PostgreSQL guesses a pattern matches almost nothing and reads
+            // the whole range to sort it (16 ms for an area code); read in
+            // order instead and stop at the limit (1 ms).
+            format!(
+                "WITH o AS MATERIALIZED (SELECT {NUMBER_COLS} FROM phone_numbers WHERE state = 'available' AND number >= $1 AND number < $2 ORDER BY number) \
+                     SELECT {NUMBER_COLS} FROM o WHERE number LIKE $3 LIMIT {limit}"
+            )
+        } else {
+            format!(
+                "SELECT {NUMBER_COLS} FROM {table} WHERE state = 'available' AND number >= $1 AND number < $2 AND number LIKE $3{rev_cond} ORDER BY number LIMIT {limit}"
+            )
+        };
         // Reservations and aging that ended free their numbers too.
         let freed = format!(
-            "SELECT {NUMBER_COLS} FROM phone_numbers WHERE state IN ('reserved', 'aging') AND number >= $1 AND number < $2 AND number LIKE $3 AND until_at <= $4 ORDER BY number LIMIT {limit}"
+            "SELECT {NUMBER_COLS} FROM {table} WHERE state IN ('reserved', 'aging') AND number >= $1 AND number < $2 AND number LIKE $3{rev_cond} AND until_at <= ${n} ORDER BY number LIMIT {limit}"
         );
-        let more: Vec<NumberRow> =
-            read!(&self.db, p => sqlx::query_as::<_, NumberRow>(AssertSqlSafe(freed.clone()))
-            .bind(lo).bind(hi).bind(like).bind(ts_to_micros(now)).fetch_all(p).await)
-            .map_err(db_err)?;
+        let fetch = |sql: String, with_now: bool| {
+            let (lo, hi, like) = (plan.lo.clone(), plan.hi.clone(), plan.like.clone());
+            let (rev_lo, rev_hi, has_rev) = (rev_lo.clone(), rev_hi.clone(), plan.rev.is_some());
+            async move {
+                read!(&self.db, p => {
+                    let mut q = sqlx::query_as::<_, NumberRow>(AssertSqlSafe(sql)).bind(lo).bind(hi).bind(like);
+                    if has_rev {
+                        q = q.bind(rev_lo).bind(rev_hi);
+                    }
+                    if with_now {
+                        q = q.bind(ts_to_micros(now));
+                    }
+                    q.fetch_all(p).await
+                })
+                .map_err(db_err)
+            }
+        };
+        let mut out = fetch(available, false).await?;
+        let more = fetch(freed, true).await?;
         if !more.is_empty() {
             out.extend(more);
             out.sort_by(|a, b| a.number.cmp(&b.number));
@@ -396,13 +433,14 @@ impl ResourceStore for SqlStore {
         let postgres = matches!(&self.db, crate::Db::Postgres(_));
         // One statement per range: the database counts the numbers out.
         let sql = if postgres {
-            "INSERT INTO phone_numbers (number, state, note, version, updated_at) \
-             SELECT '+' || n, 'available', $3, 1, $4 FROM generate_series(CAST($1 AS BIGINT), CAST($2 AS BIGINT)) AS n \
+            "INSERT INTO phone_numbers (number, rev, state, note, version, updated_at) \
+             SELECT '+' || n, reverse(substr(CAST(n AS TEXT), 2)), 'available', $3, 1, $4 FROM generate_series(CAST($1 AS BIGINT), CAST($2 AS BIGINT)) AS n \
              ON CONFLICT (number) DO NOTHING"
         } else {
-            "WITH RECURSIVE r(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM r WHERE n < $2) \
-             INSERT INTO phone_numbers (number, state, note, version, updated_at) \
-             SELECT '+' || n, 'available', $3, 1, $4 FROM r WHERE true \
+            "WITH RECURSIVE r(n, s) AS (SELECT $1, CAST($1 AS TEXT) UNION ALL SELECT n + 1, CAST(n + 1 AS TEXT) FROM r WHERE n < $2) \
+             INSERT INTO phone_numbers (number, rev, state, note, version, updated_at) \
+             SELECT '+' || n, substr(s, 11, 1) || substr(s, 10, 1) || substr(s, 9, 1) || substr(s, 8, 1) || substr(s, 7, 1) || substr(s, 6, 1) || substr(s, 5, 1) || substr(s, 4, 1) || substr(s, 3, 1) || substr(s, 2, 1), \
+             'available', $3, 1, $4 FROM r WHERE true \
              ON CONFLICT (number) DO NOTHING"
         };
         let outcome: std::result::Result<std::result::Result<u64, u64>, DomainError> = write!(&self.db, pool => {

@@ -1463,6 +1463,16 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         assert_eq!(list[19], "+12175550119");
         let (_, none) = get("/api/v1/numbers?area_code=217&pattern=7777".into()).await;
         assert_eq!(none, json!([]));
+        // Ends in 0177: read by the reversed index, as imported on either database.
+        let (_, one) = get("/api/v1/numbers?area_code=217&pattern=0177".into()).await;
+        assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+        assert_eq!(one[0]["number"], "+12175550177");
+        let (_, full) = get("/api/v1/numbers?pattern=217555019?".into()).await;
+        assert_eq!(
+            full.as_array().unwrap().len(),
+            10,
+            "a whole number with one wildcard: {full}"
+        );
         let (s, e) = get("/api/v1/numbers?area_code=017".into()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "area_code");

@@ -203,37 +203,93 @@ pub fn check_port(from: PortState, to: PortState) -> Result<()> {
     }
 }
 
-/// A search pattern of digits and wildcards (`*` any run, `?` or `x` one
-/// digit) as SQL LIKE over the 10 national digits: plain digits match
-/// anywhere, a pattern with wildcards matches the end of the number
-/// ("01??" ends in 01 and two digits; ten characters are the whole number).
-pub fn like_pattern(input: &str) -> Result<String> {
-    let t: String = input.chars().filter(|c| !" -().".contains(*c)).collect();
-    if t.is_empty() {
-        return Ok("+1%".into());
-    }
+/// How to find numbers: the range of numbers to look in, the range of
+/// reversed numbers when the pattern ends in fixed digits (so "ends in
+/// 7777" reads an index, not every number of an area code), and the
+/// pattern as SQL LIKE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberSearch {
+    pub lo: String,
+    pub hi: String,
+    pub rev: Option<(String, String)>,
+    pub like: String,
+}
+
+/// The ten national digits reversed: "+15125550123" → "3210555215".
+pub fn reversed(e164: &str) -> String {
+    e164.trim_start_matches("+1").chars().rev().collect()
+}
+
+/// An area code and a pattern of digits and wildcards (`*` any digits,
+/// `?` or `x` one digit), matched against the end of the ten digits: "7777"
+/// ends in 7777, "55501??" ends in 55501 and two digits; ten characters
+/// (or a `*` inside) pin the start too: "512555????".
+pub fn number_search(area_code: Option<&str>, pattern: Option<&str>) -> Result<NumberSearch> {
+    let (mut lo, mut hi) = match area_code.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => {
+            if a.len() != 3 || !a.chars().all(|c| c.is_ascii_digit()) || a.starts_with(['0', '1']) {
+                return Err(DomainError::invalid(
+                    "area_code",
+                    "three digits, not starting with 0 or 1",
+                ));
+            }
+            (format!("+1{a}"), format!("+1{a}:"))
+        }
+        None => ("+1".to_string(), "+1:".to_string()),
+    };
+    let t: String = pattern
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !" -().".contains(*c))
+        .map(|c| if c == 'X' || c == 'x' { '?' } else { c })
+        .collect();
     if t.len() > 10
         || t.chars()
-            .any(|c| !(c.is_ascii_digit() || "*?xX".contains(c)))
+            .any(|c| !(c.is_ascii_digit() || c == '*' || c == '?'))
     {
         return Err(DomainError::invalid(
             "pattern",
             "digits with * (any digits) or ? (one digit), at most 10",
         ));
     }
+    if t.is_empty() || t.chars().all(|c| c == '*') {
+        return Ok(NumberSearch {
+            lo,
+            hi,
+            rev: None,
+            like: "+1%".into(),
+        });
+    }
     let body: String = t
         .chars()
         .map(|c| match c {
             '*' => '%',
-            '?' | 'x' | 'X' => '_',
+            '?' => '_',
             d => d,
         })
         .collect();
-    Ok(if t.chars().all(|c| c.is_ascii_digit()) {
-        format!("+1%{body}%")
+    // Pinned at the start: ten characters, or a star that is not leading.
+    let pinned = (t.len() == 10 && !t.contains('*')) || (t.contains('*') && !t.starts_with('*'));
+    // A leading star already matches any start.
+    let like = if pinned || t.starts_with('*') {
+        format!("+1{body}")
     } else {
         format!("+1%{body}")
-    })
+    };
+    if pinned {
+        let lead: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !lead.is_empty() {
+            let (l, h) = (format!("+1{lead}"), format!("+1{lead}:"));
+            lo = lo.max(l);
+            hi = hi.min(h);
+        }
+    }
+    // Three or more fixed last digits pick at most one number in a
+    // thousand: read those by the reversed index. Fewer match often
+    // enough that reading the range in order finds the first ones sooner.
+    let tail: String = t.chars().rev().take_while(|c| c.is_ascii_digit()).collect();
+    let rev = (tail.len() >= 3).then(|| (tail.clone(), format!("{tail}:")));
+    Ok(NumberSearch { lo, hi, rev, like })
 }
 
 #[cfg(test)]
@@ -385,13 +441,36 @@ mod tests {
     }
 
     #[test]
-    fn patterns() {
-        assert_eq!(like_pattern("7777").unwrap(), "+1%7777%");
-        assert_eq!(like_pattern("512*7777").unwrap(), "+1%512%7777");
-        assert_eq!(like_pattern("512555????").unwrap(), "+1%512555____");
-        assert_eq!(like_pattern("01??").unwrap(), "+1%01__");
-        assert_eq!(like_pattern("").unwrap(), "+1%");
-        assert!(like_pattern("12345678901").is_err());
-        assert!(like_pattern("5%5").is_err());
+    fn patterns_read_an_index_where_they_can() {
+        let p = number_search(Some("512"), Some("7777")).unwrap();
+        assert_eq!((p.lo.as_str(), p.hi.as_str()), ("+1512", "+1512:"));
+        assert_eq!(p.like, "+1%7777");
+        assert_eq!(
+            p.rev,
+            Some(("7777".into(), "7777:".into())),
+            "ends in 7777: by the reversed index"
+        );
+        let p = number_search(None, Some("512555????")).unwrap();
+        assert_eq!(
+            (p.lo.as_str(), p.hi.as_str(), p.like.as_str()),
+            ("+1512555", "+1512555:", "+1512555____")
+        );
+        assert_eq!(p.rev, None);
+        let p = number_search(Some("217"), Some("512*77")).unwrap();
+        assert!(p.lo >= p.hi, "pinned to 512 within 217: nothing");
+        let p = number_search(Some("217"), Some("*01?")).unwrap();
+        assert_eq!((p.like.as_str(), p.rev.clone()), ("+1%01_", None));
+        let p = number_search(Some("217"), Some("77")).unwrap();
+        assert_eq!(
+            p.rev, None,
+            "two last digits match one in a hundred: read in order"
+        );
+        let p = number_search(None, Some("(555) 01-2x")).unwrap();
+        assert_eq!(p.like, "+1%555012_");
+        assert_eq!(number_search(None, None).unwrap().like, "+1%");
+        assert!(number_search(None, Some("12345678901")).is_err());
+        assert!(number_search(None, Some("5%5")).is_err());
+        assert!(number_search(Some("017"), None).is_err());
+        assert_eq!(reversed("+15125550123"), "3210555215");
     }
 }

@@ -144,28 +144,13 @@ impl ResourceService {
         limit: Option<u32>,
     ) -> Result<Vec<PhoneNumber>> {
         authorize(actor.role, Action::EditCustomer)?;
-        let (lo, hi) = match area_code.map(str::trim).filter(|a| !a.is_empty()) {
-            Some(a) => {
-                if a.len() != 3
-                    || !a.chars().all(|c| c.is_ascii_digit())
-                    || a.starts_with(['0', '1'])
-                {
-                    return Err(DomainError::invalid(
-                        "area_code",
-                        "three digits, not starting with 0 or 1",
-                    ));
-                }
-                let n: u32 = a.parse().unwrap_or(200);
-                (format!("+1{a}"), format!("+1{}", n + 1))
-            }
-            None => ("+1".to_string(), "+2".to_string()),
-        };
-        let like = rules::like_pattern(pattern.unwrap_or(""))?;
+        let plan = rules::number_search(area_code, pattern)?;
+        if plan.lo >= plan.hi {
+            return Ok(Vec::new());
+        }
         self.store
             .search_numbers(
-                &lo,
-                &hi,
-                &like,
+                &plan,
                 self.now(),
                 limit.unwrap_or(20).clamp(1, SEARCH_LIMIT),
             )

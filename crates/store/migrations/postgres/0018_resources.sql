@@ -4,6 +4,8 @@
 CREATE TABLE phone_numbers (
     -- E.164 (North American numbering): the key and the search order.
     number TEXT PRIMARY KEY,
+    -- The ten national digits reversed: "ends in 7777" reads an index.
+    rev TEXT NOT NULL,
     state TEXT NOT NULL,
     -- Reserved for, assigned to, quarantined to (aging), porting in for.
     account_id UUID REFERENCES accounts(id),
@@ -17,6 +19,7 @@ CREATE TABLE phone_numbers (
 );
 -- Search: available numbers of an area code, by number.
 CREATE INDEX phone_numbers_state ON phone_numbers(state, number);
+CREATE INDEX phone_numbers_rev ON phone_numbers(state, rev);
 CREATE INDEX phone_numbers_account ON phone_numbers(account_id) WHERE account_id IS NOT NULL;
 CREATE INDEX phone_numbers_subscription ON phone_numbers(subscription_id) WHERE subscription_id IS NOT NULL;
 
