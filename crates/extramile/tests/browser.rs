@@ -415,11 +415,11 @@ async fn agent_finds_the_account_by_phone_and_sees_holder_and_representative() {
         c.find(Locator::Css("#decision button[data-apply-alternative=goodwill_credit]")).await?.click().await?;
         let notice = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("money-notice")).await?;
         assert!(notice.text().await?.contains("Applied: Credit (goodwill) $39.99"));
-        let bill = c.find(Locator::Id("next-bill")).await?.text().await?;
+        let bill = text_of(c, "#next-bill").await?;
         shot(c, "9-credit-on-next-bill").await;
         assert!(bill.contains("Credit for: Technician visit: inside wiring"), "bill: {bill}");
         assert!(!bill.contains("Rosa disputes"), "the internal note stays off the bill: {bill}");
-        let after = cents(&c.find(Locator::Id("bill-total")).await?.text().await?);
+        let after = cents(&text_of(c, "#bill-total").await?);
         assert_eq!(before - after, 3999, "the preview is $39.99 lower");
         Ok::<_, fantoccini::error::CmdError>(())
     }
@@ -537,6 +537,17 @@ async fn wait_css(
 /// using it: look it up again then (a few times).
 fn stale(e: &fantoccini::error::CmdError) -> bool {
     e.is_stale_element_reference()
+}
+
+/// The text of an element, looked up again if the page re-rendered it.
+async fn text_of(c: &fantoccini::Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+    let mut tries = 0;
+    loop {
+        match wait_css(c, css).await?.text().await {
+            Err(e) if stale(&e) && tries < 3 => tries += 1,
+            r => return r,
+        }
+    }
 }
 
 async fn click_css(c: &fantoccini::Client, css: &str) -> Result<(), fantoccini::error::CmdError> {
@@ -667,7 +678,7 @@ async fn s1_is_played_from_one_workspace() {
         verify.click().await?;
         wait_css(c, ".participant[data-name='Rosa Álvarez'] .verified").await?;
         on_call.push(("verified", c.find(Locator::Id("call-bar")).await.is_ok()));
-        let bar = c.find(Locator::Id("call-bar")).await?.text().await?;
+        let bar = text_of(c, "#call-bar").await?;
         assert!(bar.contains("Rosa Álvarez"), "the call bar names who was verified: {bar}");
         // The case, opened beside the call.
         type_in(c, "case_title", "Disputed $39.99 technician visit").await?;
@@ -697,7 +708,7 @@ async fn s1_is_played_from_one_workspace() {
         }
         // "?" lists the shortcuts; Escape closes the list.
         c.find(Locator::Css("body")).await?.send_keys("?").await?;
-        let help = wait_css(c, "#kbd-help").await?.text().await?;
+        let help = text_of(c, "#kbd-help").await?;
         assert!(help.contains("Keyboard shortcuts") && help.contains("Hold or resume the call"), "{help}");
         c.find(Locator::Css("#kbd-help button")).await?.send_keys("\u{E00C}").await?;
         assert!(c.find(Locator::Id("kbd-help")).await.is_err(), "Escape closes the shortcuts");
@@ -716,7 +727,7 @@ async fn s1_is_played_from_one_workspace() {
         let bea_result = async {
             sign_in(&bea, &base, "billing@demo.extramile.dev").await?;
             bea.goto(&format!("{base}/consults")).await?;
-            let card = wait_css(&bea, "li.consult").await?.text().await?;
+            let card = text_of(&bea, "li.consult").await?;
             assert!(card.contains("Maya Agent asks") && card.contains("EM00000001") && card.contains("Customer on the line"), "consult card: {card}");
             shot(&bea, "s1-2-specialist-card").await;
             click_css(&bea, "li.consult form[action$='/pick-up'] button").await?;
@@ -745,7 +756,7 @@ async fn s1_is_played_from_one_workspace() {
         assert_eq!(amount.as_deref(), Some("39.99"), "choosing the charge fills what is left of it");
         type_in(c, "q-reason", "Rosa disputes the visit; billing says it stands").await?;
         click_css(c, "#quick-money button[value=apply]").await?;
-        let decision = wait_css(c, "#decision").await?.text().await?;
+        let decision = text_of(c, "#decision").await?;
         assert!(decision.contains("a goodwill credit of $39.99 on the next bill"), "{decision}");
         on_call.push(("decision", c.find(Locator::Id("call-bar")).await.is_ok()));
         shot(c, "s1-3-decision-beside-the-customer").await;
@@ -753,9 +764,9 @@ async fn s1_is_played_from_one_workspace() {
             violations.extend(v.into_iter().map(|x| format!("money dialog: {x}")));
         }
         click_css(c, "#decision button[data-apply-alternative=goodwill_credit]").await?;
-        let notice = wait_css(c, "#money-notice").await?.text().await?;
+        let notice = text_of(c, "#money-notice").await?;
         assert!(notice.contains("$39.99") && notice.contains("Credit for: Technician visit"), "{notice}");
-        let balance = c.find(Locator::Id("panel-balance")).await?.text().await?;
+        let balance = text_of(c, "#panel-balance").await?;
         // $44.99 owed before (the visit and a $5 paper-bill fee): $5.00 now.
         assert_eq!(balance, "$5.00 owed", "the panel's balance follows");
         shot(c, "s1-4-credited-on-the-call").await;
@@ -825,7 +836,7 @@ async fn s2_the_promised_call_and_the_free_cord_in_the_browser() {
     let result = async {
         sign_in(c, &base, "agent@demo.extramile.dev").await?;
         c.goto(&format!("{base}/work")).await?;
-        let due = wait_css(c, "#follow-ups-due").await?.text().await?;
+        let due = text_of(c, "#follow-ups-due").await?;
         assert!(due.contains("Ben Okafor"), "Ben's call is due today: {due}");
         shot(c, "s2-1-due-on-my-work").await;
         click_css(c, "#follow-ups-due tr button.primary").await?;
@@ -848,11 +859,11 @@ async fn s2_the_promised_call_and_the_free_cord_in_the_browser() {
             vec![],
         )
         .await?;
-        let state = wait_css(c, "#order-state").await?.text().await?;
+        let state = text_of(c, "#order-state").await?;
         assert_eq!(state, "placed");
-        let lines = c.find(Locator::Id("order-lines")).await?.text().await?;
+        let lines = text_of(c, "#order-lines").await?;
         assert!(lines.contains("Free — given by"), "{lines}");
-        let due = c.find(Locator::Id("order-due")).await?.text().await?;
+        let due = text_of(c, "#order-due").await?;
         assert_eq!(due, "$0.00", "nothing to pay for the cord");
         let order_url = c.current_url().await?.to_string();
         shot(c, "s2-3-order").await;
@@ -875,7 +886,7 @@ async fn s2_the_promised_call_and_the_free_cord_in_the_browser() {
             .await?
             .unwrap_or_default();
         c.goto(&format!("{base}{account}")).await?;
-        let orders = wait_css(c, "#account-orders").await?.text().await?;
+        let orders = text_of(c, "#account-orders").await?;
         assert_eq!(orders.matches("ORD-").count(), 1, "one order: {orders}");
         assert!(orders.contains("Phone cord (replacement) × 1"), "{orders}");
         c.goto(&format!("{base}/work")).await?;
@@ -989,14 +1000,14 @@ async fn s3_the_cancel_the_report_refuses_in_the_browser() {
         c.find(Locator::Css("details.inline-details summary")).await?.click().await?;
         type_in(c, "cancel-reason", "The technician says to cancel the account").await?;
         click_css(c, "#cancel-work-order").await?;
-        let refusal = wait_css(c, "#page-error").await?.text().await?;
+        let refusal = text_of(c, "#page-error").await?;
         assert!(refusal.contains("Refused: the completion report of"), "{refusal}");
         for name in ["Internet 500", "TV Basic", "Home Phone"] {
             assert!(refusal.contains(name), "{refusal}");
         }
         assert!(refusal.contains("are installed; a supervisor can override"), "{refusal}");
-        let facts = c.find(Locator::Id("report-facts")).await?.text().await?;
-        let remark = c.find(Locator::Id("report-remark")).await?.text().await?;
+        let facts = text_of(c, "#report-facts").await?;
+        let remark = text_of(c, "#report-remark").await?;
         assert!(facts.contains("installed") && remark.contains("Cancel this account"), "{facts} | {remark}");
         shot(c, "s3-1-refused-report-beside-remark").await;
         if let Some(v) = axe(c).await {
@@ -1010,7 +1021,7 @@ async fn s3_the_cancel_the_report_refuses_in_the_browser() {
         c.find(Locator::Css("details.inline-details summary")).await?.click().await?;
         type_in(c, "cancel-reason", "The customer asked in writing to cancel").await?;
         click_css(c, "input[name=override_report]").await?;
-        let preview = c.find(Locator::Id("cancel-preview")).await?.text().await?;
+        let preview = text_of(c, "#cancel-preview").await?;
         assert!(preview.contains("in pending cancellation until"), "{preview}");
         click_css(c, "input[name=confirm]").await?;
         click_css(c, "#cancel-work-order").await?;

@@ -888,6 +888,9 @@ async fn a_resolved_case_gets_one_signed_survey_whose_answer_credits_its_staff_a
  {
     for url in testing::databases().await {
         let w = world(&url).await;
+        // Contacts keep the real time and cases the clock they are given:
+        // both now.
+        w.clock.set(&jiff::Timestamp::now().to_string());
         let (person, account, _) = ben(&w).await;
         let (_, i) = call(&w.app, &w.maya, "POST", "/api/v1/interactions", Some(json!({"channel": "inbound_call", "account_id": account, "person_id": person, "in_progress": true}))).await;
         let contact = i["interaction"]["id"].as_str().unwrap().to_string();
@@ -902,7 +905,7 @@ async fn a_resolved_case_gets_one_signed_survey_whose_answer_credits_its_staff_a
         let (s, _) = call(&w.app, &w.tom, "POST", &format!("/api/v1/interactions/{c2}/wrap-up"), Some(json!({"version": i2["interaction"]["version"], "outcome": "resolved", "disposition": "information"}))).await;
         assert_eq!(s, StatusCode::OK);
 
-        // Cases and contacts keep the real time; the sweep looks back from it.
+        // The sweep looks back from now.
         let now = jiff::Timestamp::now();
         w.clock.set(&now.to_string());
         assert_eq!(w.state.feedback.sweep().await.unwrap(), 2, "{url}");
