@@ -232,6 +232,30 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, twice) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/schedule"),
+            sched(&w.tess_id, "08:00", "10:00", 1),
+        )
+        .await;
+        assert_eq!(
+            (s, &twice["work_order"]["version"]),
+            (StatusCode::OK, &json!(2)),
+            "a double click schedules once"
+        );
+        let (s, _) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{id}/schedule"),
+            sched(&w.tess_id, "09:00", "11:00", 1),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "another schedule on a stale version is refused"
+        );
         assert_eq!(v["work_order"]["state"], "scheduled");
         assert_eq!(v["technician_names"][0], "tess");
 
@@ -604,6 +628,19 @@ async fn s3_a_cancel_refused_by_the_report_overridden_without_loss_and_restored(
             ["assigned", "aging", "assigned"],
             "its history, newest first: {n}"
         );
+        let (s, twice) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{id}/restore"),
+            json!({"version": 6}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a double click on Restore answers the first: {twice}"
+        );
+        assert_eq!(twice["work_order"]["version"], 7);
         let (s, _) = post(
             &w,
             &w.maya,
@@ -1016,6 +1053,25 @@ async fn s3_in_the_console_the_refusal_the_report_beside_the_remark_the_override
                 "&line={l}&installed_{l}=yes&measure_{l}=signal+-3.5+dBmV"
             ));
         }
+        // A serial not in stock is refused at its field; what was typed stays.
+        let bad = body.replace("equipment_serials=RTR-88213", "equipment_serials=RTR-99999");
+        let r = post_form(&w.app, &format!("{page_url}/report"), &bad, &tess).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text
+                .contains("Equipment left: serial RTR-99999 is not in the inventory"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("Rude customer. Cancel everything, never again.</textarea>"),
+            "the remark is kept"
+        );
+        assert!(
+            r.text.contains("value=\"signal -3.5 dBmV\""),
+            "the measurements are kept"
+        );
         let r = post_form(&w.app, &format!("{page_url}/report"), &body, &tess).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         // The dispatcher reads the remark and tries to cancel: refused; the

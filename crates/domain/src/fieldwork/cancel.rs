@@ -465,6 +465,10 @@ impl FieldService {
     ) -> Result<WorkOrderView> {
         authorize(actor.role, Action::EditCustomer)?;
         let before = self.load(id).await?;
+        if before.grace_until.is_none() && version == before.version - 1 {
+            // The same restore twice (a double click): the first stands.
+            return self.view(before).await;
+        }
         crate::error::expect_version("work order", before.version, version)?;
         if before.grace_until.is_none() {
             return Err(DomainError::Conflict(

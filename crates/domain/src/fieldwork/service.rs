@@ -557,13 +557,23 @@ impl FieldService {
     ) -> Result<WorkOrderView> {
         authorize(actor.role, Action::EditCustomer)?;
         let before = self.load(id).await?;
-        crate::error::expect_version("work order", before.version, input.version)?;
-        rules::check(before.state, WorkOrderState::Scheduled)?;
         let day: Date = crate::customers::values::parse_date("day", &input.day)?;
         let (start, end) = (
             parse_time("window_start", &input.window_start)?,
             parse_time("window_end", &input.window_end)?,
         );
+        if before.state == WorkOrderState::Scheduled
+            && input.version == before.version - 1
+            && before.day == Some(day)
+            && before.window_start == Some(start)
+            && before.window_end == Some(end)
+            && before.technicians == input.technician_ids
+        {
+            // The same schedule twice (a double click): the first stands.
+            return self.view(before).await;
+        }
+        crate::error::expect_version("work order", before.version, input.version)?;
+        rules::check(before.state, WorkOrderState::Scheduled)?;
         if end <= start {
             return Err(DomainError::invalid(
                 "window_end",
