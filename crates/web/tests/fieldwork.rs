@@ -2730,3 +2730,111 @@ async fn s3_the_install_cancelled_by_mistake_over_four_days() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_partly_installed_order_cancels_the_service_left_out_alone_not_the_order() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (_, o) = post(&w, &w.maya, &format!("/api/v1/accounts/{}/orders", w.account), json!({"fulfilment": "install", "location_id": w.location,
+            "lines": [{"product_id": w.products[0]}, {"product_id": w.products[1]}], "idempotency_key": "partial"})).await;
+        let oid = o["order"]["id"].as_str().unwrap().to_string();
+        let wos = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            None,
+        )
+        .await
+        .1;
+        let wid = wos[0]["id"].as_str().unwrap().to_string();
+        let wo = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{wid}"),
+            None,
+        )
+        .await
+        .1;
+        let subs: Vec<String> = wo["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{wid}/schedule"), json!({"version": 1, "day": "2026-12-09", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, r) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": 4, "lines": [
+            {"subscription_id": subs[0], "installed": true}, {"subscription_id": subs[1], "installed": false, "reason": "no coax outlet"}]})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["work_order"]["state"], "partially_completed");
+        let o = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/orders/{oid}"),
+            None,
+        )
+        .await
+        .1;
+        let v = o["order"]["version"].as_i64().unwrap();
+        let uri = format!("/api/v1/orders/{oid}/steps");
+        // The whole order: refused by what the report says is installed.
+        let (s, e) = post(&w, &w.maya, &uri, json!({"to": "cancelled", "version": v, "reason": "customer wants none of it", "confirm": true})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("says Internet 100 is installed"),
+            "{e}"
+        );
+        // The service left out, alone: said first, then done.
+        let (s, e) = post(&w, &w.maya, &uri, json!({"to": "cancelled", "version": v, "reason": "no TV after all", "subscription_id": subs[1]})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")),
+            "{e}"
+        );
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("This cancels TV Basic alone"),
+            "{e}"
+        );
+        let (s, o) = post(&w, &w.maya, &uri, json!({"to": "cancelled", "version": v, "reason": "no TV after all", "subscription_id": subs[1], "confirm": true})).await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        assert_eq!(
+            o["order"]["state"], "installed",
+            "the order keeps what was installed"
+        );
+        let wo = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/work-orders/{wid}"),
+            None,
+        )
+        .await
+        .1;
+        assert_eq!(statuses(&wo), ["active", "cancelled"]);
+        // The installed one cannot be cancelled alone.
+        let (s, e) = post(&w, &w.maya, &uri, json!({"to": "cancelled", "version": v, "reason": "x", "subscription_id": subs[0], "confirm": true})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    }
+}

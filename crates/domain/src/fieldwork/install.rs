@@ -299,7 +299,7 @@ impl FieldService {
                 reason: step.reason,
                 override_report: step.override_report,
                 confirm: step.confirm,
-                subscription_id: None,
+                subscription_id: step.subscription_id,
             },
         )
         .await

@@ -211,6 +211,10 @@ pub struct OrderStep {
     /// without it says what it would do).
     #[serde(default)]
     pub confirm: bool,
+    /// Install orders: cancel only this service (one the visit did not
+    /// install), not the order.
+    #[serde(default)]
+    pub subscription_id: Option<SubscriptionId>,
 }
 
 /// What placing an order led to.

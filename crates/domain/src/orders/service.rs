@@ -757,7 +757,10 @@ impl OrderService {
         let to = OrderState::parse("to", input.to.trim())?;
         if before.fulfilment == Fulfilment::Install && to == OrderState::Cancelled {
             // Guarded by the completion report, through its work order.
-            if before.state != OrderState::Cancelled || input.version != before.version - 1 {
+            if input.subscription_id.is_some()
+                || before.state != OrderState::Cancelled
+                || input.version != before.version - 1
+            {
                 crate::error::expect_version("order", before.version, input.version)?;
                 self.field()?
                     .cancel_install_order(actor, &before, input)

@@ -468,6 +468,8 @@ async fn step(
         tracking: f.get("tracking").cloned(),
         override_report: f.get("override_report").is_some_and(|v| v == "yes"),
         confirm: f.get("confirm").is_some_and(|v| v == "yes"),
+        subscription_id: super::opt_id(&f, "subscription_id", "subscription_id")
+            .map_err(UiError)?,
     };
     match s.orders.step(&u.actor(), id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
