@@ -2618,6 +2618,14 @@ async fn s3_the_install_cancelled_by_mistake_over_four_days() {
             num["number"]["until"], "2027-03-02T14:00:00Z",
             "90 days for a residential number"
         );
+        // The case says so as prominently as the account.
+        let maya = common::session(&w.app, "maya@f.example").await;
+        let page = common::get_page(&w.app, &format!("/cases/{case_id}"), &maya.0).await;
+        assert!(
+            page.text.contains("id=\"case-pending-cancellation\""),
+            "{}",
+            page.text
+        );
 
         // Day 3, Thursday: another customer cannot take the number; Hana
         // calls about it and Maya brings in the number-porting specialists.

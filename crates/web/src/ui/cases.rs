@@ -50,6 +50,9 @@ struct Body {
     teams: Vec<(String, String)>,
     history: Vec<(String, String, String)>,
     typed: Typed,
+    /// The account's services pending cancellation: (the work order that
+    /// restores them, until when).
+    pending_cancel: Option<(String, String)>,
 }
 
 async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result<String, UiError> {
@@ -88,7 +91,17 @@ async fn body(s: &AppState, u: &CurrentUser, id: CaseId, typed: Typed) -> Result
         })
         .await?;
     let supervisor = matches!(u.user.role.as_str(), "supervisor" | "admin");
+    let pending_cancel = s
+        .field
+        .for_account(&actor, c.account_id)
+        .await?
+        .into_iter()
+        .find_map(|w| {
+            w.grace_until
+                .map(|g| (format!("/work-orders/{}", w.id), super::when(g)))
+        });
     fragment(&Body {
+        pending_cancel,
         csrf: u.csrf.clone().unwrap_or_default(),
         id: c.id.to_string(),
         version: c.version,
