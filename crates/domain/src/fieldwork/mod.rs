@@ -6,6 +6,7 @@ pub mod account;
 mod cancel;
 mod install;
 pub mod model;
+mod report;
 pub mod rules;
 mod service;
 

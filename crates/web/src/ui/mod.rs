@@ -7,6 +7,7 @@ mod cases;
 mod charts;
 mod consults;
 mod customers;
+mod dispatch;
 mod edits;
 mod feedback;
 mod fieldwork;
@@ -552,6 +553,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(feedback::router())
         .merge(orders::router())
         .merge(fieldwork::router())
+        .merge(dispatch::router())
         .merge(resources::router())
         .merge(moves::router())
         .fallback(not_found)
