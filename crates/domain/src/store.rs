@@ -935,7 +935,7 @@ pub trait MoveStore: Send + Sync {
     async fn last_reading(
         &self,
         meter_id: &str,
-    ) -> Result<Option<(i64, crate::moves::MeterReading)>>;
+    ) -> Result<Option<(i64, crate::moves::MeterReading, AccountId)>>;
     async fn integration_events(
         &self,
         after: i64,

@@ -82,6 +82,11 @@ pub async fn run(st: &AppState, command: ImportCommand) -> Result<(), String> {
                     nanp(&format!("line {line}, column last"), last_raw).map_err(field_error)?
                 };
                 let note = cell(&rec, cols[2]);
+                extramile_domain::customers::values::check_chars(
+                    &format!("line {line}, column note"),
+                    note,
+                )
+                .map_err(field_error)?;
                 rows.push(ImportNumberRow {
                     line,
                     first: number_value(&first),
@@ -137,6 +142,13 @@ pub async fn run(st: &AppState, command: ImportCommand) -> Result<(), String> {
                 let model = cell(&rec, cols[1]);
                 if model.is_empty() || model.len() > 100 {
                     return Err(format!("line {line}, column model: 1 to 100 characters"));
+                }
+                for (col, v) in [("serial", serial.as_str()), ("model", model)] {
+                    extramile_domain::customers::values::check_chars(
+                        &format!("line {line}, column {col}"),
+                        v,
+                    )
+                    .map_err(field_error)?;
                 }
                 let (office, van) = (cell(&rec, cols[2]), cell(&rec, cols[3]));
                 let (office_id, van_staff_id) = match (office.is_empty(), van.is_empty()) {

@@ -329,6 +329,16 @@ fn numbers_and_equipment_import_all_or_nothing_naming_line_and_column() {
         err.contains("line 3, column serial: RTR-1 is on line 2 too"),
         "{err}"
     );
+    let ctl = file(
+        "ctl.csv",
+        "serial,model,van\nRTR-9,Router \u{1b}[31mred,tess@example.com\n",
+    );
+    let out = run(&db, &["import", "equipment", &ctl], "");
+    assert!(
+        text(&out.stderr).contains("line 2, column model: contains a control character"),
+        "{}",
+        text(&out.stderr)
+    );
     let kit = file(
         "kit2.csv",
         "serial,model,van\nRTR-1,Router AX3000,tess@example.com\nSTB-1,Set-top box,tess@example.com\n",

@@ -207,12 +207,12 @@ impl MoveStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn last_reading(&self, meter_id: &str) -> Result<Option<(i64, MeterReading)>> {
-        let row: Option<(i64, String)> = read!(&self.db, p => sqlx::query_as(
-            "SELECT value_milli, reading FROM meter_readings WHERE meter_id = $1 ORDER BY read_on DESC, recorded_at DESC LIMIT 1")
+    async fn last_reading(&self, meter_id: &str) -> Result<Option<(i64, MeterReading, AccountId)>> {
+        let row: Option<(i64, String, Uuid)> = read!(&self.db, p => sqlx::query_as(
+            "SELECT value_milli, reading, account_id FROM meter_readings WHERE meter_id = $1 ORDER BY read_on DESC, recorded_at DESC LIMIT 1")
             .bind(meter_id).fetch_optional(p).await)
         .map_err(db_err)?;
-        row.map(|(v, r)| Ok((v, serde_json::from_str(&r).map_err(corrupt)?)))
+        row.map(|(v, r, a)| Ok((v, serde_json::from_str(&r).map_err(corrupt)?, a.into())))
             .transpose()
     }
 

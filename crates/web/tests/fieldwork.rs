@@ -1661,6 +1661,10 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         assert_eq!(kinds, ["retired", "in_stock"]);
 
         // Port-in tied to a case; the number-porting queue by date.
+        let today_s = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
         let (_, case) = post(&w, &w.maya, "/api/v1/cases", json!({"account_id": w.account, "title": "Keep my old number", "category": "technical"})).await;
         let case = case["case"]["id"].as_str().unwrap().to_string();
         let port = json!({"case_id": case, "donor": "Old Telco", "numbers": ["(512) 555-0101"], "donor_account": "OT-5521", "donor_pin": "7342", "requested_date": "2020-01-01"});
@@ -1682,7 +1686,7 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         let (s, p) = post(&w, &w.maya, "/api/v1/porting-orders", good).await;
         assert_eq!(s, StatusCode::CREATED, "{p}");
         assert_eq!(p["state"], "unconfirmed");
-        assert_eq!(p["pin_hint"], "••••42");
+        assert_eq!(p["pin_hint"], "on file", "not even part of the PIN");
         assert!(p.get("donor_pin").is_none(), "the PIN is never sent back");
         let pid = p["id"].as_str().unwrap().to_string();
         let (_, n) = get("/api/v1/numbers/5125550101".into()).await;
@@ -1717,13 +1721,17 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
             &w,
             &w.maya,
             &uri,
-            step("scheduled", 3, json!({"foc_date": "2099-01-07"})),
+            step("scheduled", 3, json!({"foc_date": today_s})),
         )
         .await;
         assert_eq!(s, StatusCode::OK);
         let (_, queue) = get("/api/v1/porting-orders".into()).await;
         assert_eq!(queue[0]["id"], json!(pid), "{queue}");
-        assert_eq!(queue[0]["foc_date"], "2099-01-07");
+        assert_eq!(
+            queue[0]["foc_date"],
+            json!(today_s),
+            "the port happens on its FOC day"
+        );
         let (s, done) = post(&w, &w.maya, &uri, step("completed", 4, json!({}))).await;
         assert_eq!(s, StatusCode::OK, "{done}");
         let (_, n) = get("/api/v1/numbers/5125550101".into()).await;
@@ -1733,10 +1741,18 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         assert_eq!(queue, json!([]), "done: off the queue");
         let (_, mine) = get(format!("/api/v1/porting-orders?account_id={}", w.account)).await;
         assert_eq!(mine[0]["state"], "completed");
-        // Port out to another provider.
-        let (s, e) = post(
+        // Port out to another provider: the porting specialists' step.
+        let (s, _) = post(
             &w,
             &w.maya,
+            "/api/v1/numbers/5125550101/steps",
+            json!({"to": "ported_out", "version": 2, "reason": "Big Cell"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "agents do not port numbers out");
+        let (s, e) = post(
+            &w,
+            &w.nina,
             "/api/v1/numbers/5125550101/steps",
             json!({"to": "ported_out", "version": 2}),
         )
@@ -1745,7 +1761,7 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
         assert_eq!(e["field"], "reason");
         let (s, v) = post(
             &w,
-            &w.maya,
+            &w.nina,
             "/api/v1/numbers/5125550101/steps",
             json!({"to": "ported_out", "version": 2, "reason": "Big Cell"}),
         )
@@ -2844,5 +2860,300 @@ async fn a_partly_installed_order_cancels_the_service_left_out_alone_not_the_ord
         // The installed one cannot be cancelled alone.
         let (s, e) = post(&w, &w.maya, &uri, json!({"to": "cancelled", "version": v, "reason": "x", "subscription_id": subs[0], "confirm": true})).await;
         assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    }
+}
+
+/// What a hostile tester found, each refused now, nothing changed.
+#[tokio::test]
+async fn holes_an_attacker_found_stay_closed() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let get = |token: &str, uri: String| {
+            let app = w.app.clone();
+            let token = token.to_string();
+            async move { call(&app, &token, "GET", &uri, None).await }
+        };
+        let (wid, subs) = installed(&w, "(217) 555-0190", "RTR-88214").await;
+        let wo = get(&w.maya, format!("/api/v1/work-orders/{wid}")).await.1;
+        // An override ages the number, quarantined to this account.
+        let (s, v) = post(&w, &w.sue, &format!("/api/v1/work-orders/{wid}/steps"), json!({"to": "cancelled", "version": wo["work_order"]["version"], "reason": "test", "override_report": true, "confirm": true})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        // Holding it for a new install of the same account keeps it aging,
+        // and cancelling that order does not free it.
+        let (s, o) = post(&w, &w.maya, &format!("/api/v1/accounts/{}/orders", w.account), json!({"fulfilment": "install", "location_id": w.location, "lines": [{"product_id": w.products[2]}], "numbers": ["(217) 555-0190"], "idempotency_key": "hold-aging"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let n = get(&w.maya, "/api/v1/numbers/2175550190".into()).await.1;
+        assert_eq!(n["number"]["state"], "aging", "{n}");
+        let oid = o["order"]["id"].as_str().unwrap();
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            json!({"to": "cancelled", "version": 1, "reason": "x", "confirm": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let n = get(&w.maya, "/api/v1/numbers/2175550190".into()).await.1;
+        assert_eq!(n["number"]["state"], "aging", "still quarantined: {n}");
+        // Only the porting specialists port a number out.
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550191/steps",
+            json!({"to": "reserved", "version": 1, "account_id": w.account}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        // A number held for administration cannot be ported in.
+        let (s, _) = post(
+            &w,
+            &w.admin,
+            "/api/v1/numbers/2175550198/steps",
+            json!({"to": "administrative", "version": 1, "reason": "test line"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, case) = post(
+            &w,
+            &w.maya,
+            "/api/v1/cases",
+            json!({"account_id": w.account, "title": "Port", "category": "technical"}),
+        )
+        .await;
+        let case = case["case"]["id"].as_str().unwrap().to_string();
+        let (s, e) = post(&w, &w.maya, "/api/v1/porting-orders", json!({"case_id": case, "donor": "X", "numbers": ["2175550198"], "donor_account": "1", "requested_date": "2099-01-01", "loa_received": true})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("numbers[0]")),
+            "{e}"
+        );
+        // A port completes on a phone service, on its FOC day; a rejected
+        // one can be called off.
+        let (s, p) = post(&w, &w.maya, "/api/v1/porting-orders", json!({"case_id": case, "donor": "X", "numbers": ["(312) 555-0100"], "donor_account": "1", "requested_date": "2099-01-01", "loa_received": true})).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let uri = format!("/api/v1/porting-orders/{}/steps", p["id"].as_str().unwrap());
+        for (to, v, extra) in [
+            ("submitted", 1, json!({})),
+            ("pending", 2, json!({})),
+            ("scheduled", 3, json!({"foc_date": "2099-01-02"})),
+        ] {
+            let mut b = json!({"to": to, "version": v});
+            for (k, x) in extra.as_object().unwrap() {
+                b[k] = x.clone();
+            }
+            let (s, e) = post(&w, &w.maya, &uri, b).await;
+            assert_eq!(s, StatusCode::OK, "{to}: {e}");
+        }
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &uri,
+            json!({"to": "completed", "version": 4, "subscription_id": subs[0]}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("subscription_id")),
+            "internet is not a phone service: {e}"
+        );
+        let (s, e) = post(&w, &w.maya, &uri, json!({"to": "completed", "version": 4})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "not before the FOC date: {e}");
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            &uri,
+            json!({"to": "rejected", "version": 4, "reason": "PIN wrong"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, c) = post(
+            &w,
+            &w.maya,
+            &uri,
+            json!({"to": "cancelled", "version": 5, "reason": "customer keeps the old provider"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let n = get(&w.maya, "/api/v1/numbers/3125550100".into()).await.1;
+        assert_eq!(
+            n["number"]["state"], "ported_out",
+            "left with its provider: {n}"
+        );
+        let (s, _) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550191/steps",
+            json!({"to": "available", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        // A work order names each service once, a bounded number of them.
+        let (s, e) = post(&w, &w.maya, &format!("/api/v1/accounts/{}/work-orders", w.account), json!({"kind": "install", "location_id": w.location, "product_ids": [w.products[0], w.products[0]]})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("product_ids[1]")),
+            "{e}"
+        );
+        let many: Vec<&String> = std::iter::repeat_n(&w.products[0], 21).collect();
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            json!({"kind": "install", "location_id": w.location, "product_ids": many}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("product_ids")),
+            "{e}"
+        );
+        // A second, different report on a filed visit is refused; a long
+        // measurement too.
+        let wo = get(&w.maya, format!("/api/v1/work-orders/{wid}")).await.1;
+        let v = wo["work_order"]["version"].as_i64().unwrap();
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": v - 1, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": false, "reason": "x"})).collect::<Vec<_>>(), "not_completed_reason": "other"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let other = install(&w, &w.products[..1]).await;
+        let oid2 = other["work_order"]["id"].as_str().unwrap().to_string();
+        let osub = other["services"][0]["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{oid2}/schedule"), json!({"version": 1, "day": "2026-12-08", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{oid2}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{oid2}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{oid2}/report"), json!({"version": 4, "lines": [{"subscription_id": osub, "installed": true, "measurements": [{"name": "x".repeat(61), "value": "1", "unit": "dB"}]}]})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("lines[0].measurements[0].name")
+            ),
+            "{e}"
+        );
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{oid2}/report"), json!({"version": 4, "lines": [{"subscription_id": osub, "installed": false, "reason": "y".repeat(301)}], "not_completed_reason": "other"})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].reason")),
+            "{e}"
+        );
+        // Holdings of no account: not found.
+        let (s, _) = get(
+            &w.maya,
+            format!("/api/v1/accounts/{}/holdings", uuid::Uuid::now_v7()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Closed: what was pending cancellation stays so.
+        let acc = get(&w.maya, format!("/api/v1/accounts/{}", w.account))
+            .await
+            .1;
+        let (s, a) = call(&w.app, &w.sue, "PATCH", &format!("/api/v1/accounts/{}", w.account), Some(json!({"version": acc["account"]["version"], "status": "closed", "reason": "closing"}))).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/work-orders/{wid}/restore"),
+            json!({"version": wo["work_order"]["version"]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("the account is closed"),
+            "{e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_service_is_in_one_planned_move_and_a_move_under_way_is_not_called_off() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let (_, subs) = installed(&w, "(217) 555-0192", "RTR-88214").await;
+        let today = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
+        let uri = format!("/api/v1/accounts/{}/moves", w.account);
+        let m = |line1: &str| json!({"from_location_id": w.location, "to_address": {"line1": line1, "city": "Springfield", "postcode": "62704"}, "move_date": today, "subscription_ids": subs});
+        let (s, first) = post(&w, &w.maya, &uri, m("1 New St")).await;
+        assert_eq!(s, StatusCode::CREATED, "{first}");
+        let (s, e) = post(&w, &w.maya, &uri, m("99 Other Rd")).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("subscription_ids[0]")
+            ),
+            "{e}"
+        );
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("already in the move to 1 New St"),
+            "{e}"
+        );
+        let (_, acc) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/accounts/{}", w.account),
+            None,
+        )
+        .await;
+        assert_eq!(
+            acc["locations"].as_array().unwrap().len(),
+            2,
+            "no second new address: {acc}"
+        );
+        // The disconnect visit under way: the move is not called off.
+        let d = first["disconnect_work_order_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{d}/schedule"), json!({"version": 1, "day": "2026-12-10", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tom_id]})).await;
+        let (s, _) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/work-orders/{d}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let mid = first["id"].as_str().unwrap();
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/moves/{mid}/steps"),
+            json!({"to": "cancelled", "version": 1, "reason": "stays"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let (_, still) = call(
+            &w.app,
+            &w.maya,
+            "GET",
+            &format!("/api/v1/moves/{mid}"),
+            None,
+        )
+        .await;
+        assert_eq!(still["state"], "planned", "nothing changed: {still}");
+        assert_eq!(still["connect_state"], "requested");
     }
 }

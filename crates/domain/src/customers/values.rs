@@ -160,9 +160,12 @@ pub fn check_chars(field: &str, v: &str) -> Result<()> {
     }
 }
 
-/// Control characters other than tab, line feed and carriage return.
+/// Control characters other than tab, line feed and carriage return, and
+/// the bidirectional overrides that make text read otherwise than it is
+/// stored ("\u{202E}evil").
 pub fn is_forbidden_char(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A calendar date in ISO form (`2026-11-22`).
@@ -210,6 +213,14 @@ mod tests {
                 .as_str(),
             "+442079460958"
         );
+    }
+
+    #[test]
+    fn text_that_reads_otherwise_than_stored_is_refused() {
+        assert!(check_chars("f", "\u{202E}evil").is_err());
+        assert!(check_chars("f", "a\u{2066}b").is_err());
+        assert!(check_chars("f", "bell\u{7}").is_err());
+        assert!(check_chars("f", "tab\tand line\n are fine, so is Ålesund").is_ok());
     }
 
     #[test]

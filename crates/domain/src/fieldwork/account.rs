@@ -138,10 +138,6 @@ impl FieldService {
                 format!("{words}. Confirm to go on"),
             ));
         }
-        // Each work order's installed services, restorable from it.
-        for (w, r) in found {
-            self.override_installed(actor, w, r, reason.clone()).await?;
-        }
         let mut after = before.clone();
         after.status = AccountStatus::PendingCancellation;
         after.version += 1;
@@ -156,11 +152,23 @@ impl FieldService {
                     ""
                 }
             ))
-            .reason(Some(reason))
+            .reason(Some(reason.clone()))
             .before(&before)
             .after(&after)
             .build();
+        // The account first, under its version: a change meanwhile stops
+        // everything here, before any service is touched.
         self.store.update_account(&after, &ev).await?;
+        // Then each work order's installed services, restorable from it.
+        for (w, r) in found {
+            self.override_installed(actor, w, r, reason.clone())
+                .await
+                .map_err(|e| {
+                    DomainError::Conflict(format!(
+                        "the account is pending cancellation, but the services of one work order could not be: {e}; try again"
+                    ))
+                })?;
+        }
         Ok(after)
     }
 

@@ -430,7 +430,7 @@ impl FieldService {
                 &before,
                 Some(&report),
                 false,
-                "Services cancelled by override",
+                "Pending cancellation by override",
             )
             .await?;
         let ev = change(actor, "override_cancel", "work_order", before.id.0)
@@ -484,6 +484,16 @@ impl FieldService {
                     .to_zoned(jiff::tz::TimeZone::UTC)
                     .strftime("%-d %b %Y")
             )));
+        }
+        if self
+            .store
+            .account(before.account_id)
+            .await?
+            .is_some_and(|a| a.status == crate::customers::model::AccountStatus::Closed)
+        {
+            return Err(DomainError::Conflict(
+                "the account is closed: its services cannot come back on it".into(),
+            ));
         }
         let changed = self
             .moved(

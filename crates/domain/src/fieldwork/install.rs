@@ -172,6 +172,12 @@ impl FieldService {
                 DomainError::Conflict(m) => DomainError::invalid(&field, m),
                 e => e,
             })?;
+            if numbers::effective(&n, now) == NumberState::Aging {
+                // Quarantined to this account already: it stays so (a hold
+                // would end sooner, and releasing it would free it for
+                // anyone); the technician's report activates it.
+                continue;
+            }
             let mut after = n.clone();
             after.state = NumberState::Reserved;
             after.account_id = Some(account);

@@ -30,10 +30,23 @@ impl FieldService {
         let before = self.load(id).await?;
         if rules::is_final(before.state)
             && input.version == before.version - 1
-            && self.store.completion_report(id).await?.is_some()
+            && let Some(first) = self.store.completion_report(id).await?
         {
-            // The same report sent twice: the first stands.
-            return self.view(before).await;
+            // The same report sent twice: the first stands. Another one
+            // is refused: a visit has one report.
+            let same = first.lines.len() == input.lines.len()
+                && input.lines.iter().all(|l| {
+                    first.lines.iter().any(|f| {
+                        f.subscription_id == l.subscription_id && f.installed == l.installed
+                    })
+                });
+            if same {
+                return self.view(before).await;
+            }
+            return Err(DomainError::Conflict(format!(
+                "a report was already filed for this visit by {} (it stands); tell the dispatcher what differs",
+                first.filed_by_name
+            )));
         }
         crate::error::expect_version("work order", before.version, input.version)?;
         if !before.technicians.contains(&me)
@@ -102,6 +115,25 @@ impl FieldService {
                         "give a name and a value",
                     ));
                 }
+                for (what, v, max) in [
+                    ("name", &m.name, 60),
+                    ("value", &m.value, 40),
+                    ("unit", &m.unit, 20),
+                ] {
+                    if v.chars().count() > max {
+                        return Err(DomainError::invalid(
+                            format!("lines[{i}].measurements[{j}].{what}"),
+                            format!("at most {max} characters"),
+                        ));
+                    }
+                    crate::customers::values::check_chars(
+                        &format!("lines[{i}].measurements[{j}].{what}"),
+                        v,
+                    )?;
+                }
+            }
+            if let Some(r) = &l.reason {
+                optional_text(&format!("lines[{i}].reason"), Some(r), 300)?;
             }
             if l.installed && sub.status == SubscriptionStatus::PendingInstall {
                 let mut s = sub.clone();

@@ -178,6 +178,10 @@ impl FieldService {
             .collect();
         let ids: Vec<StaffId> = techs.iter().map(|t| t.id).collect();
         let jobs = self.store.technicians_day(&ids, day).await?;
+        let working_day = !matches!(
+            day.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        );
         let mut rows: Vec<BoardRow> = techs
             .into_iter()
             .map(|t| {
@@ -194,10 +198,15 @@ impl FieldService {
                 BoardRow {
                     technician_id: t.id,
                     name: t.name,
-                    free: rules::free_windows(busy, 30)
-                        .into_iter()
-                        .map(|(a, b)| (rules::hm(a), rules::hm(b)))
-                        .collect(),
+                    // Nobody is free on a day off.
+                    free: if working_day {
+                        rules::free_windows(busy, 30)
+                    } else {
+                        Vec::new()
+                    }
+                    .into_iter()
+                    .map(|(a, b)| (rules::hm(a), rules::hm(b)))
+                    .collect(),
                     jobs: mine,
                 }
             })
@@ -470,8 +479,17 @@ impl FieldService {
                     "choose what to install",
                 ));
             }
+            if input.product_ids.len() > 20 {
+                return Err(DomainError::invalid(
+                    "product_ids",
+                    "at most 20 services a visit",
+                ));
+            }
             for (i, p) in input.product_ids.iter().enumerate() {
                 let field = format!("product_ids[{i}]");
+                if input.product_ids[..i].contains(p) {
+                    return Err(DomainError::invalid(&field, "named twice"));
+                }
                 let product = self
                     .store
                     .product(*p)
@@ -505,7 +523,19 @@ impl FieldService {
                     "choose the services it is about",
                 ));
             }
+            if input.subscription_ids.len() > 50 {
+                return Err(DomainError::invalid(
+                    "subscription_ids",
+                    "at most 50 services a visit",
+                ));
+            }
             for (i, s) in input.subscription_ids.iter().enumerate() {
+                if input.subscription_ids[..i].contains(s) {
+                    return Err(DomainError::invalid(
+                        format!("subscription_ids[{i}]"),
+                        "named twice",
+                    ));
+                }
                 self.store
                     .subscription(*s)
                     .await?

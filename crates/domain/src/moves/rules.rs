@@ -22,13 +22,25 @@ pub fn milli(field: &str, value: &str) -> Result<i64> {
 }
 
 /// A reading below the meter's last is refused unless the meter changed.
-pub fn check_reading(new: i64, last: Option<(i64, &str)>, meter_change: bool) -> Result<()> {
+/// `shown` is the last reading in words, or None when another account
+/// took it (its figures are not theirs to see).
+pub fn check_reading(
+    new: i64,
+    last: Option<(i64, Option<&str>)>,
+    meter_change: bool,
+) -> Result<()> {
     match last {
         Some((last, shown)) if new < last && !meter_change => Err(DomainError::invalid(
             "reading.value",
-            format!(
-                "is below the meter's last reading ({shown}); tick meter change if the meter was replaced"
-            ),
+            match shown {
+                Some(shown) => format!(
+                    "is below the meter's last reading ({shown}); tick meter change if the meter was replaced"
+                ),
+                None => {
+                    "is below the meter's last reading; tick meter change if the meter was replaced"
+                        .into()
+                }
+            },
         )),
         _ => Ok(()),
     }
@@ -74,15 +86,20 @@ mod tests {
 
     #[test]
     fn a_lower_reading_needs_a_meter_change() {
-        let e = check_reading(100, Some((200, "0.2 kWh")), false).unwrap_err();
+        let e = check_reading(100, Some((200, Some("0.2 kWh"))), false).unwrap_err();
         assert!(
             e.to_string()
                 .contains("below the meter's last reading (0.2 kWh)"),
             "{e}"
         );
-        assert!(check_reading(100, Some((200, "0.2 kWh")), true).is_ok());
-        assert!(check_reading(200, Some((200, "0.2 kWh")), false).is_ok());
+        assert!(check_reading(100, Some((200, Some("0.2 kWh"))), true).is_ok());
+        assert!(check_reading(200, Some((200, Some("0.2 kWh"))), false).is_ok());
         assert!(check_reading(1, None, false).is_ok());
+        let e = check_reading(100, Some((200, None)), false).unwrap_err();
+        assert!(
+            !e.to_string().contains("kWh"),
+            "another account's figures stay hidden: {e}"
+        );
     }
 
     #[test]

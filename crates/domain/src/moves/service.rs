@@ -315,10 +315,13 @@ impl MoveService {
                     return Err(DomainError::invalid("reading.read_on", "is in the future"));
                 }
                 let last = self.store.last_reading(&meter_id).await?;
-                let shown = last.as_ref().map(|(_, r)| reading_words(r));
+                let shown = last
+                    .as_ref()
+                    .filter(|(_, _, a)| *a == account)
+                    .map(|(_, r, _)| reading_words(r));
                 rules::check_reading(
                     value,
-                    last.as_ref().map(|(v, _)| *v).zip(shown.as_deref()),
+                    last.as_ref().map(|(v, _, _)| (*v, shown.as_deref())),
                     r.meter_change,
                 )?;
                 Some((
@@ -341,6 +344,26 @@ impl MoveService {
                 "start_date",
                 format!("{words}; accept it to go on"),
             ));
+        }
+        // A service is in one planned move at a time.
+        for m in self.store.account_moves(account, 200).await? {
+            if m.state != MoveState::Planned {
+                continue;
+            }
+            if let Some(i) = moving
+                .iter()
+                .position(|(x, _, _)| m.subscriptions.contains(&x.id))
+            {
+                return Err(DomainError::invalid(
+                    format!("subscription_ids[{i}]"),
+                    format!(
+                        "{} is already in the move to {} on {} (planned): change or cancel that one",
+                        moving[i].1,
+                        m.to_address,
+                        m.move_date.strftime("%a %-d %b %Y")
+                    ),
+                ));
+            }
         }
         // Visits for the wired services: off at the old address, on at the
         // new one.
@@ -571,7 +594,7 @@ impl MoveService {
             "to": {"location_id": before.to_location_id, "address": before.to_address},
             "move_date": before.move_date,
             "start_date": before.start_date,
-            "subscriptions": before.subscriptions,
+            "subscriptions": subs.iter().map(|(s, _)| s.id).collect::<Vec<_>>(),
             "numbers": numbers,
             "equipment": res.equipment.iter().map(|e| e.equipment.serial.clone()).collect::<Vec<_>>(),
             "final_reading": before.reading,
@@ -611,6 +634,24 @@ impl MoveService {
     }
 
     async fn cancel(&self, actor: &Actor, before: Move, reason: String) -> Result<MoveView> {
+        // A visit under way is finished or called off on its own first.
+        for w in [
+            before.disconnect_work_order_id,
+            before.connect_work_order_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(v) = self.store.work_order(w).await?
+                && matches!(v.state, WorkOrderState::Dispatched | WorkOrderState::OnSite)
+            {
+                return Err(DomainError::Conflict(format!(
+                    "the visit at {} is {}: finish it or call it off on its page first",
+                    v.address,
+                    v.state.as_str().replace('_', " ")
+                )));
+            }
+        }
         let mut after = before.clone();
         after.state = MoveState::Cancelled;
         after.cancel_reason = Some(reason.clone());

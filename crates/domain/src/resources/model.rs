@@ -127,7 +127,7 @@ pub struct PortingOrder {
     pub loa_received: bool,
     /// The customer's account number at the donor.
     pub donor_account: String,
-    /// Only its last two digits are shown.
+    /// Kept for the donor; never sent back.
     #[serde(skip_serializing)]
     #[schema(ignore)]
     pub donor_pin: Option<String>,
@@ -141,7 +141,7 @@ pub struct PortingOrder {
     pub created_by: StaffId,
     pub created_at: Timestamp,
     pub version: i64,
-    /// "••••42" when a PIN is kept.
+    /// "on file" when a PIN is kept.
     #[serde(default)]
     pub pin_hint: Option<String>,
     #[serde(default)]

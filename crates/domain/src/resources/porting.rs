@@ -126,10 +126,7 @@ impl ResourceService {
                     version: 1,
                     updated_at: now,
                 },
-                Some(x)
-                    if x.state == NumberState::PortedOut
-                        || (x.state == NumberState::Administrative && x.account_id.is_none()) =>
-                {
+                Some(x) if x.state == NumberState::PortedOut => {
                     let mut y = x.clone();
                     y.state = NumberState::PortingIn;
                     y.account_id = Some(acc.id);
@@ -262,6 +259,12 @@ impl ResourceService {
                     return Err(DomainError::invalid("reason", "say why it is cancelled"));
                 }
                 if let Some(s) = input.subscription_id {
+                    if to == PortState::Cancelled {
+                        return Err(DomainError::invalid(
+                            "subscription_id",
+                            "only when completed",
+                        ));
+                    }
                     let sub = self
                         .store
                         .subscription(s)
@@ -270,13 +273,22 @@ impl ResourceService {
                         .ok_or_else(|| {
                             DomainError::invalid("subscription_id", "not a service of this account")
                         })?;
-                    if to == PortState::Cancelled {
+                    let kind = self.store.product(sub.product_id).await?.map(|p| p.kind);
+                    if kind != Some(crate::customers::model::ProductKind::Phone) {
                         return Err(DomainError::invalid(
                             "subscription_id",
-                            "only when completed",
+                            "numbers go on a phone service",
                         ));
                     }
-                    let _ = sub;
+                }
+                if to == PortState::Completed
+                    && let Some(foc) = before.foc_date
+                    && self.today() < foc
+                {
+                    return Err(DomainError::Conflict(format!(
+                        "the donor committed to {}: the numbers are ported on that day, not before",
+                        foc.strftime("%a %-d %b %Y")
+                    )));
                 }
                 for n in &before.numbers {
                     let Some(x) = self.store.phone_number(n).await? else {
@@ -298,7 +310,8 @@ impl ResourceService {
                             before.donor, before.account_number
                         )
                     } else {
-                        y.state = NumberState::Administrative;
+                        // Still with the other provider: as a number ported out.
+                        y.state = NumberState::PortedOut;
                         y.account_id = None;
                         y.note = Some("port-in cancelled: still with the donor".into());
                         "Port-in cancelled: the number stays with its provider".to_string()
@@ -327,15 +340,7 @@ impl ResourceService {
     }
 }
 
-/// "••••42": the last two characters only.
-pub fn hint(pin: &str) -> String {
-    let tail: String = pin
-        .chars()
-        .rev()
-        .take(2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("••••{tail}")
+/// A PIN is kept for the donor and never shown, not even in part.
+pub fn hint(_pin: &str) -> String {
+    "on file".into()
 }

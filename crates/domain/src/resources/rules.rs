@@ -186,7 +186,10 @@ pub fn port_allowed(from: PortState, to: PortState) -> bool {
             | (Scheduled, Scheduled)
             | (Scheduled, Completed)
             | (Unconfirmed | Submitted | Pending | Scheduled, Rejected)
-            | (Unconfirmed | Submitted | Pending | Scheduled, Cancelled)
+            | (
+                Unconfirmed | Submitted | Pending | Scheduled | Rejected,
+                Cancelled
+            )
             | (Rejected, Submitted)
     )
 }
@@ -418,6 +421,7 @@ mod tests {
                         | (Scheduled, Scheduled)
                         | (Scheduled, Completed)
                         | (Rejected, Submitted)
+                        | (Rejected, Cancelled)
                 ) || (open.contains(a) && matches!(b, Rejected | Cancelled));
                 assert_eq!(port_allowed(*a, *b), expect, "{a} → {b}");
                 assert_eq!(check_port(*a, *b).is_ok(), expect);

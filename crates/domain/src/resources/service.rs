@@ -258,6 +258,16 @@ impl ResourceService {
                 words = format!("Held for administration: {r}");
             }
             NumberState::PortedOut => {
+                if !matches!(
+                    actor.role,
+                    crate::admin::StaffRole::Specialist
+                        | crate::admin::StaffRole::Supervisor
+                        | crate::admin::StaffRole::Admin
+                ) {
+                    return Err(DomainError::Forbidden(
+                        "numbers are ported out by the number-porting specialists".into(),
+                    ));
+                }
                 let r = reason.clone().ok_or_else(|| {
                     DomainError::invalid("reason", "name the provider it goes to")
                 })?;
@@ -293,6 +303,10 @@ impl ResourceService {
 
     pub async fn holdings(&self, actor: &Actor, account: AccountId) -> Result<Holdings> {
         authorize(actor.role, Action::ViewCustomer)?;
+        self.store
+            .account(account)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("account".into()))?;
         let now = self.now();
         Ok(Holdings {
             numbers: self

@@ -17,8 +17,9 @@ type Res<T> = Result<T, ApiError>;
 pub struct NumberQuery {
     /// Three digits, e.g. 512.
     pub area_code: Option<String>,
-    /// Digits with `*` (any digits) or `?` (one digit) over the ten
-    /// digits; plain digits match anywhere ("7777").
+    /// Digits with `?` (one digit) or `*` (any digits) matched against the
+    /// end of the ten digits ("7777" ends in 7777); ten characters match
+    /// the whole number ("512555????").
     pub pattern: Option<String>,
     /// At most 50 (20 when left out).
     pub limit: Option<u32>,

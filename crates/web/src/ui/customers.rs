@@ -206,6 +206,8 @@ struct AccountPage {
     holdings: Vec<super::resources::HoldingRow>,
     /// Moves, newest first: (id, the one status line, state).
     moves: Vec<(String, String, String)>,
+    /// Port-in orders, newest first: (id, numbers, state).
+    ports: Vec<(String, String, String)>,
 }
 
 pub fn party_row(p: &Party, v: &Customer360) -> PartyRow {
@@ -313,7 +315,26 @@ async fn account(
             )
         })
         .collect();
+    let ports = s
+        .resources
+        .porting_orders(&actor, Some(v.account.id))
+        .await?
+        .into_iter()
+        .take(10)
+        .map(|p| {
+            (
+                p.id.to_string(),
+                p.numbers
+                    .iter()
+                    .map(|n| extramile_domain::resources::rules::display(n))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.state.as_str().to_string(),
+            )
+        })
+        .collect();
     let page = AccountPage {
+        ports,
         moves,
         holdings,
         pending_cancel,

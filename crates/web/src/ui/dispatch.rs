@@ -164,6 +164,10 @@ async fn board_fragment(
 struct MyJobs {
     shell: Shell,
     day: String,
+    /// YYYY-MM-DD of this day, the day before and after.
+    iso: String,
+    prev: String,
+    next: String,
     jobs: Vec<JobView>,
     csrf: String,
 }
@@ -182,6 +186,9 @@ async fn my_jobs(
     Ok(render(&MyJobs {
         csrf: u.csrf.clone().unwrap_or_default(),
         shell: Shell::of(&u),
+        iso: day.to_string(),
+        prev: day.yesterday().unwrap_or(day).to_string(),
+        next: day.tomorrow().unwrap_or(day).to_string(),
         day: day.strftime("%A %-d %B").to_string(),
         jobs,
     }))

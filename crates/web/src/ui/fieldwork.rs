@@ -60,6 +60,8 @@ struct NewPage {
     error: Option<String>,
     /// The form's create key: a double submit places one install order.
     key: String,
+    /// Services ticked before a refusal (ticked again).
+    chosen: Vec<String>,
 }
 
 const NEW_FIELDS: super::FieldMap = &[
@@ -83,6 +85,7 @@ async fn new_page(
     status: StatusCode,
     typed: Typed,
     error: Option<String>,
+    chosen: Vec<String>,
 ) -> Result<Response, UiError> {
     let actor = u.actor();
     let c = s.customers.customer_360(&actor, account).await?;
@@ -119,6 +122,7 @@ async fn new_page(
             .collect(),
         products,
         services,
+        chosen,
         key: match typed.get("_key") {
             "" => super::fresh_key(),
             k => k.to_string(),
@@ -141,6 +145,7 @@ async fn new_form(
         StatusCode::OK,
         Typed::default(),
         None,
+        Vec::new(),
     )
     .await
 }
@@ -252,7 +257,9 @@ async fn create(
                 None => e,
             };
             let (status, said) = super::refusal_at(&e, NEW_FIELDS, &mut typed);
-            new_page(&s, &u, account, status, typed, Some(said)).await
+            let mut chosen = all(&raw, "product_ids");
+            chosen.extend(all(&raw, "subscription_ids"));
+            new_page(&s, &u, account, status, typed, Some(said), chosen).await
         }
     }
 }
@@ -297,6 +304,8 @@ struct Page {
     reasons: Vec<(&'static str, &'static str)>,
     typed: Typed,
     error: Option<String>,
+    /// The report's numbers as people write them.
+    numbers_shown: String,
 }
 
 async fn page(
@@ -358,7 +367,19 @@ async fn page(
         })
         .unwrap_or_default();
     let preview = s.field.cancel_preview(&actor, id).await?;
+    let numbers_shown = v
+        .report
+        .as_ref()
+        .map(|r| {
+            r.numbers
+                .iter()
+                .map(|n| extramile_domain::resources::rules::display(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
     let page = Page {
+        numbers_shown,
         can_cancel_one: can_edit && rules::is_final(st) && st != WorkOrderState::Cancelled,
         preview,
         grace_until: w.grace_until.map(when).unwrap_or_default(),

@@ -259,6 +259,20 @@ pub fn fragment<T: Template>(t: &T) -> Result<String, UiError> {
 }
 
 /// What an action did wrong, as one line for the top of the page.
+/// A refusal in the words of the page's own labels (field → label); other
+/// fields as `refusal` says them.
+pub fn refusal_labelled(e: &DomainError, labels: &[(&str, &str)]) -> (StatusCode, String) {
+    if let DomainError::Invalid { field, message } = e
+        && let Some((_, label)) = labels.iter().find(|(f, _)| f == field)
+    {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{label}: {message}"),
+        );
+    }
+    refusal(e)
+}
+
 pub fn refusal(e: &DomainError) -> (StatusCode, String) {
     let status = match e {
         DomainError::Unauthenticated(_) => StatusCode::UNPROCESSABLE_ENTITY,

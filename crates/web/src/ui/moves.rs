@@ -269,13 +269,7 @@ async fn act(
     match r {
         Ok(_) => Ok(Redirect::to(&format!("/moves/{id}")).into_response()),
         Err(e) => {
-            let e = match e {
-                DomainError::Invalid { field, message } if field == "reason" => {
-                    DomainError::invalid(field, format!("Why: {message}"))
-                }
-                e => e,
-            };
-            let (status, said) = super::refusal(&e);
+            let (status, said) = super::refusal_labelled(&e, &[("reason", "Why")]);
             page(&s, &u, id, status, Some(said)).await
         }
     }

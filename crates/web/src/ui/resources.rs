@@ -120,7 +120,10 @@ async fn numbers(
                 StatusCode::OK,
             ),
             Err(e) => {
-                let (st, said) = super::refusal(&e);
+                let (st, said) = super::refusal_labelled(
+                    &e,
+                    &[("area_code", "Area code"), ("pattern", "Digits or pattern")],
+                );
                 (Vec::new(), Some(said), st)
             }
         }
@@ -284,7 +287,8 @@ async fn number_act(
             .into_response())
         }
         Err(e) => {
-            let (status, said) = super::refusal(&e);
+            let (status, said) =
+                super::refusal_labelled(&e, &[("reason", "Why"), ("account_id", "Account")]);
             number_page(&s, &u, &n, status, Some(said)).await
         }
     }
@@ -427,22 +431,15 @@ async fn equipment_act(
     match r {
         Ok(v) => Ok(Redirect::to(&format!("/equipment/{}", v.equipment.serial)).into_response()),
         Err(e) => {
-            let e = match e {
-                DomainError::Invalid { field, message } => DomainError::invalid(
-                    field.clone(),
-                    format!(
-                        "{}: {message}",
-                        match field.as_str() {
-                            "office_id" | "van_staff_id" => "Where",
-                            "condition" => "Condition",
-                            "reason" => "Why",
-                            f => f,
-                        }
-                    ),
-                ),
-                e => e,
-            };
-            let (status, said) = super::refusal(&e);
+            let (status, said) = super::refusal_labelled(
+                &e,
+                &[
+                    ("office_id", "Where"),
+                    ("van_staff_id", "Where"),
+                    ("condition", "Condition"),
+                    ("reason", "Why"),
+                ],
+            );
             equipment_page(&s, &u, &serial, status, Some(said)).await
         }
     }
@@ -686,7 +683,15 @@ async fn porting_act(
     match r {
         Ok(_) => Ok(Redirect::to(&format!("/porting/{id}")).into_response()),
         Err(e) => {
-            let (status, said) = super::refusal(&e);
+            let (status, said) = super::refusal_labelled(
+                &e,
+                &[
+                    ("loa_received", "Letter of authorization"),
+                    ("foc_date", "FOC date"),
+                    ("reason", "Why"),
+                    ("subscription_id", "Phone service"),
+                ],
+            );
             port_order_page(&s, &u, id, status, Some(said)).await
         }
     }
