@@ -91,6 +91,16 @@ pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
             unique_what(d.message(), d.constraint())
         ));
     }
+    if let Some(d) = e.as_database_error()
+        && (d.code().as_deref() == Some("5") || d.message().contains("database is locked"))
+    {
+        // SQLite's writer was held past the busy timeout (a large import):
+        // nothing was written; the caller may try again shortly.
+        return DomainError::Throttled {
+            message: "the database is busy (a large import or maintenance); nothing was changed — try again in a few seconds".into(),
+            retry_after_secs: 5,
+        };
+    }
     DomainError::Store(e.to_string())
 }
 
