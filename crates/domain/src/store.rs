@@ -796,6 +796,9 @@ pub trait FieldStore: Send + Sync {
         audit: &[AuditEvent],
     ) -> Result<Option<OrderId>>;
     async fn work_order(&self, id: WorkOrderId) -> Result<Option<crate::fieldwork::WorkOrder>>;
+    /// The work order that carries out an install order.
+    async fn order_work_order(&self, order: OrderId)
+    -> Result<Option<crate::fieldwork::WorkOrder>>;
     /// Newest first (at most `limit`).
     async fn account_work_orders(
         &self,

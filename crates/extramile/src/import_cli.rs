@@ -136,9 +136,11 @@ pub async fn run(st: &AppState, command: ImportCommand) -> Result<(), String> {
                     continue;
                 }
                 let serial = normal_serial(cell(&rec, cols[0]));
-                if serial.is_empty() || serial.len() > 40 {
-                    return Err(format!("line {line}, column serial: 1 to 40 characters"));
-                }
+                extramile_domain::resources::check_serial(
+                    &format!("line {line}, column serial"),
+                    &serial,
+                )
+                .map_err(field_error)?;
                 let model = cell(&rec, cols[1]);
                 if model.is_empty() || model.len() > 100 {
                     return Err(format!("line {line}, column model: 1 to 100 characters"));

@@ -369,6 +369,14 @@ impl FieldStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn order_work_order(&self, order: OrderId) -> Result<Option<WorkOrder>> {
+        Ok(self
+            .work_orders_where("w.order_id = $1", vec![order.0], None, 1, NEWEST)
+            .await?
+            .pop())
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn account_work_orders(&self, account: AccountId, limit: u32) -> Result<Vec<WorkOrder>> {
         self.work_orders_where(
             "w.account_id = $1",

@@ -80,6 +80,8 @@ pub struct SqlStore {
     pub(crate) staged: std::sync::atomic::AtomicBool,
     /// Group commit of new interactions and cases (SQLite).
     pub(crate) creates: Option<batch::Batcher>,
+    /// The background checkpoints (SQLite).
+    checkpointer: Option<tokio::task::AbortHandle>,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
@@ -91,9 +93,11 @@ pub(crate) fn db_err(e: sqlx::Error) -> DomainError {
             unique_what(d.message(), d.constraint())
         ));
     }
-    if let Some(d) = e.as_database_error()
-        && (d.code().as_deref() == Some("5") || d.message().contains("database is locked"))
-    {
+    let busy = matches!(e, sqlx::Error::PoolTimedOut)
+        || e.as_database_error().is_some_and(|d| {
+            d.code().as_deref() == Some("5") || d.message().contains("database is locked")
+        });
+    if busy {
         // SQLite's writer was held past the busy timeout (a large import):
         // nothing was written; the caller may try again shortly.
         return DomainError::Throttled {
@@ -145,7 +149,7 @@ impl Default for Options {
 /// A passive checkpoint four times a second on its own connection: it
 /// never blocks the writer or readers; once it has copied everything, the
 /// next commit starts the log over. Ends when the store is closed.
-fn spawn_checkpoints(pool: SqlitePool) {
+fn spawn_checkpoints(pool: SqlitePool) -> tokio::task::AbortHandle {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -161,15 +165,28 @@ fn spawn_checkpoints(pool: SqlitePool) {
                 if pool.is_closed() {
                     break;
                 }
-                tracing::warn!(error = %e, "write-ahead log checkpoint failed");
+                tracing::warn!(error = %e, "write-ahead log checkpoint failed; trying again in 5 s");
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
-    });
+    })
+    .abort_handle()
+}
+
+/// A store dropped without `close` stops its checkpoints (and so lets go
+/// of their connection).
+impl Drop for SqlStore {
+    fn drop(&mut self) {
+        if let Some(h) = &self.checkpointer {
+            h.abort();
+        }
+    }
 }
 
 impl SqlStore {
     /// Open (creating a SQLite file when needed) and migrate.
     pub async fn open(url: &str, opts: &Options) -> Result<Self, DomainError> {
+        let mut checkpointer = None;
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let o = PgConnectOptions::from_str(url).map_err(db_err)?;
             let pool = PgPoolOptions::new()
@@ -201,7 +218,9 @@ impl SqlStore {
                 .pragma("threads", "2");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(o.clone().pragma("wal_autocheckpoint", "0"))
+                // The background task checkpoints; this is only the net
+                // should it stop (10,000 pages, about 40 MB of log).
+                .connect_with(o.clone().pragma("wal_autocheckpoint", "10000"))
                 .await
                 .map_err(db_err)?;
             sqlx::migrate!("migrations/sqlite")
@@ -218,7 +237,7 @@ impl SqlStore {
                 .connect_with(o.clone())
                 .await
                 .map_err(db_err)?;
-            spawn_checkpoints(checkpoint.clone());
+            checkpointer = Some(spawn_checkpoints(checkpoint.clone()));
             Db::Sqlite {
                 read,
                 write,
@@ -233,6 +252,7 @@ impl SqlStore {
             db,
             staged: Default::default(),
             creates,
+            checkpointer,
         })
     }
 

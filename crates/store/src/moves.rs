@@ -182,6 +182,12 @@ impl MoveStore for SqlStore {
             }
             write_resource_rows!(&mut *tx, res)?;
             if let Some((kind, payload)) = event {
+                if matches!(&self.db, crate::Db::Postgres(_)) {
+                    // Sequence numbers are taken at insert, not at commit:
+                    // one writer at a time, so a reader that saw N never
+                    // misses a smaller one committed later.
+                    sqlx::query("LOCK TABLE integration_events IN EXCLUSIVE MODE").execute(&mut *tx).await.map_err(db_err)?;
+                }
                 sqlx::query("INSERT INTO integration_events (kind, account_id, payload, at) VALUES ($1, $2, $3, $4)")
                     .bind(kind).bind(m.account_id.0).bind(payload.to_string()).bind(ts_to_micros(extramile_domain::time::now()))
                     .execute(&mut *tx).await.map_err(db_err)?;

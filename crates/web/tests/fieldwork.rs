@@ -1699,11 +1699,6 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
             b
         };
         let uri = format!("/api/v1/porting-orders/{pid}/steps");
-        let (s, e) = post(&w, &w.maya, &uri, step("submitted", 1, json!({}))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(e["field"], "loa_received");
-        let (s, _) = post(&w, &w.maya, &uri, step("completed", 1, json!({}))).await;
-        assert_eq!(s, StatusCode::CONFLICT, "not before the donor scheduled it");
         let (s, _) = post(
             &w,
             &w.maya,
@@ -1711,15 +1706,32 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
             step("submitted", 1, json!({"loa_received": true})),
         )
         .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "port orders are worked by the porting specialists"
+        );
+        let (s, e) = post(&w, &w.nina, &uri, step("submitted", 1, json!({}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["field"], "loa_received");
+        let (s, _) = post(&w, &w.nina, &uri, step("completed", 1, json!({}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "not before the donor scheduled it");
+        let (s, _) = post(
+            &w,
+            &w.nina,
+            &uri,
+            step("submitted", 1, json!({"loa_received": true})),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
-        let (s, _) = post(&w, &w.maya, &uri, step("pending", 2, json!({}))).await;
+        let (s, _) = post(&w, &w.nina, &uri, step("pending", 2, json!({}))).await;
         assert_eq!(s, StatusCode::OK);
-        let (s, e) = post(&w, &w.maya, &uri, step("scheduled", 3, json!({}))).await;
+        let (s, e) = post(&w, &w.nina, &uri, step("scheduled", 3, json!({}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "foc_date");
         let (s, _) = post(
             &w,
-            &w.maya,
+            &w.nina,
             &uri,
             step("scheduled", 3, json!({"foc_date": today_s})),
         )
@@ -1732,7 +1744,7 @@ async fn numbers_equipment_and_port_orders_by_hand_with_bad_input_refused() {
             json!(today_s),
             "the port happens on its FOC day"
         );
-        let (s, done) = post(&w, &w.maya, &uri, step("completed", 4, json!({}))).await;
+        let (s, done) = post(&w, &w.nina, &uri, step("completed", 4, json!({}))).await;
         assert_eq!(s, StatusCode::OK, "{done}");
         let (_, n) = get("/api/v1/numbers/5125550101".into()).await;
         assert_eq!(n["number"]["state"], "assigned");
@@ -2941,12 +2953,12 @@ async fn holes_an_attacker_found_stay_closed() {
             for (k, x) in extra.as_object().unwrap() {
                 b[k] = x.clone();
             }
-            let (s, e) = post(&w, &w.maya, &uri, b).await;
+            let (s, e) = post(&w, &w.nina, &uri, b).await;
             assert_eq!(s, StatusCode::OK, "{to}: {e}");
         }
         let (s, e) = post(
             &w,
-            &w.maya,
+            &w.nina,
             &uri,
             json!({"to": "completed", "version": 4, "subscription_id": subs[0]}),
         )
@@ -2956,11 +2968,11 @@ async fn holes_an_attacker_found_stay_closed() {
             (StatusCode::UNPROCESSABLE_ENTITY, Some("subscription_id")),
             "internet is not a phone service: {e}"
         );
-        let (s, e) = post(&w, &w.maya, &uri, json!({"to": "completed", "version": 4})).await;
+        let (s, e) = post(&w, &w.nina, &uri, json!({"to": "completed", "version": 4})).await;
         assert_eq!(s, StatusCode::CONFLICT, "not before the FOC date: {e}");
         let (s, _) = post(
             &w,
-            &w.maya,
+            &w.nina,
             &uri,
             json!({"to": "rejected", "version": 4, "reason": "PIN wrong"}),
         )
@@ -2968,7 +2980,7 @@ async fn holes_an_attacker_found_stay_closed() {
         assert_eq!(s, StatusCode::OK);
         let (s, c) = post(
             &w,
-            &w.maya,
+            &w.nina,
             &uri,
             json!({"to": "cancelled", "version": 5, "reason": "customer keeps the old provider"}),
         )
@@ -3155,5 +3167,184 @@ async fn a_service_is_in_one_planned_move_and_a_move_under_way_is_not_called_off
         .await;
         assert_eq!(still["state"], "planned", "nothing changed: {still}");
         assert_eq!(still["connect_state"], "requested");
+    }
+}
+
+/// What a cold review of the code found, each closed.
+#[tokio::test]
+async fn what_a_cold_review_found_stays_closed() {
+    for url in testing::databases().await {
+        let w = world(&url).await;
+        let get = |uri: String| {
+            let app = w.app.clone();
+            let token = w.maya.clone();
+            async move { call(&app, &token, "GET", &uri, None).await.1 }
+        };
+        // An install order is installed by its report, not by hand; the
+        // number it holds is released only by cancelling it.
+        let (_, o) = post(&w, &w.maya, &format!("/api/v1/accounts/{}/orders", w.account), json!({"fulfilment": "install", "location_id": w.location, "lines": [{"product_id": w.products[0]}, {"product_id": w.products[2]}], "numbers": ["(217) 555-0155"], "idempotency_key": "review"})).await;
+        let oid = o["order"]["id"].as_str().unwrap().to_string();
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/orders/{oid}/steps"),
+            json!({"to": "installed", "version": 1}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let n = get("/api/v1/numbers/2175550155".into()).await;
+        let (s, e) = post(
+            &w,
+            &w.maya,
+            "/api/v1/numbers/2175550155/steps",
+            json!({"to": "available", "version": n["number"]["version"]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("held for install order"),
+            "{e}"
+        );
+        // A number ported in before the phone service goes on it when the
+        // technician activates it.
+        let (_, case) = post(
+            &w,
+            &w.maya,
+            "/api/v1/cases",
+            json!({"account_id": w.account, "title": "Keep my number", "category": "technical"}),
+        )
+        .await;
+        let today = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
+        let (_, p) = post(&w, &w.maya, "/api/v1/porting-orders", json!({"case_id": case["case"]["id"], "donor": "Old Telco", "numbers": ["(312) 555-0199"], "donor_account": "9", "requested_date": today, "loa_received": true})).await;
+        let uri = format!("/api/v1/porting-orders/{}/steps", p["id"].as_str().unwrap());
+        for (to, v, foc) in [
+            ("submitted", 1, None),
+            ("pending", 2, None),
+            ("scheduled", 3, Some(today.clone())),
+            ("completed", 4, None),
+        ] {
+            let mut b = json!({"to": to, "version": v});
+            if let Some(f) = foc {
+                b["foc_date"] = json!(f);
+            }
+            let (s, e) = post(&w, &w.nina, &uri, b).await;
+            assert_eq!(s, StatusCode::OK, "{to}: {e}");
+        }
+        let wo = get(format!("/api/v1/accounts/{}/work-orders", w.account)).await;
+        let wid = wo[0]["id"].as_str().unwrap().to_string();
+        let v = get(format!("/api/v1/work-orders/{wid}")).await;
+        let subs: Vec<String> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["subscription_id"].as_str().unwrap().to_string())
+            .collect();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{wid}/schedule"), json!({"version": 1, "day": "2026-12-11", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{wid}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, e) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": 4, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": true})).collect::<Vec<_>>(), "numbers": ["", "(217) 555-0155", "(312) 555-0199"], "equipment_serials": ["RTR/1"]})).await;
+        assert_eq!(
+            (s, e["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("equipment_serials[0]")
+            ),
+            "a serial as on its label: {e}"
+        );
+        let (s, r) = post(&w, &w.tess, &format!("/api/v1/work-orders/{wid}/report"), json!({"version": 4, "lines": subs.iter().map(|s| json!({"subscription_id": s, "installed": true})).collect::<Vec<_>>(), "numbers": ["", "(217) 555-0155", "(312) 555-0199"]})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let n = get("/api/v1/numbers/3125550199".into()).await;
+        assert_eq!(
+            n["number"]["subscription_id"],
+            json!(subs[1]),
+            "the ported number is on the phone service: {n}"
+        );
+        // A repair whose report says the same service installed: an account
+        // override still ends in one pass.
+        let (_, rep) = post(
+            &w,
+            &w.maya,
+            &format!("/api/v1/accounts/{}/work-orders", w.account),
+            json!({"kind": "repair", "location_id": w.location, "subscription_ids": [subs[0]]}),
+        )
+        .await;
+        let rid = rep["work_order"]["id"].as_str().unwrap().to_string();
+        post(&w, &w.dina, &format!("/api/v1/work-orders/{rid}/schedule"), json!({"version": 1, "day": "2026-12-14", "window_start": "08:00", "window_end": "10:00", "technician_ids": [w.tess_id]})).await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{rid}/steps"),
+            json!({"to": "dispatched", "version": 2}),
+        )
+        .await;
+        post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{rid}/steps"),
+            json!({"to": "on_site", "version": 3}),
+        )
+        .await;
+        let (s, r) = post(
+            &w,
+            &w.tess,
+            &format!("/api/v1/work-orders/{rid}/report"),
+            json!({"version": 4, "lines": [{"subscription_id": subs[0], "installed": true}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let acc = get(format!("/api/v1/accounts/{}", w.account)).await;
+        let av = acc["account"]["version"].as_i64().unwrap();
+        let (s, a) = post(
+            &w,
+            &w.dina,
+            &format!("/api/v1/accounts/{}/cancel", w.account),
+            json!({"version": av, "reason": "r", "override_report": true, "confirm": true}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "dispatch does not cancel accounts: {a}"
+        );
+        let (s, a) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/accounts/{}/cancel", w.account),
+            json!({"version": av, "reason": "r", "override_report": true, "confirm": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        let v = get(format!("/api/v1/work-orders/{wid}")).await;
+        assert_eq!(statuses(&v), ["pending_cancellation"; 2]);
+        let (s, again) = post(
+            &w,
+            &w.sue,
+            &format!("/api/v1/accounts/{}/cancel", w.account),
+            json!({"version": av, "reason": "r", "override_report": true, "confirm": true}),
+        )
+        .await;
+        assert_eq!(
+            (s, &again["status"]),
+            (StatusCode::OK, &json!("pending_cancellation")),
+            "the same request again: {again}"
+        );
     }
 }

@@ -97,25 +97,33 @@ impl FieldService {
         input: AccountCancel,
     ) -> Result<Account> {
         authorize(actor.role, Action::EditCustomer)?;
+        if actor.role == crate::admin::StaffRole::Dispatcher {
+            return Err(DomainError::Forbidden(
+                "accounts are cancelled by customer care, not dispatch".into(),
+            ));
+        }
         let before = self
             .store
             .account(id)
             .await?
             .ok_or_else(|| DomainError::NotFound("account".into()))?;
-        if before.status == AccountStatus::PendingCancellation
-            && input.version == before.version - 1
+        if before.status == AccountStatus::Closed {
+            return Err(DomainError::Conflict(
+                "the account is already closed".into(),
+            ));
+        }
+        // Pending already: the same request again finishes what an earlier
+        // one could not (services still active), else answers the account.
+        let retry = before.status == AccountStatus::PendingCancellation;
+        if retry
+            && installed_on_account(self.store.as_ref(), id)
+                .await?
+                .is_empty()
         {
             return Ok(before);
         }
-        crate::error::expect_version("account", before.version, input.version)?;
-        if matches!(
-            before.status,
-            AccountStatus::PendingCancellation | AccountStatus::Closed
-        ) {
-            return Err(DomainError::Conflict(format!(
-                "the account is already {}",
-                before.status.as_str().replace('_', " ")
-            )));
+        if !retry {
+            crate::error::expect_version("account", before.version, input.version)?;
         }
         let reason = optional_text("reason", input.reason.as_deref(), 500)?
             .ok_or_else(|| DomainError::invalid("reason", "say why the account is cancelled"))?;
@@ -158,15 +166,33 @@ impl FieldService {
             .build();
         // The account first, under its version: a change meanwhile stops
         // everything here, before any service is touched.
-        self.store.update_account(&after, &ev).await?;
-        // Then each work order's installed services, restorable from it.
+        let after = if retry {
+            before.clone()
+        } else {
+            self.store.update_account(&after, &ev).await?;
+            after
+        };
+        // Then each work order's installed services still active,
+        // restorable from it (one service in two reports is moved once).
         for (w, r) in found {
+            let mut active = false;
+            for l in r.lines.iter().filter(|l| l.installed) {
+                active |= self
+                    .store
+                    .subscription(l.subscription_id)
+                    .await?
+                    .is_some_and(|s| s.status == SubscriptionStatus::Active);
+            }
+            if !active {
+                continue;
+            }
             self.override_installed(actor, w, r, reason.clone())
                 .await
-                .map_err(|e| {
-                    DomainError::Conflict(format!(
-                        "the account is pending cancellation, but the services of one work order could not be: {e}; try again"
-                    ))
+                .map_err(|e| match e {
+                    DomainError::Throttled { .. } | DomainError::Store(_) => e,
+                    e => DomainError::Conflict(format!(
+                        "the account is pending cancellation, but the services of one work order could not be: {e}; send the same request again to finish"
+                    )),
                 })?;
         }
         Ok(after)

@@ -145,10 +145,11 @@ impl FieldService {
             .await?;
         // The new numbers, held for the account until the install.
         let mut res = ResourceWrites::default();
-        let wanted: Vec<&String> = input
+        let wanted: Vec<(usize, &String)> = input
             .numbers
             .iter()
-            .filter(|n| !n.trim().is_empty())
+            .enumerate()
+            .filter(|(_, n)| !n.trim().is_empty())
             .collect();
         if !wanted.is_empty() && !has_phone {
             return Err(DomainError::invalid(
@@ -156,7 +157,7 @@ impl FieldService {
                 "add a phone service to hold a number for",
             ));
         }
-        for (i, raw) in wanted.iter().enumerate() {
+        for (i, raw) in wanted.iter().copied() {
             let field = format!("numbers[{i}]");
             let e164 = numbers::nanp(&field, raw)?;
             if res.numbers.iter().any(|n| n.number.number == e164) {
@@ -280,6 +281,12 @@ impl FieldService {
         Ok((first, true))
     }
 
+    /// The work order that carries out an install order.
+    pub async fn for_order(&self, actor: &Actor, order: OrderId) -> Result<Option<WorkOrder>> {
+        authorize(actor.role, Action::ViewCustomer)?;
+        self.store.order_work_order(order).await
+    }
+
     /// Cancel an install order through its work order: refused by what the
     /// completion report says unless a supervisor overrides; said first
     /// and confirmed.
@@ -291,10 +298,8 @@ impl FieldService {
     ) -> Result<()> {
         let w = self
             .store
-            .account_work_orders(order.account_id, 500)
+            .order_work_order(order.id)
             .await?
-            .into_iter()
-            .find(|w| w.order_id == Some(order.id))
             .ok_or_else(|| DomainError::Store("an install order without its work order".into()))?;
         self.step(
             actor,

@@ -251,12 +251,13 @@ impl FieldService {
                 break;
             }
         }
-        let numbers: Vec<&String> = input
+        let numbers: Vec<(usize, &String)> = input
             .numbers
             .iter()
-            .filter(|n| !n.trim().is_empty())
+            .enumerate()
+            .filter(|(_, n)| !n.trim().is_empty())
             .collect();
-        for (i, raw) in numbers.iter().enumerate() {
+        for (i, raw) in numbers.iter().copied() {
             let field = format!("numbers[{i}]");
             let e164 = r::nanp(&field, raw)?;
             if out.numbers.iter().any(|n| n.number.number == e164) {
@@ -299,17 +300,16 @@ impl FieldService {
                 number: after,
             });
         }
-        let serials: Vec<&String> = input
+        let serials: Vec<(usize, &String)> = input
             .equipment_serials
             .iter()
-            .filter(|n| !n.trim().is_empty())
+            .enumerate()
+            .filter(|(_, n)| !n.trim().is_empty())
             .collect();
-        for (i, raw) in serials.iter().enumerate() {
+        for (i, raw) in serials.iter().copied() {
             let field = format!("equipment_serials[{i}]");
             let serial = crate::resources::normal_serial(raw);
-            if serial.len() > 40 {
-                return Err(DomainError::invalid(&field, "at most 40 characters"));
-            }
+            crate::resources::check_serial(&field, &serial)?;
             if out.equipment.iter().any(|e| e.equipment.serial == serial) {
                 return Err(DomainError::invalid(&field, "named twice"));
             }
@@ -393,13 +393,13 @@ impl FieldService {
             let mut after = n.clone();
             match (back, n.state) {
                 (false, NumberState::Assigned) => {
-                    let days = self.aging.days(business);
+                    // At least as long as the grace: a restore brings the
+                    // number back.
+                    let aging = jiff::SignedDuration::from_hours(24 * self.aging.days(business))
+                        .max(self.grace);
                     after.state = NumberState::Aging;
                     after.since = Some(now);
-                    after.until = Some(
-                        now.checked_add(jiff::SignedDuration::from_hours(24 * days))
-                            .unwrap_or(now),
-                    );
+                    after.until = Some(now.checked_add(aging).unwrap_or(now));
                 }
                 (true, NumberState::Aging) if n.until.is_none_or(|u| u > now) => {
                     after.state = NumberState::Assigned;

@@ -93,10 +93,20 @@ impl MoveService {
         self.view(m).await
     }
 
-    pub async fn for_account(&self, actor: &Actor, account: AccountId) -> Result<Vec<MoveView>> {
+    /// Newest first, at most `limit` (each reads its two visits).
+    pub async fn for_account(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        limit: u32,
+    ) -> Result<Vec<MoveView>> {
         authorize(actor.role, Action::ViewCustomer)?;
         let mut out = Vec::new();
-        for m in self.store.account_moves(account, 20).await? {
+        for m in self
+            .store
+            .account_moves(account, limit.clamp(1, 20))
+            .await?
+        {
             out.push(self.view(m).await?);
         }
         Ok(out)
@@ -553,7 +563,12 @@ impl MoveService {
         }
         let mut res = ResourceWrites::default();
         for e in self.store.account_equipment(before.account_id).await? {
-            if e.location_id != Some(before.from_location_id) || e.state != EquipmentState::Assigned
+            // Only what serves the services that move.
+            if e.location_id != Some(before.from_location_id)
+                || e.state != EquipmentState::Assigned
+                || !e
+                    .subscription_id
+                    .is_some_and(|s| before.subscriptions.contains(&s))
             {
                 continue;
             }
@@ -634,56 +649,41 @@ impl MoveService {
     }
 
     async fn cancel(&self, actor: &Actor, before: Move, reason: String) -> Result<MoveView> {
-        // A visit under way is finished or called off on its own first.
-        for w in [
-            before.disconnect_work_order_id,
-            before.connect_work_order_id,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(v) = self.store.work_order(w).await?
-                && matches!(v.state, WorkOrderState::Dispatched | WorkOrderState::OnSite)
-            {
-                return Err(DomainError::Conflict(format!(
-                    "the visit at {} is {}: finish it or call it off on its page first",
-                    v.address,
-                    v.state.as_str().replace('_', " ")
-                )));
-            }
-        }
-        let mut after = before.clone();
-        after.state = MoveState::Cancelled;
-        after.cancel_reason = Some(reason.clone());
-        after.version += 1;
-        let ev = change(actor, "cancel", "move", before.id.0)
-            .account(Some(before.account_id))
-            .summary(format!("Move to {} cancelled", before.to_address))
-            .reason(Some(reason.clone()))
-            .before(&before)
-            .after(&after)
-            .build();
-        self.store
-            .write_move(&after, &[], &ResourceWrites::default(), None, &ev)
-            .await?;
-        // Its visits that have not happened are called off.
-        for w in [
-            before.disconnect_work_order_id,
-            before.connect_work_order_id,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let Some(v) = self.store.work_order(w).await? else {
+        // A visit under way is finished or called off on its own first; a
+        // disconnect already done is not undone by cancelling the move.
+        let mut open = Vec::new();
+        for (w, is_disconnect) in [
+            (before.disconnect_work_order_id, true),
+            (before.connect_work_order_id, false),
+        ] {
+            let Some(v) = self.visit(w).await? else {
                 continue;
             };
-            if crate::fieldwork::rules::is_final(v.state) {
-                continue;
+            match v.state {
+                WorkOrderState::Dispatched | WorkOrderState::OnSite => {
+                    return Err(DomainError::Conflict(format!(
+                        "the visit at {} is {}: finish it or call it off on its page first",
+                        v.address,
+                        v.state.as_str().replace('_', " ")
+                    )));
+                }
+                WorkOrderState::Completed | WorkOrderState::PartiallyCompleted if is_disconnect => {
+                    return Err(DomainError::Conflict(format!(
+                        "the service at {} was already disconnected: ask for a reconnect visit instead of cancelling the move",
+                        v.address
+                    )));
+                }
+                s if !crate::fieldwork::rules::is_final(s) => open.push(v),
+                _ => {}
             }
+        }
+        // The visits first: if one cannot be called off, the move stays
+        // planned and the same request can be sent again.
+        for v in open {
             self.field
                 .step(
                     actor,
-                    w,
+                    v.id,
                     WorkOrderStep {
                         to: WorkOrderState::Cancelled.as_str().into(),
                         version: v.version,
@@ -695,6 +695,20 @@ impl MoveService {
                 )
                 .await?;
         }
+        let mut after = before.clone();
+        after.state = MoveState::Cancelled;
+        after.cancel_reason = Some(reason.clone());
+        after.version += 1;
+        let ev = change(actor, "cancel", "move", before.id.0)
+            .account(Some(before.account_id))
+            .summary(format!("Move to {} cancelled", before.to_address))
+            .reason(Some(reason))
+            .before(&before)
+            .after(&after)
+            .build();
+        self.store
+            .write_move(&after, &[], &ResourceWrites::default(), None, &ev)
+            .await?;
         self.announce(&after);
         self.view(after).await
     }

@@ -755,6 +755,12 @@ impl OrderService {
             .await?
             .ok_or_else(|| DomainError::NotFound("order".into()))?;
         let to = OrderState::parse("to", input.to.trim())?;
+        if to == OrderState::Installed {
+            return Err(DomainError::Conflict(
+                "an install order is installed by its work order's completion report, not by hand"
+                    .into(),
+            ));
+        }
         if before.fulfilment == Fulfilment::Install && to == OrderState::Cancelled {
             // Guarded by the completion report, through its work order.
             if input.subscription_id.is_some()

@@ -11,4 +11,4 @@ pub use porting::{NewPortingOrder, PortStep};
 pub use service::{
     EquipmentStep, ImportEquipmentRow, ImportNumberRow, NumberStep, ResourceService,
 };
-pub use service::{EquipmentView, Holdings, NumberView, normal_serial, number_value};
+pub use service::{EquipmentView, Holdings, NumberView, check_serial, normal_serial, number_value};

@@ -207,6 +207,16 @@ impl ResourceService {
         input: PortStep,
     ) -> Result<PortingOrder> {
         authorize(actor.role, Action::EditCustomer)?;
+        if !matches!(
+            actor.role,
+            crate::admin::StaffRole::Specialist
+                | crate::admin::StaffRole::Supervisor
+                | crate::admin::StaffRole::Admin
+        ) {
+            return Err(DomainError::Forbidden(
+                "port orders are worked by the number-porting specialists".into(),
+            ));
+        }
         let before = self.porting_order(actor, id).await?;
         let to = PortState::parse("to", input.to.trim())?;
         if before.state == to && input.version == before.version - 1 && to != PortState::Scheduled {

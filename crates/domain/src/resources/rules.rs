@@ -88,8 +88,12 @@ pub fn may_take(n: &PhoneNumber, account: AccountId, now: Timestamp) -> Result<(
             "{shown} is aging, quarantined to its previous account until {}: it cannot be given to another account",
             day(n.until)
         )),
+        // Ported in before the phone service existed: it goes on it now.
+        NumberState::Assigned if n.account_id == Some(account) && n.subscription_id.is_none() => {
+            Ok(())
+        }
         NumberState::Assigned if n.account_id == Some(account) => {
-            Err(format!("{shown} is already this account's"))
+            Err(format!("{shown} is already on one of this account's services"))
         }
         NumberState::Assigned => Err(format!("{shown} is assigned to another account")),
         NumberState::PortingIn => Err(format!("{shown} is being ported in")),

@@ -190,6 +190,17 @@ impl ResourceService {
         crate::error::expect_version("number", before.version, input.version)?;
         let from = rules::effective(&before, now);
         let shown = rules::display(&before.number);
+        if from == NumberState::Reserved
+            && before
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("held for install order"))
+        {
+            return Err(DomainError::Conflict(format!(
+                "{shown} is {}: cancel that order to release it",
+                before.note.clone().unwrap_or_default()
+            )));
+        }
         if !rules::number_step_allowed(from, to) {
             return Err(DomainError::Conflict(match (from, to) {
                 (NumberState::Aging, _) => format!(
@@ -551,6 +562,23 @@ impl ResourceService {
 /// Serials are kept trimmed and upper-case (as printed on the label).
 pub fn normal_serial(s: &str) -> String {
     s.trim().to_uppercase()
+}
+
+/// A serial as printed on a label: 1 to 40 letters, digits, '-', '.' or
+/// '_' (it goes into addresses and is read out on the phone).
+pub fn check_serial(field: &str, serial: &str) -> crate::error::Result<()> {
+    if serial.is_empty()
+        || serial.len() > 40
+        || !serial
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        return Err(DomainError::invalid(
+            field,
+            "1 to 40 letters, digits, '-', '.' or '_' as on the label",
+        ));
+    }
+    Ok(())
 }
 
 /// "+15125550000" as a number, for ranges.

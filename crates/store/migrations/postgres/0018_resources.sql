@@ -2,10 +2,11 @@
 -- port-in orders.
 
 CREATE TABLE phone_numbers (
-    -- E.164 (North American numbering): the key and the search order.
-    number TEXT PRIMARY KEY,
+    -- E.164 (North American numbering): the key and the search order, in
+    -- byte order (searches bound ranges with ':' after the digits).
+    number TEXT COLLATE "C" PRIMARY KEY,
     -- The ten national digits reversed: "ends in 7777" reads an index.
-    rev TEXT NOT NULL,
+    rev TEXT COLLATE "C" NOT NULL,
     state TEXT NOT NULL,
     -- Reserved for, assigned to, quarantined to (aging), porting in for.
     account_id UUID REFERENCES accounts(id),

@@ -43,3 +43,6 @@ CREATE TABLE integration_events (
     payload TEXT NOT NULL,
     at BIGINT NOT NULL
 );
+
+-- An install order's work order.
+CREATE INDEX work_orders_order ON work_orders(order_id) WHERE order_id IS NOT NULL;

@@ -43,7 +43,7 @@ pub async fn list(
 ) -> Res<Json<Vec<MoveView>>> {
     Ok(Json(
         s.moves
-            .for_account(&u.actor(), path_id(&id, "account")?)
+            .for_account(&u.actor(), path_id(&id, "account")?, 20)
             .await?,
     ))
 }
@@ -82,8 +82,10 @@ pub async fn step(
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The last `seq` seen (0 for the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// At most 500 (100 when left out).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -96,6 +98,12 @@ pub async fn events(
     u: CurrentUser,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Res<Json<Vec<IntegrationEvent>>> {
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        return Err(ApiError::bad_request("limit", "from 1 to 500 events"));
+    }
+    if q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::bad_request("after", "0 or the last seq seen"));
+    }
     Ok(Json(
         s.moves
             .events(&u.actor(), q.after.unwrap_or(0), q.limit.unwrap_or(100))

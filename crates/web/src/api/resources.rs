@@ -22,6 +22,7 @@ pub struct NumberQuery {
     /// the whole number ("512555????").
     pub pattern: Option<String>,
     /// At most 50 (20 when left out).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -33,6 +34,9 @@ pub async fn search(
     u: CurrentUser,
     ApiQuery(q): ApiQuery<NumberQuery>,
 ) -> Res<Json<Vec<PhoneNumber>>> {
+    if q.limit.is_some_and(|l| !(1..=50).contains(&l)) {
+        return Err(ApiError::bad_request("limit", "from 1 to 50 numbers"));
+    }
     Ok(Json(
         s.resources
             .search(

@@ -303,10 +303,9 @@ async fn account(
         super::resources::holding_rows(&s.resources.holdings(&actor, v.account.id).await?);
     let moves = s
         .moves
-        .for_account(&actor, v.account.id)
+        .for_account(&actor, v.account.id, 5)
         .await?
         .into_iter()
-        .take(5)
         .map(|m| {
             (
                 m.r#move.id.to_string(),

@@ -222,13 +222,11 @@ async fn create(
                 )
                 .await;
             match placed {
-                Ok(extramile_domain::orders::PlaceResult::Placed { view, .. }) => {
-                    s.field.for_account(&actor, account).await.map(|all| {
-                        all.into_iter()
-                            .find(|w| w.order_id == Some(view.order.id))
-                            .map(|w| w.id)
-                    })
-                }
+                Ok(extramile_domain::orders::PlaceResult::Placed { view, .. }) => s
+                    .field
+                    .for_order(&actor, view.order.id)
+                    .await
+                    .map(|w| w.map(|w| w.id)),
                 Ok(_) => Err(DomainError::Conflict("nothing was placed".into())),
                 Err(e) => Err(e),
             }

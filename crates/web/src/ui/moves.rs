@@ -30,6 +30,8 @@ struct NewPage {
     today: String,
     typed: Typed,
     error: Option<String>,
+    /// Services ticked when the form came back refused (all on first view).
+    chosen: Option<Vec<String>>,
 }
 
 const FIELDS: super::FieldMap = &[
@@ -55,6 +57,7 @@ async fn new_page(
     status: StatusCode,
     typed: Typed,
     error: Option<String>,
+    chosen: Option<Vec<String>>,
 ) -> Result<Response, UiError> {
     let actor = u.actor();
     let c = s.customers.customer_360(&actor, account).await?;
@@ -85,9 +88,13 @@ async fn new_page(
                 )
             })
             .collect(),
-        today: jiff::Zoned::now().date().to_string(),
+        today: jiff::Timestamp::now()
+            .to_zoned(s.time_zone.clone())
+            .date()
+            .to_string(),
         typed,
         error,
+        chosen,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -103,6 +110,7 @@ async fn new_form(
         path_id(&id, "account")?,
         StatusCode::OK,
         Typed::default(),
+        None,
         None,
     )
     .await
@@ -188,7 +196,12 @@ async fn create(
             };
             let mut typed = Typed(f.clone());
             let (status, said) = super::refusal_at(&e, FIELDS, &mut typed);
-            new_page(&s, &u, account, status, typed, Some(said)).await
+            let chosen = raw
+                .iter()
+                .filter(|(k, _)| k == "subscription_ids")
+                .map(|(_, v)| v.clone())
+                .collect();
+            new_page(&s, &u, account, status, typed, Some(said), Some(chosen)).await
         }
     }
 }

@@ -392,10 +392,8 @@ async fn order_page(
     };
     let work_order = if o.fulfilment == Fulfilment::Install {
         s.field
-            .for_account(&actor, o.account_id)
+            .for_order(&actor, o.id)
             .await?
-            .into_iter()
-            .find(|w| w.order_id == Some(o.id))
             .map(|w| (w.id.to_string(), w.state.as_str().replace('_', " ")))
     } else {
         None

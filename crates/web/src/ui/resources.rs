@@ -199,7 +199,16 @@ async fn number_page(
         NumberState::Administrative if admin => {
             actions.push(("available", "Make it available", ""))
         }
-        NumberState::Assigned if edit => actions.push(("ported_out", "Port it out", "reason")),
+        NumberState::Assigned
+            if matches!(
+                actor.role,
+                extramile_domain::admin::StaffRole::Specialist
+                    | extramile_domain::admin::StaffRole::Supervisor
+                    | extramile_domain::admin::StaffRole::Admin
+            ) =>
+        {
+            actions.push(("ported_out", "Port it out", "reason"))
+        }
         _ => {}
     }
     let mut facts = vec![(
@@ -625,7 +634,12 @@ async fn port_order_page(
     let actor = u.actor();
     let p = s.resources.porting_order(&actor, id).await?;
     let mut steps = Vec::new();
-    if allowed(actor.role, Action::EditCustomer) {
+    if matches!(
+        actor.role,
+        extramile_domain::admin::StaffRole::Specialist
+            | extramile_domain::admin::StaffRole::Supervisor
+            | extramile_domain::admin::StaffRole::Admin
+    ) {
         use PortState::*;
         for (to, words) in [
             (Submitted, "Submit to the donor"),
