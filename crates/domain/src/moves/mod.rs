@@ -5,6 +5,7 @@
 pub mod model;
 pub mod rules;
 mod service;
+mod steps;
 
 pub use model::*;
 pub use service::MoveService;

@@ -120,11 +120,6 @@ pub(super) fn event(
     }
 }
 
-/// "+15125550000" → 15125550000, for ranges.
-fn as_u64(e164: &str) -> u64 {
-    e164.trim_start_matches('+').parse().unwrap_or(0)
-}
-
 impl ResourceService {
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
         Self { store, clock }
@@ -583,5 +578,5 @@ pub fn check_serial(field: &str, serial: &str) -> crate::error::Result<()> {
 
 /// "+15125550000" as a number, for ranges.
 pub fn number_value(e164: &str) -> u64 {
-    as_u64(e164)
+    e164.trim_start_matches('+').parse().unwrap_or(0)
 }

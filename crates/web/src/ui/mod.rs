@@ -1,6 +1,7 @@
 //! The agent console: server-rendered pages (askama), a little JS for the
 //! live lookup. Page handlers call the same domain services as the API.
 
+mod account_cancel;
 mod approvals;
 mod audit;
 mod cases;
@@ -20,6 +21,7 @@ mod operations;
 mod orders;
 mod panel;
 mod picklists;
+mod porting;
 mod profile;
 mod records;
 mod reports;
@@ -568,7 +570,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(orders::router())
         .merge(fieldwork::router())
         .merge(dispatch::router())
+        .merge(account_cancel::router())
         .merge(resources::router())
+        .merge(porting::router())
         .merge(moves::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, framed))
